@@ -1,0 +1,68 @@
+namespace ArML.Training;
+
+/// <summary>
+/// A growable, compact buffer of token ids: 2 bytes per token when every id fits in 16 bits, else 4.
+/// Training reads its data once through a cursor into one of these.
+/// </summary>
+public sealed class TokenBuffer
+{
+    private ushort[]? _narrow;
+    private int[]? _wide;
+
+    /// <summary>Creates a buffer for ids in [0, <paramref name="vocabularySize"/>).</summary>
+    public TokenBuffer(int vocabularySize, int initialCapacity = 1 << 16)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(vocabularySize, 1);
+        VocabularySize = vocabularySize;
+        if (vocabularySize <= ushort.MaxValue + 1) _narrow = new ushort[Math.Max(16, initialCapacity)];
+        else _wide = new int[Math.Max(16, initialCapacity)];
+    }
+
+    /// <summary>Ids are below this.</summary>
+    public int VocabularySize { get; }
+
+    /// <summary>Tokens stored.</summary>
+    public long Length { get; private set; }
+
+    /// <summary>Bytes used per token (2 or 4).</summary>
+    public int BytesPerToken => _narrow != null ? 2 : 4;
+
+    /// <summary>Appends one id.</summary>
+    public void Add(int id)
+    {
+        if ((uint)id >= (uint)VocabularySize)
+            throw new ArgumentOutOfRangeException(nameof(id), $"Token id {id} is outside [0, {VocabularySize}).");
+        int capacity = _narrow?.Length ?? _wide!.Length;
+        if (Length == capacity) Grow();
+        if (_narrow != null) _narrow[Length++] = (ushort)id;
+        else _wide![Length++] = id;
+    }
+
+    /// <summary>Appends ids.</summary>
+    public void AddRange(ReadOnlySpan<int> ids)
+    {
+        foreach (int id in ids) Add(id);
+    }
+
+    /// <summary>The id at <paramref name="index"/>.</summary>
+    public int this[long index] => _narrow != null ? _narrow[index] : _wide![index];
+
+    /// <summary>Copies <paramref name="destination"/>.Length ids starting at <paramref name="start"/>.</summary>
+    public void CopyTo(long start, Span<long> destination)
+    {
+        if (start < 0 || start + destination.Length > Length) throw new ArgumentOutOfRangeException(nameof(start));
+        if (_narrow != null)
+            for (int i = 0; i < destination.Length; i++) destination[i] = _narrow[start + i];
+        else
+            for (int i = 0; i < destination.Length; i++) destination[i] = _wide![start + i];
+    }
+
+    private void Grow()
+    {
+        long capacity = (_narrow?.Length ?? _wide!.Length) * 2L;
+        if (capacity > Array.MaxLength) capacity = Array.MaxLength;
+        if (capacity <= Length) throw new InvalidOperationException("The token buffer cannot grow past the largest .NET array.");
+        if (_narrow != null) Array.Resize(ref _narrow, (int)capacity);
+        else Array.Resize(ref _wide, (int)capacity);
+    }
+}

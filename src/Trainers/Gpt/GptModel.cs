@@ -1,0 +1,150 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+using F = TorchSharp.torch.nn.functional;
+
+namespace ArML.Trainers.Gpt;
+
+/// <summary>Shape of a GPT model; saved with every model so it can be rebuilt from the file alone.</summary>
+/// <param name="VocabularySize">Token ids the model reads and predicts (the data's vocabulary plus the separator).</param>
+/// <param name="ContextLength">Positions the model attends over.</param>
+/// <param name="LayerCount">Transformer blocks.</param>
+/// <param name="HeadCount">Attention heads per block; must divide <paramref name="EmbeddingSize"/>.</param>
+/// <param name="EmbeddingSize">Width of the residual stream.</param>
+/// <param name="Dropout">Dropout probability during training.</param>
+/// <param name="Bias">Whether linear layers and layer norms have biases.</param>
+public sealed record GptConfig(int VocabularySize, int ContextLength, int LayerCount, int HeadCount, int EmbeddingSize, double Dropout, bool Bias);
+
+/// <summary>
+/// A decoder-only transformer in the GPT-2 layout (nanoGPT's names: wte, wpe, h.N.attn.c_attn, ln_f):
+/// learned token and position embeddings, pre-LayerNorm blocks of causal self-attention and a GELU MLP,
+/// a final LayerNorm, and an output head tied to the token embedding.
+/// </summary>
+public sealed class GptModel : Module<Tensor, Tensor>
+{
+    private readonly Embedding wte;
+    private readonly Embedding wpe;
+    private readonly Dropout drop;
+    private readonly ModuleList<Block> h;
+    private readonly LayerNorm ln_f;
+
+    /// <summary>Builds a randomly initialised model (seed it with <c>torch.manual_seed</c> first).</summary>
+    public GptModel(GptConfig config) : base("gpt")
+    {
+        if (config.EmbeddingSize % config.HeadCount != 0)
+            throw new ArgumentException($"EmbeddingSize ({config.EmbeddingSize}) must be a multiple of HeadCount ({config.HeadCount}).");
+        Config = config;
+        wte = Embedding(config.VocabularySize, config.EmbeddingSize);
+        wpe = Embedding(config.ContextLength, config.EmbeddingSize);
+        drop = Dropout(config.Dropout);
+        h = new ModuleList<Block>(Enumerable.Range(0, config.LayerCount).Select(_ => new Block(config)).ToArray());
+        ln_f = LayerNorm(config.EmbeddingSize, bias: config.Bias);
+        RegisterComponents();
+        InitializeWeights();
+    }
+
+    /// <summary>The model's shape.</summary>
+    public GptConfig Config { get; }
+
+    /// <summary>Logits of the next token at every position. <paramref name="idx"/>: (B, T) int64 ids, T ≤ context.</summary>
+    public override Tensor forward(Tensor idx)
+    {
+        long t = idx.shape[1];
+        if (t > Config.ContextLength)
+            throw new ArgumentException($"Sequence length {t} exceeds the context length {Config.ContextLength}.");
+        using var scope = NewDisposeScope();
+        var pos = arange(t, dtype: ScalarType.Int64, device: idx.device);
+        var x = drop.call(wte.call(idx) + wpe.call(pos));          // (B, T, C)
+        foreach (var block in h) x = block.call(x);
+        x = ln_f.call(x);
+        // Weight tying: the output head reuses the token embedding, as GPT-2 does; fewer parameters, better perplexity.
+        return F.linear(x, wte.weight!).MoveToOuterDisposeScope();  // (B, T, V)
+    }
+
+    private void InitializeWeights()
+    {
+        using var _ = no_grad();
+        foreach (var (name, p) in named_parameters())
+        {
+            if (name.EndsWith(".bias", StringComparison.Ordinal)) init.zeros_(p);
+            else if (name.StartsWith("ln_", StringComparison.Ordinal) || name.Contains(".ln_", StringComparison.Ordinal)) init.ones_(p);
+            // GPT-2: residual projections are scaled by 1/sqrt(2·layers) so the residual stream's variance
+            // does not grow with depth (two residual additions per block).
+            else if (name.EndsWith("c_proj.weight", StringComparison.Ordinal)) init.normal_(p, 0, 0.02 / Math.Sqrt(2.0 * Config.LayerCount));
+            else init.normal_(p, 0, 0.02);
+        }
+    }
+
+    private sealed class Block : Module<Tensor, Tensor>
+    {
+        private readonly LayerNorm ln_1;
+        private readonly CausalSelfAttention attn;
+        private readonly LayerNorm ln_2;
+        private readonly Mlp mlp;
+
+        public Block(GptConfig config) : base("block")
+        {
+            ln_1 = LayerNorm(config.EmbeddingSize, bias: config.Bias);
+            attn = new CausalSelfAttention(config);
+            ln_2 = LayerNorm(config.EmbeddingSize, bias: config.Bias);
+            mlp = new Mlp(config);
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor x)
+        {
+            x = x + attn.call(ln_1.call(x));   // pre-LayerNorm: normalise the branch input, keep the residual path clean
+            return x + mlp.call(ln_2.call(x));
+        }
+    }
+
+    private sealed class CausalSelfAttention : Module<Tensor, Tensor>
+    {
+        private readonly Linear c_attn;
+        private readonly Linear c_proj;
+        private readonly Dropout resid_dropout;
+        private readonly int _heads;
+        private readonly double _dropout;
+
+        public CausalSelfAttention(GptConfig config) : base("attn")
+        {
+            c_attn = Linear(config.EmbeddingSize, 3 * config.EmbeddingSize, hasBias: config.Bias);
+            c_proj = Linear(config.EmbeddingSize, config.EmbeddingSize, hasBias: config.Bias);
+            resid_dropout = Dropout(config.Dropout);
+            _heads = config.HeadCount;
+            _dropout = config.Dropout;
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor x)
+        {
+            long b = x.shape[0], t = x.shape[1], c = x.shape[2], hs = c / _heads;
+            var qkv = c_attn.call(x).split(c, dim: 2);                         // 3 × (B, T, C)
+            var q = qkv[0].view(b, t, _heads, hs).transpose(1, 2);             // (B, nh, T, hs)
+            var k = qkv[1].view(b, t, _heads, hs).transpose(1, 2);
+            var v = qkv[2].view(b, t, _heads, hs).transpose(1, 2);
+            // TorchSharp spells the flag "is_casual".
+            var y = F.scaled_dot_product_attention(q, k, v, p: training ? _dropout : 0.0, is_casual: true);  // (B, nh, T, hs)
+            y = y.transpose(1, 2).contiguous().view(b, t, c);                  // re-assemble heads: (B, T, C)
+            return resid_dropout.call(c_proj.call(y));
+        }
+    }
+
+    private sealed class Mlp : Module<Tensor, Tensor>
+    {
+        private readonly Linear c_fc;
+        private readonly Linear c_proj;
+        private readonly Dropout dropout;
+
+        public Mlp(GptConfig config) : base("mlp")
+        {
+            c_fc = Linear(config.EmbeddingSize, 4 * config.EmbeddingSize, hasBias: config.Bias);
+            c_proj = Linear(4 * config.EmbeddingSize, config.EmbeddingSize, hasBias: config.Bias);
+            dropout = Dropout(config.Dropout);
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor x) => dropout.call(c_proj.call(F.gelu(c_fc.call(x))));
+    }
+}

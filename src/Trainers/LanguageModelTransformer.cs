@@ -1,0 +1,105 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using ArML.Data;
+using ArML.Persistence;
+using ArML.Schema;
+using ArML.Text;
+using ArML.Trainers.Gpt;
+
+namespace ArML.Trainers;
+
+/// <summary>
+/// A trained language model as an ML.NET transformer: scores each row of a token column and samples new text.
+/// </summary>
+/// <remarks>
+/// | Column | Type | Meaning |
+/// |---|---|---|
+/// | LogLikelihood | Double | natural-log probability of the row's tokens and of its end (see <see cref="GptLanguageModel"/>) |
+/// | TokenCount | Int32 | predicted tokens: row length + 1 |
+/// | Perplexity | Double | exp(−LogLikelihood / TokenCount) |
+///
+/// Rows longer than the context are scored with a sliding window (<see cref="ScoringStride"/>). Scoring is lazy
+/// and batched (<see cref="ScoringBatchSize"/> rows per forward pass), and safe with concurrent cursors.
+/// The transformer owns native memory: dispose it when done. Save with <c>mlContext.Model.SaveArml</c>.
+/// </remarks>
+public sealed class LanguageModelTransformer : RowMappingTransformer, IArmlPersistable, IDisposable
+{
+    internal LanguageModelTransformer(string tokenColumnName, int keyCount, GptLanguageModel model, IReadOnlyList<string>? vocabulary,
+        int scoringBatchSize, int scoringStride)
+    {
+        TokenColumnName = tokenColumnName;
+        KeyCount = keyCount;
+        Model = model;
+        Vocabulary = vocabulary;
+        Codec = vocabulary != null ? new KeyValuesCodec(vocabulary) : null;
+        ScoringBatchSize = scoringBatchSize;
+        ScoringStride = scoringStride;
+    }
+
+    /// <summary>The token column read.</summary>
+    public string TokenColumnName { get; }
+
+    /// <summary>Key count of the token column the model was trained on; scored columns must match it.</summary>
+    public int KeyCount { get; }
+
+    /// <summary>The network and its scoring and sampling operations.</summary>
+    public GptLanguageModel Model { get; }
+
+    /// <summary>The token column's key values at training time (null when it had none).</summary>
+    public IReadOnlyList<string>? Vocabulary { get; }
+
+    /// <summary>Turns text into ids and back through <see cref="Vocabulary"/>, or null without one.</summary>
+    public KeyValuesCodec? Codec { get; }
+
+    /// <summary>Rows scored per forward pass.</summary>
+    public int ScoringBatchSize { get; }
+
+    /// <summary>Sliding-window step for rows longer than the context.</summary>
+    public int ScoringStride { get; }
+
+    /// <inheritdoc/>
+    public override BatchRowMapper CreateMapper(DataViewSchema inputSchema)
+    {
+        var column = ColumnChecks.RequireTokenKeys(inputSchema, TokenColumnName);
+        ulong count = ((KeyDataViewType)((VectorDataViewType)column.Type).ItemType).Count;
+        if (count != (ulong)KeyCount)
+            throw new ArgumentOutOfRangeException(nameof(inputSchema),
+                $"Column '{TokenColumnName}' has key count {count}, but the model was trained on key count {KeyCount}: tokenize with the same tokenizer.");
+        return new LanguageModelScoringMapper(inputSchema, column, Model, ScoringBatchSize, ScoringStride);
+    }
+
+    /// <summary>
+    /// Samples text after <paramref name="prompt"/> (empty: from the start of a row) until the model ends the row or
+    /// <paramref name="maxNewTokens"/> tokens. Temperature 0 is greedy. Returns the continuation only.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The training column had no key values to decode with.</exception>
+    public string Generate(string prompt = "", int maxNewTokens = 200, double temperature = 1.0, int? seed = null)
+    {
+        var codec = Codec ?? throw new InvalidOperationException(
+            $"Column '{TokenColumnName}' had no key values when the model was trained, so ids cannot be turned into text; use GenerateTokens.");
+        var ids = new List<int>();
+        codec.Encode(prompt, ids);
+        return codec.Decode(GenerateTokens(ids, maxNewTokens, temperature, seed));
+    }
+
+    /// <summary>Samples token ids (zero-based, as key − 1) after <paramref name="promptIds"/>.</summary>
+    public int[] GenerateTokens(IReadOnlyList<int> promptIds, int maxNewTokens = 200, double temperature = 1.0, int? seed = null) =>
+        Model.Sample(promptIds, maxNewTokens, temperature, seed ?? Random.Shared.Next());
+
+    /// <inheritdoc/>
+    public string ArmlKind => "ArML.GptLanguageModel";
+
+    /// <inheritdoc/>
+    public int ArmlKindVersion => 1;
+
+    /// <inheritdoc/>
+    public void SaveArml(ArmlComponentWriter writer)
+    {
+        writer.WriteJson("config.json", new GptLanguageModelConfig(TokenColumnName, KeyCount, Vocabulary?.ToArray(), Model.Model.Config,
+            ScoringBatchSize, ScoringStride));
+        writer.WriteTensors("weights.safetensors", GptWeights.Export(Model.Model));
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => Model.Dispose();
+}
