@@ -14,3 +14,8 @@ public sealed class ArmlComponentReader
 }
 public static class ArmlComponentRegistry { }
 public sealed class ArmlModelFormatException(string message) : Exception(message) { }
+public static class ModelOperationsCatalogExtensions
+{
+    public static void SaveArml(this Microsoft.ML.ModelOperationsCatalog c, Microsoft.ML.ITransformer m, Microsoft.ML.DataViewSchema s, string p) => throw new NotSupportedException("pending");
+    public static Microsoft.ML.ITransformer LoadArml(this Microsoft.ML.ModelOperationsCatalog c, string p, out Microsoft.ML.DataViewSchema s, ArmlLoadContext? x = null) => throw new NotSupportedException("pending");
+}
