@@ -1,0 +1,21 @@
+using System.Text.Json;
+
+namespace ArML.Persistence;
+
+/// <summary>JSON settings for the manifest and for component configuration.</summary>
+internal static class ArmlJson
+{
+    /// <summary>
+    /// camelCase and indented, so files are readable and diffable. Dictionary keys are left as they are (a vocabulary
+    /// must not be re-cased). Required members, non-nullable annotations and constructor parameters are enforced when
+    /// reading, so a hand-edited or truncated file fails with a JSON error instead of yielding nulls that crash later.
+    /// </summary>
+    internal static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        RespectNullableAnnotations = true,
+        RespectRequiredConstructorParameters = true,
+        MaxDepth = 64,
+    };
+}
