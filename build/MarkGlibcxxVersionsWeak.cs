@@ -105,7 +105,7 @@ public class MarkGlibcxxVersionsWeak : Task
         // and the hard-linked or cached original (if any) is never modified in place.
         string temp = path + ".arml-tmp";
         File.WriteAllBytes(temp, elf);
-        File.Move(temp, path, true);
+        File.Replace(temp, path, null);
         return changed;
     }
 
