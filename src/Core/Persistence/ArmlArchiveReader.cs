@@ -89,7 +89,7 @@ internal sealed class ArmlArchiveReader : IDisposable
         }
         catch (Exception e) when (e is InvalidDataException or IOException or NotSupportedException)
         {
-            throw new ArmlModelFormatException($"The zip directory is damaged: {e.Message}", e);
+            throw new ArmlModelFormatException($"The zip directory is damaged (the file may be truncated): {e.Message}", e);
         }
         return index;
     }

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace ArML.Persistence;
 
 /// <summary>The table of contents of an ArML model file (entry <c>manifest.json</c>).</summary>
@@ -43,6 +45,7 @@ internal sealed record ManifestPart
     public required int KindVersion { get; init; }
 
     /// <summary>For ML.NET segments, how many transformers the segment holds; absent for ArML components.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? TransformerCount { get; init; }
 
     /// <summary>The archive entries of this part.</summary>

@@ -28,7 +28,9 @@ internal static class ArmlModelSaver
         var manifestParts = new List<ManifestPart>();
         using (var archive = new ArmlArchiveWriter(destination))
         {
-            archive.WriteEntry(EntryNames.InputSchema, CompressionLevel.NoCompression, schemaEntry);
+            // Nested zips are deflated although their content already is: stored, their own zip records would sit in the
+            // outer file verbatim, where a scan of a truncated file could mistake them for the outer archive's.
+            archive.WriteEntry(EntryNames.InputSchema, CompressionLevel.Optimal, schemaEntry);
             foreach (var part in parts)
             {
                 if (part.Component is IArmlPersistable component)
@@ -41,7 +43,7 @@ internal static class ArmlModelSaver
                 else
                 {
                     string entry = EntryNames.MlNetSegment(part.Index);
-                    archive.WriteEntry(entry, CompressionLevel.NoCompression, segments[part.Index]);
+                    archive.WriteEntry(entry, CompressionLevel.Optimal, segments[part.Index]);
                     manifestParts.Add(new ManifestPart
                     {
                         Kind = ManifestPart.MlNetKind, KindVersion = 1, TransformerCount = part.Transformers.Count, Entries = [entry],
