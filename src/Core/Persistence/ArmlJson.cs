@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace ArML.Persistence;
@@ -17,5 +18,7 @@ internal static class ArmlJson
         RespectNullableAnnotations = true,
         RespectRequiredConstructorParameters = true,
         MaxDepth = 64,
+        // The files are never embedded in HTML, so non-ASCII text and '+' can stay readable instead of \u-escaped.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 }
