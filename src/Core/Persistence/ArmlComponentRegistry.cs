@@ -12,7 +12,7 @@ public static class ArmlComponentRegistry
     /// <summary>Kind name → assembly-qualified name of its <see cref="IArmlComponentLoader"/>.</summary>
     public static IReadOnlyDictionary<string, string> LoaderTypeNames { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
-        ["ArML.CharacterTokenizer"] = "ArML.Transforms.CharacterTokenizerLoader, ArML.Transforms",
+        ["ArML.CharacterTokenizer"] = "ArML.Transforms.Text.CharacterTokenizerLoader, ArML.Transforms",
         ["ArML.GptLanguageModel"] = "ArML.Trainers.Gpt.GptLanguageModelLoader, ArML.Trainers",
     }.ToFrozenDictionary(StringComparer.Ordinal);
 

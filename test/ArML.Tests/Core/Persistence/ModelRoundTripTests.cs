@@ -158,7 +158,7 @@ public class ModelRoundTripTests
         Assert.Equal(
             new Dictionary<string, string>
             {
-                ["ArML.CharacterTokenizer"] = "ArML.Transforms.CharacterTokenizerLoader, ArML.Transforms",
+                ["ArML.CharacterTokenizer"] = "ArML.Transforms.Text.CharacterTokenizerLoader, ArML.Transforms",
                 ["ArML.GptLanguageModel"] = "ArML.Trainers.Gpt.GptLanguageModelLoader, ArML.Trainers",
             },
             ArmlComponentRegistry.LoaderTypeNames.OrderBy(p => p.Key).ToDictionary());
