@@ -15,7 +15,7 @@ internal static class TrainingStepBenchmark
 {
     public static int RunInProcess(string[] args)
     {
-        var policy = OmpWaitPolicy.Passive;
+        var policy = OmpWaitPolicy.BriefSpin;
         int? threads = null;
         int steps = 15;
         for (int i = 0; i < args.Length; i++)
@@ -57,7 +57,7 @@ internal static class TrainingStepBenchmark
         times.Sort();
         double median = times[times.Count / 2];
         Console.WriteLine($"step_ms={median:F1} tokens_per_s={batch * context / (median / 1000):F0} threads={torch.get_num_threads()} " +
-                          $"policy={Environment.GetEnvironmentVariable("OMP_WAIT_POLICY")}");
+                          $"OMP_WAIT_POLICY={Environment.GetEnvironmentVariable("OMP_WAIT_POLICY")} GOMP_SPINCOUNT={Environment.GetEnvironmentVariable("GOMP_SPINCOUNT")}");
         return 0;
     }
 }

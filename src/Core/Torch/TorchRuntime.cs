@@ -8,12 +8,15 @@ namespace ArML.Torch;
 /// Loads libtorch once per process with deliberate threading settings, and picks the device ArML computes on.
 /// </summary>
 /// <remarks>
-/// OpenMP's default active spin-waiting makes each libtorch operation up to 10× slower when another process
-/// competes for the cores; a passive wait policy costs about 5% on an idle machine. The policy is read by
+/// OpenMP's spin-waiting makes each libtorch operation many times slower when another process competes for the
+/// cores, while sleeping at once costs about 17% on an idle machine (bench/ArML.Bench measures both). ArML's
+/// default spins briefly (GOMP_SPINCOUNT=3000) and then sleeps: the idle figure within a few percent, and the
+/// best of the measured policies under contention. The policy is read by
 /// libtorch's OpenMP runtime from the native environment when it loads, so it must be set (through libc
 /// <c>setenv</c>; .NET's <see cref="Environment.SetEnvironmentVariable(string, string)"/> does not reach the
 /// native environment on Linux) before the first torch call. Call <see cref="Configure"/> before any other
-/// ArML call to choose differently; an <c>OMP_WAIT_POLICY</c> already set in the environment always wins.
+/// ArML call to choose differently; <c>OMP_WAIT_POLICY</c> or <c>GOMP_SPINCOUNT</c> already set in the
+/// environment always win.
 /// </remarks>
 public static class TorchRuntime
 {
@@ -95,11 +98,16 @@ public static class TorchRuntime
     private static void ApplyWaitPolicy(OmpWaitPolicy policy)
     {
         if (policy == OmpWaitPolicy.LibraryDefault) return;
-        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OMP_WAIT_POLICY"))) return;
-        string value = policy == OmpWaitPolicy.Passive ? "PASSIVE" : "ACTIVE";
-        Environment.SetEnvironmentVariable("OMP_WAIT_POLICY", value);
-        if (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())
-            NativeEnvironment.setenv("OMP_WAIT_POLICY", value, 1);
+        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OMP_WAIT_POLICY"))
+            || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("GOMP_SPINCOUNT"))) return;
+        if (policy == OmpWaitPolicy.BriefSpin) SetNative("GOMP_SPINCOUNT", "3000");
+        else SetNative("OMP_WAIT_POLICY", policy == OmpWaitPolicy.Passive ? "PASSIVE" : "ACTIVE");
+    }
+
+    private static void SetNative(string name, string value)
+    {
+        Environment.SetEnvironmentVariable(name, value);
+        if (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS()) NativeEnvironment.setenv(name, value, 1);
     }
 
     private static class NativeEnvironment
