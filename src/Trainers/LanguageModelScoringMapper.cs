@@ -1,73 +1,142 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using ArML.Data;
+using ArML.Schema;
 using ArML.Trainers.Gpt;
 
 namespace ArML.Trainers;
 
-/// <summary>Adds LogLikelihood, TokenCount and Perplexity, scoring a batch of rows per forward pass.</summary>
+/// <summary>
+/// Adds LogLikelihood, TokenCount and Perplexity (and optionally TokenLogProbabilities), scoring a batch of rows
+/// per forward pass.
+/// </summary>
 internal sealed class LanguageModelScoringMapper : BatchRowMapper
 {
     public const string LogLikelihoodColumnName = "LogLikelihood";
     public const string TokenCountColumnName = "TokenCount";
     public const string PerplexityColumnName = "Perplexity";
-
-    private static readonly OutputColumn[] Outputs =
-    [
-        new(LogLikelihoodColumnName, NumberDataViewType.Double),
-        new(TokenCountColumnName, NumberDataViewType.Int32),
-        new(PerplexityColumnName, NumberDataViewType.Double),
-    ];
+    public const string TokenLogProbabilitiesColumnName = "TokenLogProbabilities";
 
     private readonly DataViewSchema.Column _tokens;
+    private readonly DataViewSchema.Column? _condition;
     private readonly GptLanguageModel _model;
     private readonly int _stride;
+    private readonly OutputColumn[] _outputs;
 
-    public LanguageModelScoringMapper(DataViewSchema inputSchema, DataViewSchema.Column tokens, GptLanguageModel model, int batchSize, int stride)
+    public LanguageModelScoringMapper(DataViewSchema inputSchema, DataViewSchema.Column tokens, DataViewSchema.Column? condition,
+        GptLanguageModel model, bool tokenLogProbabilities, int batchSize, int stride)
         : base(inputSchema, batchSize)
     {
         _tokens = tokens;
+        _condition = condition;
         _model = model;
         _stride = stride;
+        _outputs = Outputs(tokenLogProbabilities);
     }
 
-    public override IReadOnlyList<OutputColumn> OutputColumns => Outputs;
+    public override IReadOnlyList<OutputColumn> OutputColumns => _outputs;
 
-    /// <summary>The three output columns alone, for estimators' <c>GetOutputSchema</c>.</summary>
-    public static DataViewSchema ScoreColumnsSchema()
+    private static OutputColumn[] Outputs(bool tokenLogProbabilities)
+    {
+        var outputs = new List<OutputColumn>
+        {
+            new(LogLikelihoodColumnName, NumberDataViewType.Double),
+            new(TokenCountColumnName, NumberDataViewType.Int32),
+            new(PerplexityColumnName, NumberDataViewType.Double),
+        };
+        if (tokenLogProbabilities) outputs.Add(new(TokenLogProbabilitiesColumnName, new VectorDataViewType(NumberDataViewType.Double)));
+        return outputs.ToArray();
+    }
+
+    /// <summary>The score columns alone, for estimators' <c>GetOutputSchema</c>.</summary>
+    public static DataViewSchema ScoreColumnsSchema(bool tokenLogProbabilities = false)
     {
         var builder = new DataViewSchema.Builder();
-        foreach (var column in Outputs) builder.AddColumn(column.Name, column.Type);
+        foreach (var column in Outputs(tokenLogProbabilities)) builder.AddColumn(column.Name, column.Type);
         return builder.ToSchema();
     }
 
-    public override IEnumerable<DataViewSchema.Column> GetDependencies(bool[] activeOutputs) => [_tokens];
+    /// <summary>Key count of a condition column (a key or a vector of keys).</summary>
+    public static int ConditionKeyCount(DataViewSchema schema, string name)
+    {
+        var column = schema.GetColumnOrNull(name)
+            ?? throw new ArgumentOutOfRangeException(nameof(name), $"Condition column '{name}' was not found in the input schema.");
+        var item = column.Type is VectorDataViewType vector ? vector.ItemType : column.Type;
+        if (item is not KeyDataViewType key || key.Count == 0 || key.Count > int.MaxValue / 2)
+            throw new ArgumentOutOfRangeException(nameof(name), $"Condition column '{name}' must be a key or a vector of keys, but is {column.Type}.");
+        return (int)key.Count;
+    }
+
+    public override IEnumerable<DataViewSchema.Column> GetDependencies(bool[] activeOutputs) =>
+        _condition is { } c ? [_tokens, c] : [_tokens];
 
     public override BatchComputation CreateComputation(DataViewRow input, bool[] activeOutputs, int capacity) =>
-        new Computation(TokenIdReader.Create(input, _tokens), input, _model, _stride, capacity);
+        new Computation(this, input, capacity);
 
-    private sealed class Computation(TokenIdReader reader, DataViewRow input, GptLanguageModel model, int stride, int capacity) : BatchComputation
+    private sealed class Computation : BatchComputation
     {
-        private readonly int[][] _rows = Enumerable.Range(0, capacity).Select(_ => new int[64]).ToArray();
-        private readonly int[] _lengths = new int[capacity];
-        private readonly double[] _logLikelihoods = new double[capacity];
-        private readonly int[] _tokenCounts = new int[capacity];
-        private readonly double[] _perplexities = new double[capacity];
+        private readonly LanguageModelScoringMapper _owner;
+        private readonly DataViewRow _input;
+        private readonly TokenIdReader _tokens;
+        private readonly TokenIdReader? _condition;
+        private readonly int[][] _framed;
+        private readonly int[] _lengths;
+        private readonly int[] _firstTargets;
+        private readonly double[] _logLikelihoods;
+        private readonly int[] _tokenCounts;
+        private readonly double[] _perplexities;
+        private readonly double[][]? _tokenLogProbabilities;
+        private readonly List<int> _frame = [];
+        private int[] _ids = new int[64];
+        private int[] _conditionIds = new int[16];
 
-        public override void Capture(int slot) => _lengths[slot] = reader.Read(ref _rows[slot], input.Position);
+        public Computation(LanguageModelScoringMapper owner, DataViewRow input, int capacity)
+        {
+            _owner = owner;
+            _input = input;
+            _tokens = TokenIdReader.Create(input, owner._tokens);
+            _condition = owner._condition is { } c ? TokenIdReader.CreateForKeyOrKeyVector(input, c) : null;
+            _framed = new int[capacity][];
+            _lengths = new int[capacity];
+            _firstTargets = new int[capacity];
+            _logLikelihoods = new double[capacity];
+            _tokenCounts = new int[capacity];
+            _perplexities = new double[capacity];
+            if (owner._outputs.Length > 3) _tokenLogProbabilities = new double[capacity][];
+        }
+
+        public override void Capture(int slot)
+        {
+            int n = _tokens.Read(ref _ids, _input.Position);
+            int m = _condition?.Read(ref _conditionIds, _input.Position) ?? 0;
+            _firstTargets[slot] = _owner._model.Vocabulary.Frame(_conditionIds.AsSpan(0, m), _ids.AsSpan(0, n), _frame);
+            _framed[slot] = _frame.ToArray();
+            _lengths[slot] = _frame.Count;
+        }
 
         public override void Compute(int count)
         {
-            model.Score(_rows.AsSpan(0, count).ToArray(), _lengths.AsSpan(0, count).ToArray(), stride,
-                _logLikelihoods.AsSpan(0, count), _tokenCounts.AsSpan(0, count));
+            _owner._model.ScoreFramed(_framed[..count], _lengths[..count], _firstTargets[..count], _owner._stride,
+                _logLikelihoods.AsSpan(0, count), _tokenCounts.AsSpan(0, count), _tokenLogProbabilities);
             for (int i = 0; i < count; i++) _perplexities[i] = Math.Exp(-_logLikelihoods[i] / _tokenCounts[i]);
         }
 
-        public override ValueGetter<T> GetGetter<T>(int outputIndex, Func<int> slot) => outputIndex switch
+        public override ValueGetter<T> GetGetter<T>(int outputIndex, Func<int> slot)
         {
-            0 => SlotGetter<T, double>(_logLikelihoods, slot),
-            1 => SlotGetter<T, int>(_tokenCounts, slot),
-            _ => SlotGetter<T, double>(_perplexities, slot),
-        };
+            switch (outputIndex)
+            {
+                case 0: return SlotGetter<T, double>(_logLikelihoods, slot);
+                case 1: return SlotGetter<T, int>(_tokenCounts, slot);
+                case 2: return SlotGetter<T, double>(_perplexities, slot);
+            }
+            ValueGetter<VBuffer<double>> getter = (ref VBuffer<double> value) =>
+            {
+                var source = _tokenLogProbabilities![slot()];
+                var editor = VBufferEditor.Create(ref value, source.Length);
+                source.CopyTo(editor.Values);
+                value = editor.Commit();
+            };
+            return getter as ValueGetter<T> ?? throw new InvalidOperationException($"{TokenLogProbabilitiesColumnName} holds VBuffer<Double>.");
+        }
     }
 }

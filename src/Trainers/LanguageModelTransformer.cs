@@ -4,6 +4,7 @@ using ArML.Data;
 using ArML.Persistence;
 using ArML.Schema;
 using ArML.Text;
+using ArML.Torch;
 using ArML.Trainers.Gpt;
 
 namespace ArML.Trainers;
@@ -17,6 +18,7 @@ namespace ArML.Trainers;
 /// | LogLikelihood | Double | natural-log probability of the row's tokens and of its end (see <see cref="GptLanguageModel"/>) |
 /// | TokenCount | Int32 | predicted tokens: row length + 1 |
 /// | Perplexity | Double | exp(−LogLikelihood / TokenCount) |
+/// | TokenLogProbabilities | Vector&lt;Double&gt; | optional: each predicted token's log-probability, in order |
 ///
 /// Rows longer than the context are scored with a sliding window (<see cref="ScoringStride"/>). Scoring is lazy
 /// and batched (<see cref="ScoringBatchSize"/> rows per forward pass), and safe with concurrent cursors.
@@ -24,23 +26,25 @@ namespace ArML.Trainers;
 /// </remarks>
 public sealed class LanguageModelTransformer : RowMappingTransformer, IArmlPersistable, IDisposable
 {
-    internal LanguageModelTransformer(string tokenColumnName, int keyCount, GptLanguageModel model, IReadOnlyList<string>? vocabulary,
+    internal LanguageModelTransformer(GptLanguageModel model, LanguageModelColumns columns, IReadOnlyList<string>? vocabulary,
         int scoringBatchSize, int scoringStride)
     {
-        TokenColumnName = tokenColumnName;
-        KeyCount = keyCount;
         Model = model;
+        Columns = columns;
         Vocabulary = vocabulary;
         Codec = vocabulary != null ? new KeyValuesCodec(vocabulary) : null;
         ScoringBatchSize = scoringBatchSize;
         ScoringStride = scoringStride;
     }
 
+    /// <summary>The columns read and the optional columns written.</summary>
+    public LanguageModelColumns Columns { get; }
+
     /// <summary>The token column read.</summary>
-    public string TokenColumnName { get; }
+    public string TokenColumnName => Columns.TokenColumnName;
 
     /// <summary>Key count of the token column the model was trained on; scored columns must match it.</summary>
-    public int KeyCount { get; }
+    public int KeyCount => Model.Vocabulary.TokenKeyCount;
 
     /// <summary>The network and its scoring and sampling operations.</summary>
     public GptLanguageModel Model { get; }
@@ -57,6 +61,14 @@ public sealed class LanguageModelTransformer : RowMappingTransformer, IArmlPersi
     /// <summary>Sliding-window step for rows longer than the context.</summary>
     public int ScoringStride { get; }
 
+    /// <summary>The same model scoring with another sliding-window step (the model is shared, not copied).</summary>
+    public LanguageModelTransformer WithScoringStride(int stride)
+    {
+        if (stride < 1 || stride > Model.ContextLength)
+            throw new ArgumentOutOfRangeException(nameof(stride), $"Stride must be in 1..{Model.ContextLength}.");
+        return new LanguageModelTransformer(Model, Columns, Vocabulary, ScoringBatchSize, stride);
+    }
+
     /// <inheritdoc/>
     public override BatchRowMapper CreateMapper(DataViewSchema inputSchema)
     {
@@ -65,26 +77,37 @@ public sealed class LanguageModelTransformer : RowMappingTransformer, IArmlPersi
         if (count != (ulong)KeyCount)
             throw new ArgumentOutOfRangeException(nameof(inputSchema),
                 $"Column '{TokenColumnName}' has key count {count}, but the model was trained on key count {KeyCount}: tokenize with the same tokenizer.");
-        return new LanguageModelScoringMapper(inputSchema, column, Model, ScoringBatchSize, ScoringStride);
+        DataViewSchema.Column? condition = null;
+        if (Columns.ConditionColumnName is string name)
+        {
+            int conditionKeys = LanguageModelScoringMapper.ConditionKeyCount(inputSchema, name);
+            if (conditionKeys != Model.Vocabulary.ConditionKeyCount)
+                throw new ArgumentOutOfRangeException(nameof(inputSchema),
+                    $"Condition column '{name}' has key count {conditionKeys}, but the model was trained on {Model.Vocabulary.ConditionKeyCount}.");
+            condition = inputSchema[name];
+        }
+        return new LanguageModelScoringMapper(inputSchema, column, condition, Model, Columns.TokenLogProbabilities, ScoringBatchSize, ScoringStride);
     }
 
     /// <summary>
     /// Samples text after <paramref name="prompt"/> (empty: from the start of a row) until the model ends the row or
-    /// <paramref name="maxNewTokens"/> tokens. Temperature 0 is greedy. Returns the continuation only.
+    /// <paramref name="maxNewTokens"/> tokens. Temperature 0 is greedy. Returns the continuation only. A conditional
+    /// model takes the condition's ids (key − 1).
     /// </summary>
     /// <exception cref="InvalidOperationException">The training column had no key values to decode with.</exception>
-    public string Generate(string prompt = "", int maxNewTokens = 200, double temperature = 1.0, int? seed = null)
+    public string Generate(string prompt = "", int maxNewTokens = 200, double temperature = 1.0, int? seed = null, IReadOnlyList<int>? condition = null)
     {
         var codec = Codec ?? throw new InvalidOperationException(
             $"Column '{TokenColumnName}' had no key values when the model was trained, so ids cannot be turned into text; use GenerateTokens.");
         var ids = new List<int>();
         codec.Encode(prompt, ids);
-        return codec.Decode(GenerateTokens(ids, maxNewTokens, temperature, seed));
+        return codec.Decode(GenerateTokens(ids, maxNewTokens, temperature, seed, condition));
     }
 
     /// <summary>Samples token ids (zero-based, as key − 1) after <paramref name="promptIds"/>.</summary>
-    public int[] GenerateTokens(IReadOnlyList<int> promptIds, int maxNewTokens = 200, double temperature = 1.0, int? seed = null) =>
-        Model.Sample(promptIds, maxNewTokens, temperature, seed ?? Random.Shared.Next());
+    public int[] GenerateTokens(IReadOnlyList<int> promptIds, int maxNewTokens = 200, double temperature = 1.0, int? seed = null,
+        IReadOnlyList<int>? condition = null) =>
+        Model.Sample(promptIds, maxNewTokens, temperature, seed ?? Random.Shared.Next(), condition);
 
     /// <inheritdoc/>
     public string ArmlKind => "ArML.GptLanguageModel";
@@ -95,9 +118,9 @@ public sealed class LanguageModelTransformer : RowMappingTransformer, IArmlPersi
     /// <inheritdoc/>
     public void SaveArml(ArmlComponentWriter writer)
     {
-        writer.WriteJson("config.json", new GptLanguageModelConfig(TokenColumnName, KeyCount, Vocabulary?.ToArray(), Model.Model.Config,
+        writer.WriteJson("config.json", new GptLanguageModelConfig(Columns, Model.Vocabulary, Vocabulary?.ToArray(), Model.Model.Config,
             ScoringBatchSize, ScoringStride));
-        writer.WriteTensors("weights.safetensors", GptWeights.Export(Model.Model));
+        writer.WriteTensors("weights.safetensors", ModuleWeights.Export(Model.Model));
     }
 
     /// <inheritdoc/>

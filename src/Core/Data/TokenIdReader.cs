@@ -23,21 +23,56 @@ public sealed class TokenIdReader
     /// <summary>Number of distinct token ids (the key count).</summary>
     public int KeyCount { get; }
 
-    /// <summary>Creates a reader of <paramref name="column"/> on <paramref name="row"/>; checks the column's type.</summary>
+    /// <summary>Creates a reader of <paramref name="column"/> (a vector of keys) on <paramref name="row"/>; checks the column's type.</summary>
     public static TokenIdReader Create(DataViewRow row, DataViewSchema.Column column)
     {
         ColumnChecks.RequireTokenKeys(row.Schema, column.Name);
         var key = (KeyDataViewType)((VectorDataViewType)column.Type).ItemType;
-        int count = checked((int)key.Count);
-        Func<int[], int> read = key.RawType switch
+        return new TokenIdReader(Dispatch(key, column, new VectorReaders(row, column)), column.Name, checked((int)key.Count));
+    }
+
+    /// <summary>Creates a reader of a vector of keys or of a single key (read as a one-id row), e.g. a condition.</summary>
+    public static TokenIdReader CreateForKeyOrKeyVector(DataViewRow row, DataViewSchema.Column column)
+    {
+        if (column.Type is VectorDataViewType) return Create(row, column);
+        if (column.Type is not KeyDataViewType key || key.Count == 0 || key.Count > int.MaxValue - 1)
+            throw new ArgumentOutOfRangeException(nameof(column), $"Column '{column.Name}' must be a key or a vector of keys, but is {column.Type}.");
+        return new TokenIdReader(Dispatch(key, column, new ScalarReaders(row, column)), column.Name, (int)key.Count);
+    }
+
+    private static Func<int[], int> Dispatch(KeyDataViewType key, DataViewSchema.Column column, IReaderFactory factory) => key.RawType switch
+    {
+        var t when t == typeof(byte) => factory.Make<byte>(k => k),
+        var t when t == typeof(ushort) => factory.Make<ushort>(k => k),
+        var t when t == typeof(uint) => factory.Make<uint>(k => k),
+        var t when t == typeof(ulong) => factory.Make<ulong>(k => k),
+        _ => throw new ArgumentOutOfRangeException(nameof(column), $"Column '{column.Name}' has unsupported key type {key.RawType.Name}."),
+    };
+
+    private interface IReaderFactory
+    {
+        Func<int[], int> Make<T>(Func<T, ulong> toUlong);
+    }
+
+    private sealed class VectorReaders(DataViewRow row, DataViewSchema.Column column) : IReaderFactory
+    {
+        public Func<int[], int> Make<T>(Func<T, ulong> toUlong) => Reader(row, column, toUlong);
+    }
+
+    private sealed class ScalarReaders(DataViewRow row, DataViewSchema.Column column) : IReaderFactory
+    {
+        public Func<int[], int> Make<T>(Func<T, ulong> toUlong)
         {
-            var t when t == typeof(byte) => Reader<byte>(row, column, k => k),
-            var t when t == typeof(ushort) => Reader<ushort>(row, column, k => k),
-            var t when t == typeof(uint) => Reader<uint>(row, column, k => k),
-            var t when t == typeof(ulong) => Reader<ulong>(row, column, k => k),
-            _ => throw new ArgumentOutOfRangeException(nameof(column), $"Column '{column.Name}' has unsupported key type {key.RawType.Name}."),
-        };
-        return new TokenIdReader(read, column.Name, count);
+            var getter = row.GetGetter<T>(column);
+            T value = default!;
+            return buffer =>
+            {
+                getter(ref value);
+                ulong k = toUlong(value);
+                buffer[0] = k == 0 || k > int.MaxValue ? -1 : (int)k - 1;
+                return 1;
+            };
+        }
     }
 
     /// <summary>

@@ -18,6 +18,9 @@ public sealed record TrainingProgress
     /// <summary>Training tokens processed per second since the previous report.</summary>
     public required double TokensPerSecond { get; init; }
 
+    /// <summary>Predicted positions trained on so far.</summary>
+    public long TokensSeen { get; init; }
+
     /// <summary>Learning rate of the latest step.</summary>
     public required double LearningRate { get; init; }
 

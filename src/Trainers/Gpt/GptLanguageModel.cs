@@ -8,10 +8,10 @@ namespace ArML.Trainers.Gpt;
 /// log-likelihoods of token sequences and sampling. Thread-safe: calls into the model are serialized.
 /// </summary>
 /// <remarks>
-/// Sequences are framed as <c>[SEP] t₁ … tₙ [SEP]</c> where SEP (id <see cref="SeparatorId"/>, one past the
-/// data's vocabulary) marks both the start and the end of a row, as in training. The predicted tokens of a row
-/// are t₁ … tₙ and the final SEP: n + 1 predictions, so a row's log-likelihood is the log-probability of the
-/// complete row, its end included.
+/// Rows are framed as <c>[c₁ … cₘ] SEP t₁ … tₙ SEP</c> (<see cref="GptVocabulary.Frame"/>): SEP marks the start and
+/// the end of every row, as in training, and a conditional model's condition comes first. The predicted tokens of a
+/// row are t₁ … tₙ and the final SEP: n + 1 predictions, so a row's log-likelihood is the log-probability of the
+/// complete row, its end included, given its condition (which is never scored).
 /// </remarks>
 public sealed class GptLanguageModel : IDisposable
 {
@@ -20,9 +20,12 @@ public sealed class GptLanguageModel : IDisposable
     private readonly object _gate = new();
 
     /// <summary>Wraps a trained model living on <paramref name="device"/>.</summary>
-    public GptLanguageModel(GptModel model, Device device)
+    public GptLanguageModel(GptModel model, GptVocabulary vocabulary, Device device)
     {
+        if (vocabulary.Size != model.Config.VocabularySize)
+            throw new ArgumentException($"The vocabulary has {vocabulary.Size} ids but the model {model.Config.VocabularySize}.");
         Model = model;
+        Vocabulary = vocabulary;
         Device = device;
         model.eval();
     }
@@ -30,21 +33,48 @@ public sealed class GptLanguageModel : IDisposable
     /// <summary>The network.</summary>
     public GptModel Model { get; }
 
+    /// <summary>The id layout (tokens, separator, condition).</summary>
+    public GptVocabulary Vocabulary { get; }
+
     /// <summary>Where the network computes.</summary>
     public Device Device { get; }
 
-    /// <summary>The row separator id: the last id of the model's vocabulary.</summary>
-    public int SeparatorId => Model.Config.VocabularySize - 1;
+    /// <summary>The row separator id.</summary>
+    public int SeparatorId => Vocabulary.Separator;
 
     /// <summary>Positions the model attends over.</summary>
     public int ContextLength => Model.Config.ContextLength;
 
-    /// <summary>
-    /// Log-likelihood (natural log) of each row and its number of predicted tokens (length + 1). Rows longer than
-    /// the context are scored in windows advancing by <paramref name="stride"/>: every token once, with at least
-    /// ContextLength − stride tokens of left context after the first window.
-    /// </summary>
+    /// <summary>Scores unconditional rows of token ids; see <see cref="ScoreFramed"/>.</summary>
     public void Score(IReadOnlyList<int[]> rows, IReadOnlyList<int> lengths, int stride, Span<double> logLikelihoods, Span<int> tokenCounts)
+    {
+        var framed = new int[rows.Count][];
+        var framedLengths = new int[rows.Count];
+        var firsts = new int[rows.Count];
+        var buffer = new List<int>();
+        for (int r = 0; r < rows.Count; r++)
+        {
+            firsts[r] = Vocabulary.Frame([], rows[r].AsSpan(0, lengths[r]), buffer);
+            framed[r] = buffer.ToArray();
+            framedLengths[r] = framed[r].Length;
+        }
+        ScoreFramed(framed, framedLengths, firsts, stride, logLikelihoods, tokenCounts);
+    }
+
+    /// <summary>
+    /// Log-likelihood (natural log) of each framed row's targets from <paramref name="firstTargets"/> on, and their
+    /// number. Rows longer than the context are scored in windows advancing by <paramref name="stride"/>: every target
+    /// once, with at least ContextLength − stride tokens of left context after the first window.
+    /// </summary>
+    /// <param name="framed">Framed rows (<see cref="GptVocabulary.Frame"/>); only the first <paramref name="lengths"/> ids count.</param>
+    /// <param name="lengths">Length of each framed row.</param>
+    /// <param name="firstTargets">Position of each row's first scored target.</param>
+    /// <param name="stride">Sliding-window step, 1..ContextLength.</param>
+    /// <param name="logLikelihoods">Receives each row's summed log-probability.</param>
+    /// <param name="tokenCounts">Receives each row's number of scored targets.</param>
+    /// <param name="tokenLogProbabilities">When not null, receives each row's per-target log-probabilities.</param>
+    public void ScoreFramed(IReadOnlyList<int[]> framed, IReadOnlyList<int> lengths, IReadOnlyList<int> firstTargets, int stride,
+        Span<double> logLikelihoods, Span<int> tokenCounts, double[][]? tokenLogProbabilities = null)
     {
         if (stride < 1 || stride > ContextLength)
             throw new ArgumentOutOfRangeException(nameof(stride), $"Stride must be in 1..{ContextLength}, but is {stride}.");
@@ -52,9 +82,11 @@ public sealed class GptLanguageModel : IDisposable
         for (int r = 0; r < lengths.Count; r++)
         {
             logLikelihoods[r] = 0;
-            tokenCounts[r] = lengths[r] + 1;
-            ScoringWindow.Plan(r, lengths[r] + 2, ContextLength, stride, windows);
+            tokenCounts[r] = lengths[r] - firstTargets[r];
+            if (tokenLogProbabilities != null) tokenLogProbabilities[r] = new double[tokenCounts[r]];
+            ScoringWindow.Plan(r, lengths[r], firstTargets[r], ContextLength, stride, windows);
         }
+        var written = new int[lengths.Count];
         int vocabulary = Model.Config.VocabularySize;
         int start = 0;
         while (start < windows.Count)
@@ -67,63 +99,67 @@ public sealed class GptLanguageModel : IDisposable
                 maxLength = longer;
                 end++;
             }
-            ScoreChunk(rows, windows, start, end, maxLength, logLikelihoods);
+            var picked = ScoreChunk(framed, windows, start, end, maxLength);
+            for (int w = start; w < end; w++)
+            {
+                var window = windows[w];
+                for (int j = window.FirstScored; j < window.Length; j++)
+                {
+                    double value = picked[(w - start) * maxLength + j];
+                    logLikelihoods[window.Row] += value;
+                    if (tokenLogProbabilities != null) tokenLogProbabilities[window.Row][written[window.Row]++] = value;
+                }
+            }
             start = end;
         }
     }
 
-    private void ScoreChunk(IReadOnlyList<int[]> rows, List<ScoringWindow> windows, int start, int end, int length, Span<double> logLikelihoods)
+    // Log-probability of every window position's next token: (windows × length), row-major.
+    private double[] ScoreChunk(IReadOnlyList<int[]> framed, List<ScoringWindow> windows, int start, int end, int length)
     {
         int count = end - start;
         var inputs = new long[count * length];
         var targets = new long[count * length];
-        var mask = new double[count * length];
         for (int w = 0; w < count; w++)
         {
             var window = windows[start + w];
-            var row = rows[window.Row];
-            int rowLength = window.SequenceLength - 2;
+            var row = framed[window.Row];
             for (int j = 0; j < window.Length; j++)
             {
-                inputs[w * length + j] = TokenAt(row, rowLength, window.Begin + j);
-                targets[w * length + j] = TokenAt(row, rowLength, window.Begin + j + 1);
-                if (j >= window.FirstScored) mask[w * length + j] = 1;
+                inputs[w * length + j] = row[window.Begin + j];
+                targets[w * length + j] = row[window.Begin + j + 1];
             }
-            for (int j = window.Length; j < length; j++) inputs[w * length + j] = SeparatorId;  // right padding never influences earlier positions
+            // Right padding (id 0) never influences earlier positions under causal attention.
         }
-        double[] sums;
         lock (_gate)
         {
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             var x = tensor(inputs, [count, length], device: Device);
             var y = tensor(targets, [count, length], device: Device);
-            var logp = nn.functional.log_softmax(Model.call(x), dim: -1);                 // (B, T, V)
-            var picked = logp.gather(-1, y.unsqueeze(-1)).squeeze(-1).to_type(ScalarType.Float64);  // (B, T)
-            var m = tensor(mask, [count, length], device: Device);
-            sums = (picked * m).sum(1).cpu().data<double>().ToArray();
+            var logp = nn.functional.log_softmax(Model.call(x), dim: -1);                            // (B, T, V)
+            return logp.gather(-1, y.unsqueeze(-1)).squeeze(-1).to_type(ScalarType.Float64).cpu().data<double>().ToArray();
         }
-        for (int w = 0; w < count; w++) logLikelihoods[windows[start + w].Row] += sums[w];
     }
 
-    private int TokenAt(int[] row, int rowLength, int position) =>
-        position == 0 || position == rowLength + 1 ? SeparatorId : row[position - 1];
-
     /// <summary>
-    /// Samples a continuation of <paramref name="prompt"/> (ids without separators) until the model ends the row or
-    /// <paramref name="maxNewTokens"/> are produced. Temperature 0 is greedy (arg-max). Only the last
-    /// ContextLength tokens condition each step.
+    /// Samples a continuation of <paramref name="prompt"/> (token ids) until the model ends the row or
+    /// <paramref name="maxNewTokens"/> are produced. Temperature 0 is greedy (arg-max). Only the last ContextLength
+    /// ids condition each step. A conditional model takes <paramref name="condition"/> (condition ids).
     /// </summary>
-    public int[] Sample(IReadOnlyList<int> prompt, int maxNewTokens, double temperature, int seed)
+    public int[] Sample(IReadOnlyList<int> prompt, int maxNewTokens, double temperature, int seed, IReadOnlyList<int>? condition = null)
     {
         if (temperature < 0 || double.IsNaN(temperature)) throw new ArgumentOutOfRangeException(nameof(temperature), "Temperature must be ≥ 0.");
         ArgumentOutOfRangeException.ThrowIfNegative(maxNewTokens);
-        var sequence = new List<int>(prompt.Count + maxNewTokens + 1) { SeparatorId };
+        if (condition is { Count: > 0 } && Vocabulary.ConditionKeyCount == 0)
+            throw new ArgumentException("This model was trained without a condition column.", nameof(condition));
         foreach (int id in prompt)
-        {
-            if (id < 0 || id >= SeparatorId) throw new ArgumentOutOfRangeException(nameof(prompt), $"Token id {id} is outside the vocabulary (0..{SeparatorId - 1}).");
-            sequence.Add(id);
-        }
+            if (id < 0 || id >= Vocabulary.TokenKeyCount) throw new ArgumentOutOfRangeException(nameof(prompt), $"Token id {id} is outside the vocabulary (0..{Vocabulary.TokenKeyCount - 1}).");
+        foreach (int c in condition ?? [])
+            if (c < 0 || c >= Vocabulary.ConditionKeyCount) throw new ArgumentOutOfRangeException(nameof(condition), $"Condition id {c} is outside 0..{Vocabulary.ConditionKeyCount - 1}.");
+        var sequence = new List<int>();
+        Vocabulary.Frame((condition ?? []).ToArray(), prompt.ToArray(), sequence);
+        sequence.RemoveAt(sequence.Count - 1);   // drop the end separator: the row continues from the prompt
         var random = new Random(seed);
         var generated = new List<int>();
         for (int step = 0; step < maxNewTokens; step++)
@@ -149,9 +185,16 @@ public sealed class GptLanguageModel : IDisposable
             var x = tensor(window, [1, take], device: Device);
             logits = Model.call(x)[0, take - 1].to_type(ScalarType.Float32).cpu().data<float>().ToArray();
         }
-        if (temperature == 0) return Array.IndexOf(logits, logits.Max());
-        double max = logits.Max();
-        var weights = logits.Select(l => Math.Exp((l - max) / temperature)).ToArray();
+        // Only tokens and the end of the row can follow; condition ids never appear in a row.
+        int allowed = Vocabulary.Separator + 1;
+        if (temperature == 0)
+        {
+            int best = 0;
+            for (int i = 1; i < allowed; i++) if (logits[i] > logits[best]) best = i;
+            return best;
+        }
+        double max = logits.Take(allowed).Max();
+        var weights = logits.Take(allowed).Select(l => Math.Exp((l - max) / temperature)).ToArray();
         double u = random.NextDouble() * weights.Sum();
         for (int i = 0; i < weights.Length; i++)
         {

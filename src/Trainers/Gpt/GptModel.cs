@@ -14,17 +14,19 @@ namespace ArML.Trainers.Gpt;
 /// <param name="EmbeddingSize">Width of the residual stream.</param>
 /// <param name="Dropout">Dropout probability during training.</param>
 /// <param name="Bias">Whether linear layers and layer norms have biases.</param>
-public sealed record GptConfig(int VocabularySize, int ContextLength, int LayerCount, int HeadCount, int EmbeddingSize, double Dropout, bool Bias);
+/// <param name="PositionEncoding">Learned absolute positions or rotary embeddings.</param>
+public sealed record GptConfig(int VocabularySize, int ContextLength, int LayerCount, int HeadCount, int EmbeddingSize, double Dropout, bool Bias,
+    PositionEncoding PositionEncoding = PositionEncoding.Learned);
 
 /// <summary>
 /// A decoder-only transformer in the GPT-2 layout (nanoGPT's names: wte, wpe, h.N.attn.c_attn, ln_f):
-/// learned token and position embeddings, pre-LayerNorm blocks of causal self-attention and a GELU MLP,
-/// a final LayerNorm, and an output head tied to the token embedding.
+/// learned token and position embeddings (or rotary embeddings inside attention), pre-LayerNorm blocks of causal
+/// self-attention and a GELU MLP, a final LayerNorm, and an output head tied to the token embedding.
 /// </summary>
 public sealed class GptModel : Module<Tensor, Tensor>
 {
     private readonly Embedding wte;
-    private readonly Embedding wpe;
+    private readonly Embedding? wpe;
     private readonly Dropout drop;
     private readonly ModuleList<Block> h;
     private readonly LayerNorm ln_f;
@@ -36,7 +38,7 @@ public sealed class GptModel : Module<Tensor, Tensor>
             throw new ArgumentException($"EmbeddingSize ({config.EmbeddingSize}) must be a multiple of HeadCount ({config.HeadCount}).");
         Config = config;
         wte = Embedding(config.VocabularySize, config.EmbeddingSize);
-        wpe = Embedding(config.ContextLength, config.EmbeddingSize);
+        if (config.PositionEncoding == PositionEncoding.Learned) wpe = Embedding(config.ContextLength, config.EmbeddingSize);
         drop = Dropout(config.Dropout);
         h = new ModuleList<Block>(Enumerable.Range(0, config.LayerCount).Select(_ => new Block(config)).ToArray());
         ln_f = LayerNorm(config.EmbeddingSize, bias: config.Bias);
@@ -54,8 +56,9 @@ public sealed class GptModel : Module<Tensor, Tensor>
         if (t > Config.ContextLength)
             throw new ArgumentException($"Sequence length {t} exceeds the context length {Config.ContextLength}.");
         using var scope = NewDisposeScope();
-        var pos = arange(t, dtype: ScalarType.Int64, device: idx.device);
-        var x = drop.call(wte.call(idx) + wpe.call(pos));          // (B, T, C)
+        var x = wte.call(idx);                                       // (B, T, C)
+        if (wpe != null) x = x + wpe.call(arange(t, dtype: ScalarType.Int64, device: idx.device));
+        x = drop.call(x);
         foreach (var block in h) x = block.call(x);
         x = ln_f.call(x);
         // Weight tying: the output head reuses the token embedding, as GPT-2 does; fewer parameters, better perplexity.
@@ -114,8 +117,11 @@ public sealed class GptModel : Module<Tensor, Tensor>
             resid_dropout = Dropout(config.Dropout);
             _heads = config.HeadCount;
             _dropout = config.Dropout;
+            _rotary = config.PositionEncoding == PositionEncoding.Rotary;
             RegisterComponents();
         }
+
+        private readonly bool _rotary;
 
         public override Tensor forward(Tensor x)
         {
@@ -124,6 +130,7 @@ public sealed class GptModel : Module<Tensor, Tensor>
             var q = qkv[0].view(b, t, _heads, hs).transpose(1, 2);             // (B, nh, T, hs)
             var k = qkv[1].view(b, t, _heads, hs).transpose(1, 2);
             var v = qkv[2].view(b, t, _heads, hs).transpose(1, 2);
+            if (_rotary) (q, k) = (Rotary.Apply(q), Rotary.Apply(k));
             // TorchSharp spells the flag "is_casual".
             var y = F.scaled_dot_product_attention(q, k, v, p: training ? _dropout : 0.0, is_casual: true);  // (B, nh, T, hs)
             y = y.transpose(1, 2).contiguous().view(b, t, c);                  // re-assemble heads: (B, T, C)

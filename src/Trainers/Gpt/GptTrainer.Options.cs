@@ -1,15 +1,42 @@
-using Microsoft.ML;
 using ArML.Training;
 
 namespace ArML.Trainers.Gpt;
 
+/// <summary>How positions are encoded.</summary>
+public enum PositionEncoding
+{
+    /// <summary>A learned embedding per position, added to the token embedding (GPT-2).</summary>
+    Learned,
+    /// <summary>Rotary embeddings: queries and keys rotated by position inside attention (no position parameters).</summary>
+    Rotary,
+}
+
+/// <summary>How training examples are cut from the data.</summary>
+public enum BatchLayout
+{
+    /// <summary>Random context windows over the concatenation of all rows, separated by the end-of-row id (nanoGPT).</summary>
+    RandomWindows,
+    /// <summary>
+    /// One row per example, from its start: rows shorter than the context are padded and the padding is masked out of
+    /// the loss; longer rows are cut at the context length. Required with a condition column.
+    /// </summary>
+    RowAligned,
+}
+
 public sealed partial class GptTrainer
 {
-    /// <summary>Options of <see cref="GptTrainer"/>; defaults train a small model quickly on a CPU.</summary>
-    public sealed class Options
+    /// <summary>Options of <see cref="GptTrainer"/>; the shared ones (batching, stopping, optimizer, validation,
+    /// checkpoints, seed, progress) come from <see cref="TrainerOptionsBase"/>.</summary>
+    public sealed class Options : TrainerOptionsBase
     {
         /// <summary>Token column: a vector of keys (token ids). Default "Tokens".</summary>
         public string TokenColumnName { get; set; } = "Tokens";
+
+        /// <summary>
+        /// Optional condition column for P(tokens | condition): a vector of keys (e.g. a tokenized prompt) or a single
+        /// key (e.g. a class). It is put before the row as context and never scored. Null (default) for none.
+        /// </summary>
+        public string? ConditionColumnName { get; set; }
 
         /// <summary>Positions the model attends over; rows longer than this are scored with a sliding window. Default 64.</summary>
         public int ContextLength { get; set; } = 64;
@@ -29,29 +56,11 @@ public sealed partial class GptTrainer
         /// <summary>Biases in linear layers and layer norms. Default true.</summary>
         public bool Bias { get; set; } = true;
 
-        /// <summary>Windows of <see cref="ContextLength"/> tokens per optimizer step. Default 12.</summary>
-        public int BatchSize { get; set; } = 12;
+        /// <summary>Learned absolute positions (default) or rotary embeddings.</summary>
+        public PositionEncoding PositionEncoding { get; set; } = PositionEncoding.Learned;
 
-        /// <summary>Optimizer steps. Default 2000.</summary>
-        public int MaxIterations { get; set; } = 2000;
-
-        /// <summary>Peak learning rate of AdamW. Default 1e-3.</summary>
-        public double LearningRate { get; set; } = 1e-3;
-
-        /// <summary>Learning rate at the end of the cosine decay. Default: a tenth of <see cref="LearningRate"/>.</summary>
-        public double? MinLearningRate { get; set; }
-
-        /// <summary>Steps of linear warm-up from zero to <see cref="LearningRate"/>. Default 100.</summary>
-        public int WarmupIterations { get; set; } = 100;
-
-        /// <summary>AdamW's β₂. Default 0.99 (small batches are noisy).</summary>
-        public double Beta2 { get; set; } = 0.99;
-
-        /// <summary>Decoupled weight decay, applied to matrices only (not to biases, norms or embeddings). Default 0.1.</summary>
-        public double WeightDecay { get; set; } = 0.1;
-
-        /// <summary>Clip the global gradient norm to this; 0 disables. Default 1.</summary>
-        public double GradientClipNorm { get; set; } = 1.0;
+        /// <summary>Random windows over concatenated rows (default) or one row per example.</summary>
+        public BatchLayout BatchLayout { get; set; } = BatchLayout.RandomWindows;
 
         /// <summary>Rows scored together by the trained model's transformer. Default 32.</summary>
         public int ScoringBatchSize { get; set; } = 32;
@@ -62,19 +71,28 @@ public sealed partial class GptTrainer
         /// </summary>
         public int? ScoringStride { get; set; }
 
-        /// <summary>Optional validation data (same token column); its loss is reported at each <see cref="EvaluationInterval"/>.</summary>
-        public IDataView? ValidationSet { get; set; }
+        /// <summary>Add a "TokenLogProbabilities" column: the log-probability of each predicted token. Default false.</summary>
+        public bool TokenLogProbabilities { get; set; }
 
-        /// <summary>Steps between progress reports (and validation, when a set is given). Default 100.</summary>
-        public int EvaluationInterval { get; set; } = 100;
-
-        /// <summary>Random validation windows averaged per evaluation. Default 20 batches' worth.</summary>
-        public int EvaluationBatches { get; set; } = 20;
-
-        /// <summary>Seed of initialisation and batch sampling. Default: drawn from the MLContext's seed.</summary>
-        public int? Seed { get; set; }
-
-        /// <summary>Receives a <see cref="TrainingProgress"/> at each report.</summary>
-        public IProgress<TrainingProgress>? Progress { get; set; }
+        /// <inheritdoc/>
+        public override void Validate()
+        {
+            base.Validate();
+            ArgumentException.ThrowIfNullOrEmpty(TokenColumnName, nameof(TokenColumnName));
+            if (ContextLength < 1) throw new ArgumentOutOfRangeException(nameof(ContextLength), "ContextLength must be at least 1.");
+            if (LayerCount < 1) throw new ArgumentOutOfRangeException(nameof(LayerCount), "LayerCount must be at least 1.");
+            if (HeadCount < 1) throw new ArgumentOutOfRangeException(nameof(HeadCount), "HeadCount must be at least 1.");
+            if (EmbeddingSize < 1) throw new ArgumentOutOfRangeException(nameof(EmbeddingSize), "EmbeddingSize must be at least 1.");
+            if (EmbeddingSize % HeadCount != 0)
+                throw new ArgumentException($"EmbeddingSize ({EmbeddingSize}) must be a multiple of HeadCount ({HeadCount}).", nameof(EmbeddingSize));
+            if (PositionEncoding == PositionEncoding.Rotary && EmbeddingSize / HeadCount % 2 != 0)
+                throw new ArgumentException("Rotary embeddings need an even head size (EmbeddingSize / HeadCount).", nameof(PositionEncoding));
+            if (Dropout < 0 || Dropout >= 1) throw new ArgumentOutOfRangeException(nameof(Dropout), "Dropout must be in [0, 1).");
+            if (ScoringBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(ScoringBatchSize), "ScoringBatchSize must be at least 1.");
+            if (ScoringStride is int s && (s < 1 || s > ContextLength))
+                throw new ArgumentOutOfRangeException(nameof(ScoringStride), $"ScoringStride must be in 1..ContextLength ({ContextLength}).");
+            if (ConditionColumnName != null && BatchLayout != BatchLayout.RowAligned)
+                throw new ArgumentException("A condition column needs BatchLayout.RowAligned (each example must keep its own condition).", nameof(ConditionColumnName));
+        }
     }
 }

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using ArML.Schema;
 using ArML.Text;
 using ArML.Torch;
@@ -15,14 +17,18 @@ namespace ArML.Trainers.Gpt;
 /// | Column | Type | Role |
 /// |---|---|---|
 /// | <see cref="Options.TokenColumnName"/> | Vector&lt;Key&gt; (any key width) | input: token ids |
+/// | <see cref="Options.ConditionColumnName"/> | Key or Vector&lt;Key&gt; | optional input: the condition c of P(tokens \| c) |
 /// | LogLikelihood | Double | output: natural-log probability of the row, its end included |
 /// | TokenCount | Int32 | output: predicted tokens (row length + 1) |
 /// | Perplexity | Double | output: exp(−LogLikelihood / TokenCount) |
+/// | TokenLogProbabilities | Vector&lt;Double&gt; | optional output: each predicted token's log-probability |
 ///
-/// Training reads the column once through a cursor into a compact buffer with one separator id between rows
-/// (as GPT-2's end-of-text), then samples random context windows from it. The model's vocabulary is the key
-/// count plus that separator. Seeded from <see cref="Options.Seed"/> or the MLContext's seed: the same seed gives
-/// the same weights on the CPU. Computes on <c>MLContext.GpuDeviceId</c> when set and available.
+/// Training reads the columns once through a cursor into a compact buffer (2 bytes per token when the vocabulary
+/// allows), then draws random context windows over the rows joined by one separator id (as GPT-2's end-of-text),
+/// or whole rows with <see cref="BatchLayout.RowAligned"/>. The loop (AdamW, warm-up and cosine decay, clipping,
+/// validation, early stopping, checkpoints) is the shared <see cref="TrainingLoop"/>. Seeded from
+/// <see cref="TrainerOptionsBase.Seed"/> or the MLContext's seed: the same seed gives the same weights on the CPU.
+/// Computes on <c>MLContext.GpuDeviceId</c> when set and available.
 /// </remarks>
 public sealed partial class GptTrainer : IEstimator<LanguageModelTransformer>
 {
@@ -31,86 +37,96 @@ public sealed partial class GptTrainer : IEstimator<LanguageModelTransformer>
 
     internal GptTrainer(MLContext context, Options options)
     {
-        Validate(options);
+        options.Validate();
         _context = context;
         _options = options;
     }
 
-    /// <inheritdoc/>
-    public LanguageModelTransformer Fit(IDataView input)
+    /// <summary>Trains a new model on <paramref name="input"/>.</summary>
+    public LanguageModelTransformer Fit(IDataView input) => Fit(input, initialModel: null);
+
+    /// <summary>
+    /// Trains on <paramref name="input"/>, starting from <paramref name="initialModel"/>'s weights when given
+    /// (fine-tuning). A warm start keeps the initial model's architecture; the token (and condition) key counts and
+    /// the context length must match it.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A column is missing or of the wrong type.</exception>
+    /// <exception cref="InvalidOperationException">The data has no tokens, or training diverged.</exception>
+    public LanguageModelTransformer Fit(IDataView input, LanguageModelTransformer? initialModel)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var column = ColumnChecks.RequireTokenKeys(input.Schema, _options.TokenColumnName);
-        if (_options.ValidationSet != null)
-            ColumnChecks.RequireTokenKeys(_options.ValidationSet.Schema, _options.TokenColumnName, "validation token");
-        int keyCount = KeyCountOf(column);
-        int separator = keyCount;
-        int vocabulary = keyCount + 1;
+        var vocabulary = CheckColumns(input.Schema, "training");
+        if (_options.ValidationSet != null && CheckColumns(_options.ValidationSet.Schema, "validation") != vocabulary)
+            throw new ArgumentException("The validation set's token (or condition) column has a different key count than the training data.");
+        var config = new GptConfig(vocabulary.Size, _options.ContextLength, _options.LayerCount, _options.HeadCount,
+            _options.EmbeddingSize, _options.Dropout, _options.Bias, _options.PositionEncoding);
+        if (initialModel != null) config = WarmStartConfig(initialModel, vocabulary);
 
         TorchRuntime.EnsureInitialized();
         using var host = ArmlHost.Create(_context, nameof(GptTrainer));
-        var (train, rows) = SequenceReader.ReadConcatenated(input, _options.TokenColumnName, vocabulary, separator);
-        if (train.Length <= 1)
-            throw new InvalidOperationException($"The training data has no tokens in column '{_options.TokenColumnName}' ({rows} rows, all empty).");
-        TokenBuffer? validation = null;
-        if (_options.ValidationSet != null)
-        {
-            if (KeyCountOf(_options.ValidationSet.Schema[_options.TokenColumnName]) != keyCount)
-                throw new ArgumentException($"The validation set's column '{_options.TokenColumnName}' has a different key count than the training data.");
-            validation = SequenceReader.ReadConcatenated(_options.ValidationSet, _options.TokenColumnName, vocabulary, separator).Tokens;
-        }
-        host.Info($"GPT: {rows} rows, {train.Length} tokens ({train.BytesPerToken} bytes each), vocabulary {keyCount} + separator.");
+        var train = GptData.Read(input, _options.TokenColumnName, _options.ConditionColumnName, vocabulary, _options.BatchLayout);
+        if (train.Rows == 0)
+            throw new InvalidOperationException($"The training data has no tokens in column '{_options.TokenColumnName}' (every row is empty).");
+        var validation = _options.ValidationSet is null ? null
+            : GptData.Read(_options.ValidationSet, _options.TokenColumnName, _options.ConditionColumnName, vocabulary, _options.BatchLayout);
+        host.Info($"GPT: {train.Rows} rows, {train.Tokens.Length} ids ({train.Tokens.BytesPerToken} bytes each), vocabulary {vocabulary.Size}.");
 
         int seed = _options.Seed ?? host.NextSeed();
         var device = TorchRuntime.SelectDevice(_context);
-        var config = new GptConfig(vocabulary, _options.ContextLength, _options.LayerCount, _options.HeadCount,
-            _options.EmbeddingSize, _options.Dropout, _options.Bias);
         torch.manual_seed(seed);
         var model = new GptModel(config);
-        model.to(device);
-        host.Info($"GPT: {model.parameters().Sum(p => p.numel())} parameters on {device}.");
         try
         {
-            new GptTrainingLoop(model, _options, train, validation, seed, device, host).Run();
+            if (initialModel != null) ModuleWeights.Import(model, ModuleWeights.Export(initialModel.Model.Model).ToDictionary(kv => kv.Key, kv => kv.Value));
+            model.to(device);
+            host.Info($"GPT: {model.parameters().Sum(p => p.numel())} parameters on {device}.");
+            var task = new GptTrainingTask(model, train, validation, _options.BatchSize, _options.ContextLength, _options.EvaluationBatches, seed, device);
+            string fingerprint = JsonSerializer.Serialize(new { config, vocabulary, _options.BatchLayout, train.Tokens.Length });
+            TrainingLoop.Run(task, _options, host, seed, fingerprint);
         }
         catch
         {
             model.Dispose();
             throw;
         }
-        var codec = KeyValuesCodec.FromColumn(column);
-        return new LanguageModelTransformer(_options.TokenColumnName, keyCount, new GptLanguageModel(model, device), codec?.Tokens,
-            _options.ScoringBatchSize, _options.ScoringStride ?? Math.Max(1, _options.ContextLength / 2));
+        var codec = KeyValuesCodec.FromColumn(input.Schema[_options.TokenColumnName]);
+        return new LanguageModelTransformer(new GptLanguageModel(model, vocabulary, device), new LanguageModelColumns(
+            _options.TokenColumnName, _options.ConditionColumnName, _options.TokenLogProbabilities),
+            codec?.Tokens, _options.ScoringBatchSize, _options.ScoringStride ?? Math.Max(1, _options.ContextLength / 2));
     }
 
     /// <inheritdoc/>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ColumnChecks.RequireTokenKeys(inputSchema, _options.TokenColumnName);
-        return SchemaShapeShim.Append(inputSchema, LanguageModelScoringMapper.ScoreColumnsSchema());
+        if (_options.ConditionColumnName is string condition)
+        {
+            var column = ColumnChecks.Find(inputSchema, condition)
+                ?? throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Condition column '{condition}' was not found in the input schema.");
+            if (!column.IsKey) throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Condition column '{condition}' must be a key or a vector of keys.");
+        }
+        return SchemaShapeShim.Append(inputSchema, LanguageModelScoringMapper.ScoreColumnsSchema(_options.TokenLogProbabilities));
     }
 
-    private static int KeyCountOf(Microsoft.ML.DataViewSchema.Column column) =>
-        checked((int)((Microsoft.ML.Data.KeyDataViewType)((Microsoft.ML.Data.VectorDataViewType)column.Type).ItemType).Count);
-
-    private static void Validate(Options o)
+    private GptVocabulary CheckColumns(DataViewSchema schema, string role)
     {
-        ArgumentException.ThrowIfNullOrEmpty(o.TokenColumnName, nameof(o.TokenColumnName));
-        ArgumentOutOfRangeException.ThrowIfLessThan(o.ContextLength, 1, nameof(o.ContextLength));
-        ArgumentOutOfRangeException.ThrowIfLessThan(o.LayerCount, 1, nameof(o.LayerCount));
-        ArgumentOutOfRangeException.ThrowIfLessThan(o.HeadCount, 1, nameof(o.HeadCount));
-        ArgumentOutOfRangeException.ThrowIfLessThan(o.EmbeddingSize, 1, nameof(o.EmbeddingSize));
-        if (o.EmbeddingSize % o.HeadCount != 0)
-            throw new ArgumentException($"EmbeddingSize ({o.EmbeddingSize}) must be a multiple of HeadCount ({o.HeadCount}).", nameof(o));
-        if (o.Dropout < 0 || o.Dropout >= 1) throw new ArgumentOutOfRangeException(nameof(o), "Dropout must be in [0, 1).");
-        ArgumentOutOfRangeException.ThrowIfLessThan(o.BatchSize, 1, nameof(o.BatchSize));
-        ArgumentOutOfRangeException.ThrowIfLessThan(o.MaxIterations, 1, nameof(o.MaxIterations));
-        if (!(o.LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(o), "LearningRate must be positive.");
-        ArgumentOutOfRangeException.ThrowIfNegative(o.WarmupIterations, nameof(o.WarmupIterations));
-        ArgumentOutOfRangeException.ThrowIfLessThan(o.EvaluationInterval, 1, nameof(o.EvaluationInterval));
-        ArgumentOutOfRangeException.ThrowIfLessThan(o.EvaluationBatches, 1, nameof(o.EvaluationBatches));
-        ArgumentOutOfRangeException.ThrowIfLessThan(o.ScoringBatchSize, 1, nameof(o.ScoringBatchSize));
-        if (o.ScoringStride is int s && (s < 1 || s > o.ContextLength))
-            throw new ArgumentOutOfRangeException(nameof(o), $"ScoringStride must be in 1..ContextLength ({o.ContextLength}).");
+        var tokens = ColumnChecks.RequireTokenKeys(schema, _options.TokenColumnName, role + " token");
+        int conditionKeys = 0;
+        if (_options.ConditionColumnName is string name)
+            conditionKeys = LanguageModelScoringMapper.ConditionKeyCount(schema, name);
+        return new GptVocabulary(KeyCount(tokens.Type), conditionKeys);
     }
+
+    private GptConfig WarmStartConfig(LanguageModelTransformer initial, GptVocabulary vocabulary)
+    {
+        var old = initial.Model.Model.Config;
+        if (initial.Model.Vocabulary != vocabulary)
+            throw new ArgumentException($"The initial model's vocabulary ({initial.Model.Vocabulary}) differs from the data's ({vocabulary}).", nameof(initial));
+        if (_options.ContextLength != old.ContextLength)
+            throw new ArgumentException(
+                $"ContextLength {_options.ContextLength} differs from the initial model's {old.ContextLength}; a warm start keeps the model's positions.", nameof(initial));
+        return old with { Dropout = _options.Dropout };
+    }
+
+    private static int KeyCount(DataViewType type) => checked((int)((KeyDataViewType)((VectorDataViewType)type).ItemType).Count);
 }

@@ -1,43 +1,18 @@
 using ArML.Persistence;
 using ArML.Torch;
 using TorchSharp;
-using static TorchSharp.torch;
 
 namespace ArML.Trainers.Gpt;
 
 /// <summary>What a saved GPT language model's config.json holds.</summary>
-/// <param name="TokenColumnName">Token column read.</param>
-/// <param name="KeyCount">Key count of that column.</param>
-/// <param name="Vocabulary">Key values of the column, or null.</param>
+/// <param name="Columns">Columns read and written.</param>
+/// <param name="Ids">The model's id layout.</param>
+/// <param name="Tokens">Key values of the token column, or null.</param>
 /// <param name="Model">Network shape.</param>
 /// <param name="ScoringBatchSize">Rows per scoring pass.</param>
 /// <param name="ScoringStride">Sliding-window step.</param>
-public sealed record GptLanguageModelConfig(string TokenColumnName, int KeyCount, string[]? Vocabulary, GptConfig Model, int ScoringBatchSize, int ScoringStride);
-
-/// <summary>GPT parameters to and from safetensors, by their GPT-2 names.</summary>
-internal static class GptWeights
-{
-    public static IEnumerable<KeyValuePair<string, TensorData>> Export(GptModel model) =>
-        model.state_dict().Select(kv => KeyValuePair.Create(kv.Key, kv.Value.ToTensorData())).ToList();
-
-    /// <summary>Copies every parameter from <paramref name="weights"/>; names and shapes must match exactly.</summary>
-    public static void Import(GptModel model, IReadOnlyDictionary<string, TensorData> weights)
-    {
-        var state = model.state_dict();
-        var extra = weights.Keys.Except(state.Keys).ToList();
-        if (extra.Count > 0) throw new ArmlModelFormatException($"The GPT weights hold unexpected tensors: {string.Join(", ", extra.Take(5))}.");
-        using var noGrad = no_grad();
-        foreach (var (name, target) in state)
-        {
-            if (!weights.TryGetValue(name, out var data))
-                throw new ArmlModelFormatException($"The GPT weights lack tensor '{name}'.");
-            if (!data.Shape.SequenceEqual(target.shape))
-                throw new ArmlModelFormatException($"Tensor '{name}' has shape [{string.Join(", ", data.Shape)}], the model expects [{string.Join(", ", target.shape)}].");
-            using var source = data.ToTensor();
-            target.copy_(source);
-        }
-    }
-}
+public sealed record GptLanguageModelConfig(LanguageModelColumns Columns, GptVocabulary Ids, string[]? Tokens, GptConfig Model,
+    int ScoringBatchSize, int ScoringStride);
 
 /// <summary>Reads a <see cref="LanguageModelTransformer"/> saved by <c>SaveArml</c>.</summary>
 public sealed class GptLanguageModelLoader : IArmlComponentLoader
@@ -49,17 +24,20 @@ public sealed class GptLanguageModelLoader : IArmlComponentLoader
             throw new ArmlModelFormatException($"GPT language model layout version {reader.KindVersion} is not supported (this ArML reads version 1).");
         var config = reader.ReadJson<GptLanguageModelConfig>("config.json");
         var m = config?.Model;
-        if (config is null || m is null || string.IsNullOrEmpty(config.TokenColumnName) || config.KeyCount < 1 || m.VocabularySize != config.KeyCount + 1
+        var ids = config?.Ids;
+        if (config is null || m is null || ids is null || config.Columns is null || string.IsNullOrEmpty(config.Columns.TokenColumnName)
+            || ids.TokenKeyCount < 1 || ids.ConditionKeyCount < 0 || m.VocabularySize != ids.Size
+            || (ids.ConditionKeyCount > 0) != (config.Columns.ConditionColumnName != null)
             || m.ContextLength < 1 || m.LayerCount < 1 || m.HeadCount < 1 || m.EmbeddingSize < 1 || m.EmbeddingSize % m.HeadCount != 0
-            || config.ScoringBatchSize < 1 || config.ScoringStride < 1 || config.ScoringStride > m.ContextLength
-            || (config.Vocabulary != null && config.Vocabulary.Length != config.KeyCount))
+            || m.Dropout is < 0 or >= 1 || config.ScoringBatchSize < 1 || config.ScoringStride < 1 || config.ScoringStride > m.ContextLength
+            || (config.Tokens != null && config.Tokens.Length != ids.TokenKeyCount))
             throw new ArmlModelFormatException("The GPT language model's config.json is incomplete or inconsistent.");
         var weights = reader.ReadTensors("weights.safetensors");
         var device = TorchRuntime.SelectDevice(context.GpuDeviceId, context.FallbackToCpu);
         var model = new GptModel(m);
         try
         {
-            GptWeights.Import(model, weights);
+            ModuleWeights.Import(model, weights);
             model.to(device);
         }
         catch
@@ -67,7 +45,7 @@ public sealed class GptLanguageModelLoader : IArmlComponentLoader
             model.Dispose();
             throw;
         }
-        return new LanguageModelTransformer(config.TokenColumnName, config.KeyCount, new GptLanguageModel(model, device), config.Vocabulary,
+        return new LanguageModelTransformer(new GptLanguageModel(model, ids, device), config.Columns, config.Tokens,
             config.ScoringBatchSize, config.ScoringStride);
     }
 }

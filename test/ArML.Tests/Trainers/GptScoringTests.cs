@@ -86,7 +86,7 @@ public class GptScoringTests(TinyGpt fixture) : IClassFixture<TinyGpt>
     public void WindowsScoreEveryTargetExactlyOnce(int sequenceLength, int context, int stride)
     {
         var windows = new List<ScoringWindow>();
-        ScoringWindow.Plan(0, sequenceLength, context, stride, windows);
+        ScoringWindow.Plan(0, sequenceLength, firstTarget: 1, context, stride, windows);
         var scored = new int[sequenceLength];
         foreach (var w in windows)
         {

@@ -1,0 +1,210 @@
+using System.Diagnostics;
+using ArML.Torch;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ArML.Training;
+
+/// <summary>How a training run ended.</summary>
+public enum StopReason
+{
+    /// <summary><see cref="TrainerOptionsBase.MaxIterations"/> reached.</summary>
+    MaxIterations,
+    /// <summary><see cref="TrainerOptionsBase.MaxEpochs"/> reached.</summary>
+    MaxEpochs,
+    /// <summary><see cref="TrainerOptionsBase.MaxTokens"/> reached.</summary>
+    MaxTokens,
+    /// <summary><see cref="TrainerOptionsBase.MaxTime"/> reached.</summary>
+    MaxTime,
+    /// <summary>Validation loss stopped improving.</summary>
+    EarlyStopping,
+}
+
+/// <summary>The outcome of <see cref="TrainingLoop.Run"/>.</summary>
+/// <param name="Iterations">Optimizer steps taken in total (resumed ones included).</param>
+/// <param name="TokensSeen">Predicted positions trained on.</param>
+/// <param name="LastLoss">Mean training loss over the last report interval.</param>
+/// <param name="BestValidationLoss">Best validation loss measured, or null.</param>
+/// <param name="Reason">Why training stopped.</param>
+public sealed record TrainingResult(int Iterations, long TokensSeen, double LastLoss, double? BestValidationLoss, StopReason Reason);
+
+/// <summary>
+/// The training loop every ArML neural trainer shares, readable top to bottom: AdamW with decoupled weight decay
+/// on matrices, warm-up and cosine decay, gradient accumulation and clipping, periodic validation, early stopping
+/// that keeps the best weights, atomic checkpoints and exact resumption, progress on the log and IProgress.
+/// </summary>
+public static class TrainingLoop
+{
+    /// <summary>Trains <paramref name="task"/>'s model in place.</summary>
+    /// <param name="task">The model family's batches and losses.</param>
+    /// <param name="options">Shared training options.</param>
+    /// <param name="host">Log channel.</param>
+    /// <param name="seed">Seed of batch sampling (initialisation is the caller's).</param>
+    /// <param name="fingerprint">Identifies model shape and data, so a checkpoint of something else is refused.</param>
+    /// <exception cref="InvalidOperationException">The loss became NaN or infinite (the iteration is named; the last checkpoint stays).</exception>
+    /// <exception cref="OperationCanceledException">The options' cancellation token fired (after checkpointing, when a folder is set).</exception>
+    public static TrainingResult Run(ITrainingTask task, TrainerOptionsBase options, ArmlHost host, int seed, string fingerprint)
+    {
+        var model = task.Model;
+        var optimizer = CreateOptimizer(task, options);
+        var random = new TrainingRandom(seed);
+        var schedule = new LearningRateSchedule(options.LearningRate, options.MinLearningRate ?? options.LearningRate / 10,
+            options.WarmupIterations, PlannedIterations(task, options));
+        var store = options.CheckpointDirectory is string dir ? new CheckpointStore(dir) : null;
+        var state = new TrainingState { ModelFingerprint = fingerprint };
+        Dictionary<string, Tensor>? best = null;
+        if (store != null && options.ResumeFromCheckpoint && store.TryLoad(model, optimizer, fingerprint, out var resumed, out best))
+        {
+            state = resumed;
+            random.State = state.RandomState;
+            host.Info($"Resumed from {store.Path} at iteration {state.Iteration}.");
+        }
+
+        var clock = Stopwatch.StartNew();
+        var sinceReport = Stopwatch.StartNew();
+        long tokensSinceReport = 0;
+        double lastLoss = double.NaN;
+        StopReason? reason = StopCondition(task, options, state, clock);
+        model.train();
+        while (reason == null)
+        {
+            state.Iteration++;
+            double learningRate = schedule.At(state.Iteration - 1);
+            foreach (var group in optimizer.ParamGroups) group.LearningRate = learningRate;
+
+            optimizer.zero_grad();
+            double loss = 0;
+            for (int micro = 0; micro < options.GradientAccumulationSteps; micro++)
+            {
+                using var scope = NewDisposeScope();
+                var (microLoss, tokens) = task.TrainingLoss(random);
+                (microLoss / options.GradientAccumulationSteps).backward();   // gradients of the mean over micro-batches
+                loss += microLoss.item<float>() / options.GradientAccumulationSteps;
+                state.TokensSeen += tokens;
+                tokensSinceReport += tokens;
+            }
+            if (!double.IsFinite(loss))
+                throw new InvalidOperationException(
+                    $"Training diverged: the loss at iteration {state.Iteration} is {loss}. Lower LearningRate (now {options.LearningRate}), " +
+                    "raise WarmupIterations or enable GradientClipNorm." + (store != null ? $" The last good checkpoint is {store.Path}." : ""));
+            if (options.GradientClipNorm > 0) nn.utils.clip_grad_norm_(model.parameters(), options.GradientClipNorm);
+            optimizer.step();
+            state.LossSum += loss;
+            state.LossCount++;
+
+            reason = StopCondition(task, options, state, clock);
+            if (state.Iteration % options.EvaluationInterval == 0 || reason != null)
+            {
+                double? validationLoss = task.ValidationLoss();
+                if (validationLoss is double v && options.EarlyStoppingPatience is int patience)
+                {
+                    if (v < state.BestValidationLoss)
+                    {
+                        DisposeAll(best);
+                        best = ModuleWeights.Snapshot(model);
+                        state.EvaluationsSinceBest = 0;
+                    }
+                    else if (++state.EvaluationsSinceBest >= patience) reason ??= StopReason.EarlyStopping;
+                }
+                if (validationLoss is double measured) state.BestValidationLoss = Math.Min(state.BestValidationLoss, measured);
+                lastLoss = state.LossSum / state.LossCount;
+                Report(options, host, state, learningRate, validationLoss, tokensSinceReport / Math.Max(sinceReport.Elapsed.TotalSeconds, 1e-9), clock);
+                state.LossSum = 0;
+                state.LossCount = 0;
+                tokensSinceReport = 0;
+                sinceReport.Restart();
+            }
+            bool cancelled = options.CancellationToken.IsCancellationRequested;
+            if (store != null && (state.Iteration % options.CheckpointInterval == 0 || reason != null || cancelled))
+            {
+                state.RandomState = random.State;
+                state.ElapsedSeconds += clock.Elapsed.TotalSeconds;
+                clock.Restart();
+                store.Save(model, optimizer, state, best);
+            }
+            options.CancellationToken.ThrowIfCancellationRequested();
+        }
+
+        if (reason == StopReason.EarlyStopping || (best != null && options.EarlyStoppingPatience != null))
+        {
+            ModuleWeights.Restore(model, best!);
+            host.Info($"Kept the weights of the best validation loss ({state.BestValidationLoss:F4}).");
+        }
+        DisposeAll(best);
+        model.eval();
+        host.Info($"Training stopped at iteration {state.Iteration}: {reason}.");
+        return new TrainingResult(state.Iteration, state.TokensSeen, lastLoss,
+            double.IsFinite(state.BestValidationLoss) ? state.BestValidationLoss : null, reason.Value);
+    }
+
+    /// <summary>The iterations the limits other than time imply: the horizon of the learning-rate schedule.</summary>
+    public static int PlannedIterations(ITrainingTask task, TrainerOptionsBase options)
+    {
+        long tokensPerStep = Math.Max(1, EstimatedTokensPerStep(task, options));
+        long limit = options.MaxIterations;
+        if (options.MaxEpochs is double epochs) limit = Math.Min(limit, (long)Math.Ceiling(epochs * task.TokensPerEpoch / tokensPerStep));
+        if (options.MaxTokens is long tokens) limit = Math.Min(limit, (tokens + tokensPerStep - 1) / tokensPerStep);
+        return (int)Math.Max(1, limit);
+    }
+
+    private static long EstimatedTokensPerStep(ITrainingTask task, TrainerOptionsBase options) =>
+        task is ITokensPerStep known ? known.TokensPerMicroBatch * options.GradientAccumulationSteps : options.BatchSize * options.GradientAccumulationSteps;
+
+    private static StopReason? StopCondition(ITrainingTask task, TrainerOptionsBase options, TrainingState state, Stopwatch clock)
+    {
+        if (state.Iteration >= options.MaxIterations) return StopReason.MaxIterations;
+        if (options.MaxEpochs is double epochs && state.TokensSeen >= epochs * task.TokensPerEpoch) return StopReason.MaxEpochs;
+        if (options.MaxTokens is long tokens && state.TokensSeen >= tokens) return StopReason.MaxTokens;
+        if (options.MaxTime is TimeSpan time && state.ElapsedSeconds + clock.Elapsed.TotalSeconds >= time.TotalSeconds) return StopReason.MaxTime;
+        return null;
+    }
+
+    private static AdamW CreateOptimizer(ITrainingTask task, TrainerOptionsBase options)
+    {
+        var decay = new List<Parameter>();
+        var noDecay = new List<Parameter>();
+        foreach (var (name, parameter) in task.Model.named_parameters())
+            (task.DecaysWeight(name, parameter) ? decay : noDecay).Add(parameter);
+        var groups = new[]
+        {
+            new AdamW.ParamGroup(decay, lr: options.LearningRate, beta1: options.Beta1, beta2: options.Beta2, weight_decay: options.WeightDecay),
+            new AdamW.ParamGroup(noDecay, lr: options.LearningRate, beta1: options.Beta1, beta2: options.Beta2, weight_decay: 0),
+        };
+        return optim.AdamW(groups, options.LearningRate, options.Beta1, options.Beta2);
+    }
+
+    private static void Report(TrainerOptionsBase options, ArmlHost host, TrainingState state, double learningRate, double? validationLoss,
+        double tokensPerSecond, Stopwatch clock)
+    {
+        double elapsed = state.ElapsedSeconds + clock.Elapsed.TotalSeconds;
+        int planned = options.MaxIterations;
+        var progress = new TrainingProgress
+        {
+            Iteration = state.Iteration,
+            MaxIterations = planned,
+            Loss = state.LossSum / state.LossCount,
+            ValidationLoss = validationLoss,
+            TokensPerSecond = tokensPerSecond,
+            TokensSeen = state.TokensSeen,
+            LearningRate = learningRate,
+            Elapsed = TimeSpan.FromSeconds(elapsed),
+            EstimatedRemaining = TimeSpan.FromSeconds(elapsed / state.Iteration * Math.Max(0, planned - state.Iteration)),
+        };
+        host.Info(progress.ToString());
+        options.Progress?.Report(progress);
+    }
+
+    private static void DisposeAll(Dictionary<string, Tensor>? tensors)
+    {
+        if (tensors == null) return;
+        foreach (var t in tensors.Values) t.Dispose();
+    }
+}
+
+/// <summary>A training task that knows how many positions one micro-batch predicts (sharpens the schedule's horizon).</summary>
+public interface ITokensPerStep
+{
+    /// <summary>Predicted positions per micro-batch.</summary>
+    long TokensPerMicroBatch { get; }
+}
