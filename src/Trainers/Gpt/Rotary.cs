@@ -15,8 +15,9 @@ internal static class Rotary
     {
         long t = x.shape[2], hs = x.shape[3], half = hs / 2;
         using var scope = NewDisposeScope();
-        var frequencies = exp(arange(0, half, dtype: ScalarType.Float32, device: x.device) * (-Math.Log(Base) / half));   // Base^(−i/half)
-        var angles = outer(arange(t, dtype: ScalarType.Float32, device: x.device), frequencies);                     // (T, hs/2)
+        var precision = x.dtype == ScalarType.Float64 ? ScalarType.Float64 : ScalarType.Float32;   // angles in at least float32
+        var frequencies = exp(arange(0, half, dtype: precision, device: x.device) * (-Math.Log(Base) / half));   // Base^(−i/half)
+        var angles = outer(arange(t, dtype: precision, device: x.device), frequencies);                     // (T, hs/2)
         var cos = cat([angles.cos(), angles.cos()], -1).to_type(x.dtype);                                          // (T, hs)
         var sin = cat([angles.sin(), angles.sin()], -1).to_type(x.dtype);
         var first = x.narrow(-1, 0, half);

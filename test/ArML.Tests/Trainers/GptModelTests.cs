@@ -1,0 +1,101 @@
+using ArML.Torch;
+using ArML.Trainers.Gpt;
+using TorchSharp;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace ArML.Tests.Trainers;
+
+public class GptModelTests
+{
+    private static GptModel Tiny(PositionEncoding positions, ScalarType dtype = ScalarType.Float32)
+    {
+        TorchRuntime.EnsureInitialized();
+        torch.manual_seed(3);
+        var model = new GptModel(new GptConfig(VocabularySize: 7, ContextLength: 6, LayerCount: 2, HeadCount: 2, EmbeddingSize: 8,
+            Dropout: 0, Bias: true, positions));
+        model.to(dtype);
+        model.eval();
+        return model;
+    }
+
+    private static double Loss(GptModel model, long[] x, long[] y)
+    {
+        using var scope = NewDisposeScope();
+        var logits = model.call(tensor(x, [1, x.Length]));
+        return nn.functional.cross_entropy(logits.view(-1, 7), tensor(y)).item<double>();
+    }
+
+    [Theory]
+    [InlineData(PositionEncoding.Learned)]
+    [InlineData(PositionEncoding.Rotary)]
+    public void GradientsMatchFiniteDifferences(PositionEncoding positions)
+    {
+        using var model = Tiny(positions, ScalarType.Float64);
+        long[] x = [1, 4, 2, 6, 0, 3];
+        long[] y = [4, 2, 6, 0, 3, 5];
+        using (var scope = NewDisposeScope())
+        {
+            var logits = model.call(tensor(x, [1, 6]));
+            nn.functional.cross_entropy(logits.view(-1, 7), tensor(y)).backward();
+        }
+        var random = new Random(1);
+        const double h = 1e-6;
+        int checkedEntries = 0;
+        foreach (var (name, parameter) in model.named_parameters())
+        {
+            var flat = parameter.detach().view(-1);
+            var grad = parameter.grad!.view(-1);
+            for (int k = 0; k < 2; k++)
+            {
+                long i = random.NextInt64(flat.shape[0]);
+                double original = flat[i].item<double>();
+                using (no_grad()) flat[i] = original + h;
+                double plus = Loss(model, x, y);
+                using (no_grad()) flat[i] = original - h;
+                double minus = Loss(model, x, y);
+                using (no_grad()) flat[i] = original;
+                double numeric = (plus - minus) / (2 * h);
+                double analytic = grad[i].item<double>();
+                Assert.True(Math.Abs(numeric - analytic) <= 1e-6 + 1e-4 * Math.Abs(numeric),
+                    $"{name}[{i}]: autograd {analytic}, finite difference {numeric}");
+                checkedEntries++;
+            }
+        }
+        Assert.True(checkedEntries >= 20);
+    }
+
+    [Theory]
+    [InlineData(PositionEncoding.Learned)]
+    [InlineData(PositionEncoding.Rotary)]
+    public void FutureTokensNeverChangePastPredictions(PositionEncoding positions)
+    {
+        using var model = Tiny(positions);
+        long[] a = [1, 4, 2, 6, 0, 3];
+        using var noGrad = no_grad();
+        var before = model.call(tensor(a, [1, 6])).data<float>().ToArray();
+        for (int changed = 1; changed < 6; changed++)
+        {
+            var b = (long[])a.Clone();
+            b[changed] = (b[changed] + 3) % 7;
+            var after = model.call(tensor(b, [1, 6])).data<float>().ToArray();
+            for (int i = 0; i < changed * 7; i++) Assert.Equal(before[i], after[i]);          // positions before the change: identical
+            Assert.NotEqual(before.Skip(changed * 7).Take(7), after.Skip(changed * 7).Take(7));   // the changed position does see it
+        }
+    }
+
+    [Fact]
+    public void RotaryScoresDependOnRelativePositionOnly()
+    {
+        // Shifting queries and keys two positions right changes only their absolute positions: with rotary
+        // embeddings the q·k products depend on the offset between positions alone, so they must not change.
+        TorchRuntime.EnsureInitialized();
+        var q = randn(1, 1, 5, 8, dtype: ScalarType.Float64);
+        var k = randn(1, 1, 5, 8, dtype: ScalarType.Float64);
+        var scores = matmul(Rotary.Apply(q), Rotary.Apply(k).transpose(2, 3));
+        var shiftedQ = cat([zeros(1, 1, 2, 8, dtype: ScalarType.Float64), q], 2);
+        var shiftedK = cat([zeros(1, 1, 2, 8, dtype: ScalarType.Float64), k], 2);
+        var shifted = matmul(Rotary.Apply(shiftedQ), Rotary.Apply(shiftedK).transpose(2, 3)).narrow(2, 2, 5).narrow(3, 2, 5);
+        Assert.True(allclose(scores, shifted, rtol: 1e-10, atol: 1e-12));
+    }
+}
