@@ -2,18 +2,23 @@
 //   dotnet run -c Release --project bench/ArML.Bench                 all threading scenarios (child processes)
 //   dotnet run -c Release --project bench/ArML.Bench -- step --policy passive|active [--threads N]
 //   dotnet run -c Release --project bench/ArML.Bench -- burn --seconds S   (a competing CPU load)
+//   dotnet run -c Release --project bench/ArML.Bench -- gpt-speed [PATH]      trainer vs bare TorchSharp loop, MFU
+//   dotnet run -c Release --project bench/ArML.Bench -- gpt-shakespeare [PATH] nanoGPT's small config, fp32 and bf16
 using ArML.Bench;
 
 return args.FirstOrDefault() switch
 {
     "step" => TrainingStepBenchmark.RunInProcess(args[1..]),
     "burn" => CpuBurner.Run(args[1..]),
+    "gpt-speed" => GptSpeedBenchmark.Run(args[1..]),
+    "gpt-shakespeare" => GptShakespeareBenchmark.Run(args[1..]),
+    "gpt-profile" => GptStepProfile.Run(args[1..]),
     null or "threading" => ThreadingBenchmark.Run(),
     var other => Usage(other),
 };
 
 static int Usage(string command)
 {
-    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn.");
+    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn, gpt-speed, gpt-shakespeare.");
     return 2;
 }

@@ -2,7 +2,6 @@ using System.Text.Json;
 using ArML.Persistence;
 using ArML.Torch;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace ArML.Training;
@@ -16,7 +15,7 @@ public sealed class CheckpointStore
 {
     private const string ModelPrefix = "model.";
     private const string BestPrefix = "best.";
-    private const string OptimizerTensor = "optimizer";
+    private const string OptimizerPrefix = "optimizer.";
     private const string TorchRandomTensor = "torch_rng";
     private const string StateKey = "arml_training_state";
     private static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
@@ -32,15 +31,12 @@ public sealed class CheckpointStore
     public string Path { get; }
 
     /// <summary>Writes a checkpoint, replacing the previous one atomically.</summary>
-    public void Save(nn.Module model, OptimizerHelper optimizer, TrainingState state, IReadOnlyDictionary<string, Tensor>? best)
+    public void Save(nn.Module model, FlatAdamW optimizer, TrainingState state, IReadOnlyDictionary<string, Tensor>? best)
     {
         var tensors = ModuleWeights.Export(model, ModelPrefix);
         if (best != null) tensors.AddRange(best.Select(kv => KeyValuePair.Create(BestPrefix + kv.Key, kv.Value.ToTensorData())));
-        using (var buffer = new MemoryStream())
-        {
-            using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true)) optimizer.save_state_dict(writer);
-            tensors.Add(KeyValuePair.Create(OptimizerTensor, new TensorData("U8", [buffer.Length], buffer.ToArray())));
-        }
+        foreach (var (name, value) in optimizer.State())
+            using (value) tensors.Add(KeyValuePair.Create(OptimizerPrefix + name, value.ToTensorData()));
         using (var rng = torch.get_rng_state()) tensors.Add(KeyValuePair.Create(TorchRandomTensor, rng.ToTensorData()));
         var metadata = new Dictionary<string, string> { [StateKey] = JsonSerializer.Serialize(state, Json) };
         AtomicFile.Write(Path, stream => SafeTensorsFormat.Write(stream, tensors, metadata));
@@ -51,7 +47,7 @@ public sealed class CheckpointStore
     /// </summary>
     /// <exception cref="InvalidOperationException">The checkpoint belongs to another model or data.</exception>
     /// <exception cref="ArmlModelFormatException">The file is damaged.</exception>
-    public bool TryLoad(nn.Module model, OptimizerHelper optimizer, string fingerprint, out TrainingState state, out Dictionary<string, Tensor>? best)
+    public bool TryLoad(nn.Module model, FlatAdamW optimizer, string fingerprint, out TrainingState state, out Dictionary<string, Tensor>? best)
     {
         state = new TrainingState();
         best = null;
@@ -66,7 +62,11 @@ public sealed class CheckpointStore
                 $"this run is {fingerprint}. Use another CheckpointDirectory or set ResumeFromCheckpoint = false.");
         ModuleWeights.Import(model, content.Tensors.Where(kv => kv.Key.StartsWith(ModelPrefix, StringComparison.Ordinal))
             .ToDictionary(kv => kv.Key, kv => kv.Value), ModelPrefix);
-        using (var reader = new BinaryReader(new MemoryStream(content.Tensors[OptimizerTensor].Data))) optimizer.load_state_dict(reader);
+        var moments = content.Tensors.Where(kv => kv.Key.StartsWith(OptimizerPrefix, StringComparison.Ordinal))
+            .ToDictionary(kv => kv.Key[OptimizerPrefix.Length..], kv => kv.Value.ToTensor());
+        try { optimizer.Load(moments); }
+        catch (InvalidDataException e) { throw new ArmlModelFormatException($"Checkpoint {Path}: {e.Message}", e); }
+        finally { foreach (var t in moments.Values) t.Dispose(); }
         using (var rng = content.Tensors[TorchRandomTensor].ToTensor()) torch.set_rng_state(rng);
         var bestTensors = content.Tensors.Where(kv => kv.Key.StartsWith(BestPrefix, StringComparison.Ordinal)).ToList();
         if (bestTensors.Count > 0)

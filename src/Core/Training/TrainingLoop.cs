@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using ArML.Torch;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace ArML.Training;
@@ -47,7 +46,7 @@ public static class TrainingLoop
     public static TrainingResult Run(ITrainingTask task, TrainerOptionsBase options, ArmlHost host, int seed, string fingerprint)
     {
         var model = task.Model;
-        var optimizer = CreateOptimizer(task, options);
+        using var optimizer = CreateOptimizer(task, options);
         var random = new TrainingRandom(seed);
         var schedule = new LearningRateSchedule(options.LearningRate, options.MinLearningRate ?? options.LearningRate / 10,
             options.WarmupIterations, PlannedIterations(task, options));
@@ -71,9 +70,7 @@ public static class TrainingLoop
         {
             state.Iteration++;
             double learningRate = schedule.At(state.Iteration - 1);
-            foreach (var group in optimizer.ParamGroups) group.LearningRate = learningRate;
-
-            optimizer.zero_grad();
+            optimizer.ZeroGrad();
             double loss = 0;
             for (int micro = 0; micro < options.GradientAccumulationSteps; micro++)
             {
@@ -88,8 +85,8 @@ public static class TrainingLoop
                 throw new InvalidOperationException(
                     $"Training diverged: the loss at iteration {state.Iteration} is {loss}. Lower LearningRate (now {options.LearningRate}), " +
                     "raise WarmupIterations or enable GradientClipNorm." + (store != null ? $" The last good checkpoint is {store.Path}." : ""));
-            if (options.GradientClipNorm > 0) nn.utils.clip_grad_norm_(model.parameters(), options.GradientClipNorm);
-            optimizer.step();
+            if (options.GradientClipNorm > 0) optimizer.ClipGradNorm(options.GradientClipNorm);
+            optimizer.Step(learningRate);
             state.LossSum += loss;
             state.LossCount++;
 
@@ -160,18 +157,13 @@ public static class TrainingLoop
         return null;
     }
 
-    private static AdamW CreateOptimizer(ITrainingTask task, TrainerOptionsBase options)
+    private static FlatAdamW CreateOptimizer(ITrainingTask task, TrainerOptionsBase options)
     {
-        var decay = new List<Parameter>();
-        var noDecay = new List<Parameter>();
+        var decay = new List<Tensor>();
+        var noDecay = new List<Tensor>();
         foreach (var (name, parameter) in task.Model.named_parameters())
             (task.DecaysWeight(name, parameter) ? decay : noDecay).Add(parameter);
-        var groups = new[]
-        {
-            new AdamW.ParamGroup(decay, lr: options.LearningRate, beta1: options.Beta1, beta2: options.Beta2, weight_decay: options.WeightDecay),
-            new AdamW.ParamGroup(noDecay, lr: options.LearningRate, beta1: options.Beta1, beta2: options.Beta2, weight_decay: 0),
-        };
-        return optim.AdamW(groups, options.LearningRate, options.Beta1, options.Beta2);
+        return new FlatAdamW([(decay, options.WeightDecay), (noDecay, 0.0)], options.Beta1, options.Beta2);
     }
 
     private static void Report(TrainerOptionsBase options, ArmlHost host, TrainingState state, double learningRate, double? validationLoss,

@@ -30,6 +30,7 @@ public sealed class GptModel : Module<Tensor, Tensor>
     private readonly Dropout drop;
     private readonly ModuleList<Block> h;
     private readonly LayerNorm ln_f;
+    private readonly Precision _precision = new();
 
     /// <summary>Builds a randomly initialised model (seed it with <c>torch.manual_seed</c> first).</summary>
     public GptModel(GptConfig config) : base("gpt")
@@ -40,7 +41,7 @@ public sealed class GptModel : Module<Tensor, Tensor>
         wte = Embedding(config.VocabularySize, config.EmbeddingSize);
         if (config.PositionEncoding == PositionEncoding.Learned) wpe = Embedding(config.ContextLength, config.EmbeddingSize);
         drop = Dropout(config.Dropout);
-        h = new ModuleList<Block>(Enumerable.Range(0, config.LayerCount).Select(_ => new Block(config)).ToArray());
+        h = new ModuleList<Block>(Enumerable.Range(0, config.LayerCount).Select(_ => new Block(config, _precision)).ToArray());
         ln_f = LayerNorm(config.EmbeddingSize, bias: config.Bias);
         RegisterComponents();
         InitializeWeights();
@@ -48,6 +49,18 @@ public sealed class GptModel : Module<Tensor, Tensor>
 
     /// <summary>The model's shape.</summary>
     public GptConfig Config { get; }
+
+    /// <summary>
+    /// Type of the matrix products: Float32 (default: the weights' own precision), or BFloat16 for mixed precision —
+    /// products in bfloat16 from float32 master weights; layer norms, softmax, the residual stream and the logits
+    /// stay float32.
+    /// </summary>
+    public ScalarType ComputeType
+    {
+        get => _precision.Type;
+        set => _precision.Type = value is ScalarType.Float32 or ScalarType.BFloat16
+            ? value : throw new ArgumentOutOfRangeException(nameof(value), "Compute type must be Float32 or BFloat16.");
+    }
 
     /// <summary>Logits of the next token at every position. <paramref name="idx"/>: (B, T) int64 ids, T ≤ context.</summary>
     public override Tensor forward(Tensor idx)
@@ -62,7 +75,7 @@ public sealed class GptModel : Module<Tensor, Tensor>
         foreach (var block in h) x = block.call(x);
         x = ln_f.call(x);
         // Weight tying: the output head reuses the token embedding, as GPT-2 does; fewer parameters, better perplexity.
-        return F.linear(x, wte.weight!).MoveToOuterDisposeScope();  // (B, T, V)
+        return _precision.Linear(x, wte.weight!, null).to_type(x.dtype).MoveToOuterDisposeScope();  // (B, T, V)
     }
 
     private void InitializeWeights()
@@ -86,12 +99,12 @@ public sealed class GptModel : Module<Tensor, Tensor>
         private readonly LayerNorm ln_2;
         private readonly Mlp mlp;
 
-        public Block(GptConfig config) : base("block")
+        public Block(GptConfig config, Precision precision) : base("block")
         {
             ln_1 = LayerNorm(config.EmbeddingSize, bias: config.Bias);
-            attn = new CausalSelfAttention(config);
+            attn = new CausalSelfAttention(config, precision);
             ln_2 = LayerNorm(config.EmbeddingSize, bias: config.Bias);
-            mlp = new Mlp(config);
+            mlp = new Mlp(config, precision);
             RegisterComponents();
         }
 
@@ -110,8 +123,11 @@ public sealed class GptModel : Module<Tensor, Tensor>
         private readonly int _heads;
         private readonly double _dropout;
 
-        public CausalSelfAttention(GptConfig config) : base("attn")
+        private readonly Precision _precision;
+
+        public CausalSelfAttention(GptConfig config, Precision precision) : base("attn")
         {
+            _precision = precision;
             c_attn = Linear(config.EmbeddingSize, 3 * config.EmbeddingSize, hasBias: config.Bias);
             c_proj = Linear(config.EmbeddingSize, config.EmbeddingSize, hasBias: config.Bias);
             resid_dropout = Dropout(config.Dropout);
@@ -126,7 +142,7 @@ public sealed class GptModel : Module<Tensor, Tensor>
         public override Tensor forward(Tensor x)
         {
             long b = x.shape[0], t = x.shape[1], c = x.shape[2], hs = c / _heads;
-            var qkv = c_attn.call(x).split(c, dim: 2);                         // 3 × (B, T, C)
+            var qkv = _precision.Linear(x, c_attn).split(c, dim: 2);                        // 3 × (B, T, C)
             var q = qkv[0].view(b, t, _heads, hs).transpose(1, 2);             // (B, nh, T, hs)
             var k = qkv[1].view(b, t, _heads, hs).transpose(1, 2);
             var v = qkv[2].view(b, t, _heads, hs).transpose(1, 2);
@@ -134,7 +150,7 @@ public sealed class GptModel : Module<Tensor, Tensor>
             // TorchSharp spells the flag "is_casual".
             var y = F.scaled_dot_product_attention(q, k, v, p: training ? _dropout : 0.0, is_casual: true);  // (B, nh, T, hs)
             y = y.transpose(1, 2).contiguous().view(b, t, c);                  // re-assemble heads: (B, T, C)
-            return resid_dropout.call(c_proj.call(y));
+            return resid_dropout.call(_precision.Linear(y, c_proj));
         }
     }
 
@@ -144,14 +160,31 @@ public sealed class GptModel : Module<Tensor, Tensor>
         private readonly Linear c_proj;
         private readonly Dropout dropout;
 
-        public Mlp(GptConfig config) : base("mlp")
+        private readonly Precision _precision;
+
+        public Mlp(GptConfig config, Precision precision) : base("mlp")
         {
+            _precision = precision;
             c_fc = Linear(config.EmbeddingSize, 4 * config.EmbeddingSize, hasBias: config.Bias);
             c_proj = Linear(4 * config.EmbeddingSize, config.EmbeddingSize, hasBias: config.Bias);
             dropout = Dropout(config.Dropout);
             RegisterComponents();
         }
 
-        public override Tensor forward(Tensor x) => dropout.call(c_proj.call(F.gelu(c_fc.call(x))));
+        public override Tensor forward(Tensor x) => dropout.call(_precision.Linear(F.gelu(_precision.Linear(x, c_fc)), c_proj));
+    }
+
+    /// <summary>The compute type shared by all blocks, and matrix products in it.</summary>
+    private sealed class Precision
+    {
+        public ScalarType Type = ScalarType.Float32;
+
+        public Tensor Linear(Tensor x, Linear layer) => Linear(x, layer.weight!, layer.bias);
+
+        // Casting the float32 master weights per call keeps their gradients in float32 (autograd flows through the cast).
+        public Tensor Linear(Tensor x, Tensor weight, Tensor? bias) =>
+            Type != ScalarType.BFloat16
+                ? F.linear(x, weight, bias)                     // the weights' own precision
+                : F.linear(x.to_type(Type), weight.to_type(Type), bias?.to_type(Type));
     }
 }

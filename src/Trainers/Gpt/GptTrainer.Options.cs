@@ -23,6 +23,17 @@ public enum BatchLayout
     RowAligned,
 }
 
+/// <summary>Arithmetic of the training step's matrix products.</summary>
+public enum TrainingPrecision
+{
+    /// <summary>bfloat16 where the hardware multiplies it natively (CPUs with AVX512-BF16 or AMX, CUDA devices), else float32.</summary>
+    Auto,
+    /// <summary>float32 throughout.</summary>
+    Float32,
+    /// <summary>Mixed precision: bfloat16 products, float32 master weights, norms, softmax and loss.</summary>
+    BFloat16,
+}
+
 public sealed partial class GptTrainer
 {
     /// <summary>Options of <see cref="GptTrainer"/>; the shared ones (batching, stopping, optimizer, validation,
@@ -61,6 +72,11 @@ public sealed partial class GptTrainer
 
         /// <summary>Random windows over concatenated rows (default) or one row per example.</summary>
         public BatchLayout BatchLayout { get; set; } = BatchLayout.RandomWindows;
+
+        /// <summary>
+        /// Arithmetic of training (scoring and sampling always compute in float32). Default <see cref="TrainingPrecision.Auto"/>.
+        /// </summary>
+        public TrainingPrecision Precision { get; set; } = TrainingPrecision.Auto;
 
         /// <summary>Rows scored together by the trained model's transformer. Default 32.</summary>
         public int ScoringBatchSize { get; set; } = 32;

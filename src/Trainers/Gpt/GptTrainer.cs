@@ -82,7 +82,10 @@ public sealed partial class GptTrainer : IEstimator<LanguageModelTransformer>
             host.Info($"GPT: {model.parameters().Sum(p => p.numel())} parameters on {device}.");
             var task = new GptTrainingTask(model, train, validation, _options.BatchSize, _options.ContextLength, _options.EvaluationBatches, seed, device);
             string fingerprint = JsonSerializer.Serialize(new { config, vocabulary, _options.BatchLayout, train.Tokens.Length });
+            model.ComputeType = HardwarePrecision.Resolve(_options.Precision, device);
+            host.Info($"GPT: training computes in {model.ComputeType}.");
             TrainingLoop.Run(task, _options, host, seed, fingerprint);
+            model.ComputeType = torch.ScalarType.Float32;
         }
         catch
         {

@@ -1,0 +1,50 @@
+using System.Diagnostics;
+using ArML.Torch;
+using ArML.Trainers.Gpt;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ArML.Bench;
+
+/// <summary>Where a small GPT training step spends its time: forward, backward, clipping, optimizer (median ms of 50 steps).</summary>
+internal static class GptStepProfile
+{
+    public static int Run(string[] args)
+    {
+        TorchRuntime.EnsureInitialized();
+        foreach (var precision in new[] { ScalarType.Float32, ScalarType.BFloat16 })
+        {
+            torch.manual_seed(1);
+            using var model = new GptModel(new GptConfig(67, 64, 4, 4, 128, 0, true));
+            model.ComputeType = precision;
+            model.train();
+            var optimizer = optim.AdamW(model.parameters(), 1e-3);
+            var random = new Random(1);
+            var x = new long[12 * 64];
+            var y = new long[12 * 64];
+            var phases = new List<double>[4];
+            for (int i = 0; i < 4; i++) phases[i] = [];
+            for (int step = 0; step < 60; step++)
+            {
+                for (int i = 0; i < x.Length; i++) { x[i] = random.Next(67); y[i] = random.Next(67); }
+                using var scope = NewDisposeScope();
+                var clock = Stopwatch.StartNew();
+                var loss = nn.functional.cross_entropy(model.call(tensor(x, [12, 64])).view(-1, 67), tensor(y));
+                _ = loss.item<float>();
+                double forward = clock.Elapsed.TotalMilliseconds;
+                optimizer.zero_grad();
+                loss.backward();
+                double backward = clock.Elapsed.TotalMilliseconds;
+                nn.utils.clip_grad_norm_(model.parameters(), 1.0);
+                double clip = clock.Elapsed.TotalMilliseconds;
+                optimizer.step();
+                double total = clock.Elapsed.TotalMilliseconds;
+                if (step < 10) continue;
+                phases[0].Add(forward); phases[1].Add(backward - forward); phases[2].Add(clip - backward); phases[3].Add(total - clip);
+            }
+            double Median(List<double> v) { v.Sort(); return v[v.Count / 2]; }
+            Console.WriteLine($"{precision,-9} forward {Median(phases[0]):F2} ms, backward {Median(phases[1]):F2} ms, clip {Median(phases[2]):F2} ms, AdamW {Median(phases[3]):F2} ms");
+        }
+        return 0;
+    }
+}

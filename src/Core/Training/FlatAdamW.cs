@@ -1,0 +1,139 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ArML.Training;
+
+/// <summary>
+/// AdamW with decoupled weight decay over flat parameter groups. Each group's parameters (and their gradients) are
+/// re-pointed at views of one contiguous buffer, so a step, the gradient reset and the global norm clipping are a
+/// handful of tensor operations instead of a dozen per parameter: on small models the per-parameter loop of a
+/// conventional optimizer costs a fifth of the step.
+/// </summary>
+/// <remarks>
+/// Same update as PyTorch's AdamW: p ← p·(1 − lr·λ); m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²;
+/// p ← p − lr·(m / (1−β₁ᵗ)) / (√(v / (1−β₂ᵗ)) + ε). Create it after moving the model to its device; moving the
+/// model afterwards would detach the parameters from the buffers.
+/// </remarks>
+public sealed class FlatAdamW : IDisposable
+{
+    private readonly Group[] _groups;
+    private readonly double _beta1;
+    private readonly double _beta2;
+    private readonly double _epsilon;
+
+    /// <summary>Groups <paramref name="groups"/> (parameters with their weight decay) into flat buffers.</summary>
+    public FlatAdamW(IEnumerable<(IReadOnlyList<Tensor> Parameters, double WeightDecay)> groups, double beta1, double beta2, double epsilon = 1e-8)
+    {
+        _beta1 = beta1;
+        _beta2 = beta2;
+        _epsilon = epsilon;
+        _groups = groups.Where(g => g.Parameters.Count > 0).Select(g => new Group(g.Parameters, g.WeightDecay)).ToArray();
+    }
+
+    /// <summary>Optimizer steps taken.</summary>
+    public long Steps { get; private set; }
+
+    /// <summary>Sets every gradient to zero (one operation per group).</summary>
+    public void ZeroGrad()
+    {
+        foreach (var g in _groups) g.Gradients.zero_();
+    }
+
+    /// <summary>Scales gradients so their global L2 norm is at most <paramref name="maxNorm"/>; returns the norm before clipping.</summary>
+    public double ClipGradNorm(double maxNorm)
+    {
+        using var scope = NewDisposeScope();
+        double norm = Math.Sqrt(_groups.Sum(g => g.Gradients.square().sum().to_type(ScalarType.Float64).item<double>()));
+        double coefficient = maxNorm / (norm + 1e-6);
+        if (coefficient < 1)
+            foreach (var g in _groups) g.Gradients.mul_(coefficient);
+        return norm;
+    }
+
+    /// <summary>One AdamW update at learning rate <paramref name="learningRate"/>.</summary>
+    public void Step(double learningRate)
+    {
+        Steps++;
+        double correction1 = 1 - Math.Pow(_beta1, Steps);
+        double correction2 = 1 - Math.Pow(_beta2, Steps);
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        foreach (var g in _groups)
+        {
+            if (g.WeightDecay > 0) g.Values.mul_(1 - learningRate * g.WeightDecay);
+            g.FirstMoment.mul_(_beta1).add_(g.Gradients, alpha: 1 - _beta1);
+            g.SecondMoment.mul_(_beta2).addcmul_(g.Gradients, g.Gradients, value: 1 - _beta2);
+            var denominator = (g.SecondMoment.sqrt() / Math.Sqrt(correction2)).add_(_epsilon);
+            g.Values.addcdiv_(g.FirstMoment, denominator, value: -learningRate / correction1);
+        }
+    }
+
+    /// <summary>The moments and step count, for a checkpoint (tensors on the CPU).</summary>
+    public Dictionary<string, Tensor> State()
+    {
+        var state = new Dictionary<string, Tensor> { ["steps"] = tensor(new[] { Steps }) };
+        for (int i = 0; i < _groups.Length; i++)
+        {
+            state[$"m{i}"] = _groups[i].FirstMoment.cpu();
+            state[$"v{i}"] = _groups[i].SecondMoment.cpu();
+        }
+        return state;
+    }
+
+    /// <summary>Restores <see cref="State"/>.</summary>
+    /// <exception cref="InvalidDataException">The state does not fit these parameter groups.</exception>
+    public void Load(IReadOnlyDictionary<string, Tensor> state)
+    {
+        using var noGrad = no_grad();
+        for (int i = 0; i < _groups.Length; i++)
+        {
+            if (!state.TryGetValue($"m{i}", out var m) || !state.TryGetValue($"v{i}", out var v)
+                || m.numel() != _groups[i].FirstMoment.numel() || v.numel() != _groups[i].SecondMoment.numel())
+                throw new InvalidDataException($"The optimizer state does not match parameter group {i}.");
+            _groups[i].FirstMoment.copy_(m);
+            _groups[i].SecondMoment.copy_(v);
+        }
+        Steps = state["steps"].item<long>();
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        foreach (var g in _groups) g.Dispose();
+    }
+
+    private sealed class Group : IDisposable
+    {
+        public Group(IReadOnlyList<Tensor> parameters, double weightDecay)
+        {
+            WeightDecay = weightDecay;
+            using var noGrad = no_grad();
+            Values = cat(parameters.Select(p => p.detach().reshape(-1)).ToArray()).DetachFromDisposeScope();
+            Gradients = zeros_like(Values).DetachFromDisposeScope();
+            FirstMoment = zeros_like(Values).DetachFromDisposeScope();
+            SecondMoment = zeros_like(Values).DetachFromDisposeScope();
+            long offset = 0;
+            foreach (var p in parameters)
+            {
+                long n = p.numel();
+                p.set_(Values.narrow(0, offset, n).view(p.shape));
+                // Autograd accumulates into an existing gradient in place, so every gradient lands in the flat buffer.
+                p.grad = Gradients.narrow(0, offset, n).view(p.shape);
+                offset += n;
+            }
+        }
+
+        public double WeightDecay { get; }
+        public Tensor Values { get; }
+        public Tensor Gradients { get; }
+        public Tensor FirstMoment { get; }
+        public Tensor SecondMoment { get; }
+
+        public void Dispose()
+        {
+            Gradients.Dispose();
+            FirstMoment.Dispose();
+            SecondMoment.Dispose();
+        }
+    }
+}
