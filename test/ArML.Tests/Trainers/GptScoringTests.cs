@@ -116,6 +116,16 @@ public class GptScoringTests(TinyGpt fixture) : IClassFixture<TinyGpt>
     }
 
     [Fact]
+    public void ConcurrentCursorsGetTheSameScores()
+    {
+        var scored = fixture.Model.Transform(fixture.Valid);
+        var expected = TinyGpt.Scores(scored);
+        var results = new List<(double, int, double)>[4];
+        Parallel.For(0, results.Length, i => results[i] = TinyGpt.Scores(scored));
+        Assert.All(results, r => Assert.Equal(expected, r));
+    }
+
+    [Fact]
     public void PredictionEngineGivesTheTransformValues()
     {
         var expected = TinyGpt.Scores(fixture.Model.Transform(fixture.Valid));

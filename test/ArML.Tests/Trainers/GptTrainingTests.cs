@@ -44,13 +44,19 @@ public class GptTrainingTests
         {
             GptTrainer.Options Options(string? checkpoints) { var o = TinyGpt.Options(iterations: 24); o.Seed = 5; o.CheckpointDirectory = checkpoints; o.CheckpointInterval = 5; return o; }
             var uninterrupted = PerIterationLosses(Options(null), data, ml);
-            // "Kill" the first run at iteration 12: the last checkpoint is at 10 (plus one written on cancellation at 12).
-            var first = PerIterationLosses(Options(dir), data, ml, stop: p => p.Iteration == 12);
-            Assert.Equal(12, first.Count);
-            File.Copy(Path.Combine(dir, "checkpoint.safetensors"), Path.Combine(dir, "at12"), true);
+            // Simulate a kill at iteration 12: keep the checkpoint the run wrote at iteration 10 (the one a killed
+            // process leaves behind), stop the run, put that checkpoint back, and resume from it.
+            string checkpoint = Path.Combine(dir, "checkpoint.safetensors");
+            string atTen = Path.Combine(Path.GetTempPath(), "arml-ckpt10-" + Guid.NewGuid().ToString("N"));
+            var first = PerIterationLosses(Options(dir), data, ml, stop: p =>
+            {
+                if (p.Iteration == 11) File.Copy(checkpoint, atTen, overwrite: true);
+                return p.Iteration == 12;
+            });
+            File.Move(atTen, checkpoint, overwrite: true);
             var resumed = PerIterationLosses(Options(dir), data, ml);
             Assert.Equal(uninterrupted.Take(12), first);
-            Assert.Equal(uninterrupted.Skip(12), resumed);
+            Assert.Equal(uninterrupted.Skip(10), resumed);
         }
         finally
         {
