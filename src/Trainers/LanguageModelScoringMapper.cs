@@ -8,17 +8,6 @@ namespace ArML.Trainers;
 /// <summary>Adds LogLikelihood, TokenCount and Perplexity, scoring a batch of rows per forward pass.</summary>
 internal sealed class LanguageModelScoringMapper : BatchRowMapper
 {
-    public const string LogLikelihoodColumnName = "LogLikelihood";
-    public const string TokenCountColumnName = "TokenCount";
-    public const string PerplexityColumnName = "Perplexity";
-
-    private static readonly OutputColumn[] Outputs =
-    [
-        new(LogLikelihoodColumnName, NumberDataViewType.Double),
-        new(TokenCountColumnName, NumberDataViewType.Int32),
-        new(PerplexityColumnName, NumberDataViewType.Double),
-    ];
-
     private readonly DataViewSchema.Column _tokens;
     private readonly GptLanguageModel _model;
     private readonly int _stride;
@@ -31,15 +20,10 @@ internal sealed class LanguageModelScoringMapper : BatchRowMapper
         _stride = stride;
     }
 
-    public override IReadOnlyList<OutputColumn> OutputColumns => Outputs;
+    public override IReadOnlyList<OutputColumn> OutputColumns => LanguageModelScoreColumns.Outputs;
 
     /// <summary>The three output columns alone, for estimators' <c>GetOutputSchema</c>.</summary>
-    public static DataViewSchema ScoreColumnsSchema()
-    {
-        var builder = new DataViewSchema.Builder();
-        foreach (var column in Outputs) builder.AddColumn(column.Name, column.Type);
-        return builder.ToSchema();
-    }
+    public static DataViewSchema ScoreColumnsSchema() => LanguageModelScoreColumns.Schema();
 
     public override IEnumerable<DataViewSchema.Column> GetDependencies(bool[] activeOutputs) => [_tokens];
 
@@ -63,11 +47,7 @@ internal sealed class LanguageModelScoringMapper : BatchRowMapper
             for (int i = 0; i < count; i++) _perplexities[i] = Math.Exp(-_logLikelihoods[i] / _tokenCounts[i]);
         }
 
-        public override ValueGetter<T> GetGetter<T>(int outputIndex, Func<int> slot) => outputIndex switch
-        {
-            0 => SlotGetter<T, double>(_logLikelihoods, slot),
-            1 => SlotGetter<T, int>(_tokenCounts, slot),
-            _ => SlotGetter<T, double>(_perplexities, slot),
-        };
+        public override ValueGetter<T> GetGetter<T>(int outputIndex, Func<int> slot) =>
+            LanguageModelScoreColumns.Getter<T>(outputIndex, slot, _logLikelihoods, _tokenCounts, _perplexities);
     }
 }
