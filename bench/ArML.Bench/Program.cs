@@ -4,6 +4,7 @@
 //   dotnet run -c Release --project bench/ArML.Bench -- burn --seconds S   (a competing CPU load)
 //   dotnet run -c Release --project bench/ArML.Bench -- gpt-speed [PATH]      trainer vs bare TorchSharp loop, MFU
 //   dotnet run -c Release --project bench/ArML.Bench -- gpt-shakespeare [PATH] nanoGPT's small config, fp32 and bf16
+//   dotnet run -c Release --project bench/ArML.Bench -- ngram [--data PATH]   n-gram trainer vs KenLM (shared/reference/ngram-kenlm.md)
 using ArML.Bench;
 
 return args.FirstOrDefault() switch
@@ -13,12 +14,14 @@ return args.FirstOrDefault() switch
     "gpt-speed" => GptSpeedBenchmark.Run(args[1..]),
     "gpt-shakespeare" => GptShakespeareBenchmark.Run(args[1..]),
     "gpt-profile" => GptStepProfile.Run(args[1..]),
+    "ngram" => NGramBenchmark.Run(args[1..]),
+    "ngram-one" => NGramBenchmark.RunOne(args[1..]),
     null or "threading" => ThreadingBenchmark.Run(),
     var other => Usage(other),
 };
 
 static int Usage(string command)
 {
-    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn, gpt-speed, gpt-shakespeare.");
+    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn, gpt-speed, gpt-shakespeare, gpt-profile, ngram.");
     return 2;
 }

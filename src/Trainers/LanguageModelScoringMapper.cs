@@ -12,9 +12,6 @@ namespace ArML.Trainers;
 /// </summary>
 internal sealed class LanguageModelScoringMapper : BatchRowMapper
 {
-    public const string LogLikelihoodColumnName = "LogLikelihood";
-    public const string TokenCountColumnName = "TokenCount";
-    public const string PerplexityColumnName = "Perplexity";
     public const string TokenLogProbabilitiesColumnName = "TokenLogProbabilities";
 
     private readonly DataViewSchema.Column _tokens;
@@ -38,12 +35,7 @@ internal sealed class LanguageModelScoringMapper : BatchRowMapper
 
     private static OutputColumn[] Outputs(bool tokenLogProbabilities)
     {
-        var outputs = new List<OutputColumn>
-        {
-            new(LogLikelihoodColumnName, NumberDataViewType.Double),
-            new(TokenCountColumnName, NumberDataViewType.Int32),
-            new(PerplexityColumnName, NumberDataViewType.Double),
-        };
+        var outputs = new List<OutputColumn>(LanguageModelScoreColumns.Outputs);
         if (tokenLogProbabilities) outputs.Add(new(TokenLogProbabilitiesColumnName, new VectorDataViewType(NumberDataViewType.Double)));
         return outputs.ToArray();
     }
@@ -123,12 +115,7 @@ internal sealed class LanguageModelScoringMapper : BatchRowMapper
 
         public override ValueGetter<T> GetGetter<T>(int outputIndex, Func<int> slot)
         {
-            switch (outputIndex)
-            {
-                case 0: return SlotGetter<T, double>(_logLikelihoods, slot);
-                case 1: return SlotGetter<T, int>(_tokenCounts, slot);
-                case 2: return SlotGetter<T, double>(_perplexities, slot);
-            }
+            if (outputIndex < 3) return LanguageModelScoreColumns.Getter<T>(outputIndex, slot, _logLikelihoods, _tokenCounts, _perplexities);
             ValueGetter<VBuffer<double>> getter = (ref VBuffer<double> value) =>
             {
                 var source = _tokenLogProbabilities![slot()];

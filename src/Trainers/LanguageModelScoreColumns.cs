@@ -1,0 +1,49 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using ArML.Data;
+
+namespace ArML.Trainers;
+
+/// <summary>
+/// The three columns every ArML language-model scorer adds (GPT, n-gram, ...), defined once so that every family's
+/// output is read the same way by <c>Evaluate</c> and by users.
+/// </summary>
+internal static class LanguageModelScoreColumns
+{
+    public const string LogLikelihoodColumnName = "LogLikelihood";
+    public const string TokenCountColumnName = "TokenCount";
+    public const string PerplexityColumnName = "Perplexity";
+
+    /// <summary>LogLikelihood (Double), TokenCount (Int32), Perplexity (Double), in this order.</summary>
+    public static IReadOnlyList<OutputColumn> Outputs { get; } =
+    [
+        new(LogLikelihoodColumnName, NumberDataViewType.Double),
+        new(TokenCountColumnName, NumberDataViewType.Int32),
+        new(PerplexityColumnName, NumberDataViewType.Double),
+    ];
+
+    /// <summary>The three output columns alone, for estimators' <c>GetOutputSchema</c>.</summary>
+    public static DataViewSchema Schema()
+    {
+        var builder = new DataViewSchema.Builder();
+        foreach (var column in Outputs) builder.AddColumn(column.Name, column.Type);
+        return builder.ToSchema();
+    }
+
+    /// <summary>A getter for output <paramref name="outputIndex"/> (in <see cref="Outputs"/> order) over per-slot arrays.</summary>
+    public static ValueGetter<T> Getter<T>(int outputIndex, Func<int> slot, double[] logLikelihoods, int[] tokenCounts, double[] perplexities) =>
+        outputIndex switch
+        {
+            0 => SlotGetter<T, double>(logLikelihoods, slot),
+            1 => SlotGetter<T, int>(tokenCounts, slot),
+            _ => SlotGetter<T, double>(perplexities, slot),
+        };
+
+    private static ValueGetter<T> SlotGetter<T, TValue>(TValue[] values, Func<int> slot)
+    {
+        if (typeof(T) != typeof(TValue))
+            throw new InvalidOperationException($"Requested {typeof(T).Name} from a column of {typeof(TValue).Name}.");
+        ValueGetter<TValue> getter = (ref TValue value) => value = values[slot()];
+        return (ValueGetter<T>)(Delegate)getter;
+    }
+}

@@ -1,0 +1,85 @@
+using System.Runtime.InteropServices;
+using ArML.Persistence;
+
+namespace ArML.Trainers.NGram;
+
+/// <summary>What a saved n-gram model's config.json holds.</summary>
+/// <param name="TokenColumnName">Token column read.</param>
+/// <param name="KeyCount">Key count of that column.</param>
+/// <param name="Vocabulary">Key values of the column, or null.</param>
+/// <param name="Order">Highest order.</param>
+/// <param name="Words">Model words (ARPA spellings) by id.</param>
+/// <param name="ScoringBatchSize">Rows per scoring batch.</param>
+public sealed record NGramModelConfig(string TokenColumnName, int KeyCount, string[]? Vocabulary, int Order, string[] Words, int ScoringBatchSize);
+
+/// <summary>
+/// Saves and reads an <see cref="NGramTransformer"/>: config.json plus trie.safetensors with, for each order k,
+/// "k.logprob" (F32), and below the highest order "k.backoff" (F32) and "k.children" (I32), and above order 1
+/// "k.words" (I32). Every invariant is checked on load.
+/// </summary>
+public sealed class NGramTransformerLoader : IArmlComponentLoader
+{
+    /// <summary>The component kind in model files.</summary>
+    public const string Kind = "ArML.NGramLanguageModel";
+
+    internal static void Save(NGramTransformer transformer, ArmlComponentWriter writer)
+    {
+        var model = transformer.Model;
+        writer.WriteJson("config.json", new NGramModelConfig(transformer.TokenColumnName, transformer.KeyCount, transformer.Vocabulary?.ToArray(),
+            model.Order, model.Words.ToArray(), transformer.ScoringBatchSize));
+        var tensors = new List<KeyValuePair<string, TensorData>>();
+        for (int k = 1; k <= model.Order; k++)
+        {
+            var level = model.Level(k);
+            if (level.Words != null) tensors.Add(new($"{k}.words", Tensor("I32", level.Words)));
+            tensors.Add(new($"{k}.logprob", Tensor("F32", level.LogProbs)));
+            if (level.Backoffs != null) tensors.Add(new($"{k}.backoff", Tensor("F32", level.Backoffs)));
+            if (level.Children != null) tensors.Add(new($"{k}.children", Tensor("I32", level.Children)));
+        }
+        writer.WriteTensors("trie.safetensors", tensors);
+    }
+
+    /// <inheritdoc/>
+    public Microsoft.ML.ITransformer Load(ArmlComponentReader reader, ArmlLoadContext context)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        if (reader.KindVersion != 1)
+            throw new ArmlModelFormatException($"N-gram model layout version {reader.KindVersion} is not supported (this ArML reads version 1).");
+        var config = reader.ReadJson<NGramModelConfig>("config.json");
+        if (string.IsNullOrEmpty(config.TokenColumnName) || config.KeyCount < 1 || config.Order < 1 || config.Words is null
+            || config.ScoringBatchSize < 1 || (config.Vocabulary != null && config.Vocabulary.Length != config.KeyCount))
+            throw new ArmlModelFormatException("The n-gram model's config.json is incomplete or inconsistent.");
+        var tensors = reader.ReadTensors("trie.safetensors");
+        var levels = new NGramLevel[config.Order];
+        for (int k = 1; k <= config.Order; k++)
+        {
+            bool highest = k == config.Order;
+            levels[k - 1] = new NGramLevel(
+                k == 1 ? null : Read<int>(tensors, $"{k}.words", "I32"),
+                Read<float>(tensors, $"{k}.logprob", "F32"),
+                highest ? null : Read<float>(tensors, $"{k}.backoff", "F32"),
+                highest ? null : Read<int>(tensors, $"{k}.children", "I32"));
+        }
+        try
+        {
+            var model = new NGramLanguageModel(config.Words, levels);
+            return new NGramTransformer(config.TokenColumnName, config.KeyCount, config.Vocabulary, model, config.ScoringBatchSize);
+        }
+        catch (Exception e) when (e is InvalidDataException or ArgumentException)
+        {
+            throw new ArmlModelFormatException("The saved n-gram model is inconsistent: " + e.Message, e);
+        }
+    }
+
+    private static TensorData Tensor<T>(string dtype, T[] values) where T : struct =>
+        new(dtype, [values.Length], MemoryMarshal.AsBytes(values.AsSpan()).ToArray());
+
+    private static T[] Read<T>(IReadOnlyDictionary<string, TensorData> tensors, string name, string dtype) where T : struct
+    {
+        if (!tensors.TryGetValue(name, out var tensor))
+            throw new ArmlModelFormatException($"The n-gram model's trie lacks tensor '{name}'.");
+        if (tensor.DType != dtype || tensor.Shape.Length != 1)
+            throw new ArmlModelFormatException($"Tensor '{name}' must be a vector of {dtype}, but is {tensor.DType} of shape [{string.Join(", ", tensor.Shape)}].");
+        return MemoryMarshal.Cast<byte, T>(tensor.Data).ToArray();
+    }
+}
