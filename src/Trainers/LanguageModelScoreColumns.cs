@@ -34,16 +34,8 @@ internal static class LanguageModelScoreColumns
     public static ValueGetter<T> Getter<T>(int outputIndex, Func<int> slot, double[] logLikelihoods, int[] tokenCounts, double[] perplexities) =>
         outputIndex switch
         {
-            0 => SlotGetter<T, double>(logLikelihoods, slot),
-            1 => SlotGetter<T, int>(tokenCounts, slot),
-            _ => SlotGetter<T, double>(perplexities, slot),
+            0 => BatchComputation.SlotGetter<T, double>(logLikelihoods, slot),
+            1 => BatchComputation.SlotGetter<T, int>(tokenCounts, slot),
+            _ => BatchComputation.SlotGetter<T, double>(perplexities, slot),
         };
-
-    private static ValueGetter<T> SlotGetter<T, TValue>(TValue[] values, Func<int> slot)
-    {
-        if (typeof(T) != typeof(TValue))
-            throw new InvalidOperationException($"Requested {typeof(T).Name} from a column of {typeof(TValue).Name}.");
-        ValueGetter<TValue> getter = (ref TValue value) => value = values[slot()];
-        return (ValueGetter<T>)(Delegate)getter;
-    }
 }

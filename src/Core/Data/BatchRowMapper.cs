@@ -74,7 +74,7 @@ public abstract class BatchComputation : IDisposable
     public abstract ValueGetter<T> GetGetter<T>(int outputIndex, Func<int> slot);
 
     /// <summary>Helper for <see cref="GetGetter{T}"/>: a getter over a per-slot array.</summary>
-    protected static ValueGetter<T> SlotGetter<T, TValue>(TValue[] values, Func<int> slot)
+    public static ValueGetter<T> SlotGetter<T, TValue>(TValue[] values, Func<int> slot)
     {
         if (typeof(T) != typeof(TValue))
             throw new InvalidOperationException($"Requested {typeof(T).Name} from a column of {typeof(TValue).Name}.");
