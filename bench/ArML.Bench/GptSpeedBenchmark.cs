@@ -67,8 +67,7 @@ internal static class GptSpeedBenchmark
     // The same model and optimizer, fed from a plain array: what the pipeline must not slow down.
     private static double BareLoop(Shape shape, int[] ids, int vocabulary, ScalarType precision, out long parameters)
     {
-        torch.manual_seed(1);
-        using var model = new GptModel(new GptConfig(vocabulary, shape.Context, shape.Layers, shape.Heads, shape.Width, 0, true));
+        using var model = new GptModel(new GptConfig(vocabulary, shape.Context, shape.Layers, shape.Heads, shape.Width, 0, true), seed: 1);
         model.ComputeType = precision;
         model.train();
         parameters = model.parameters().Sum(p => p.numel());

@@ -14,8 +14,7 @@ internal static class GptStepProfile
         TorchRuntime.EnsureInitialized();
         foreach (var precision in new[] { ScalarType.Float32, ScalarType.BFloat16 })
         {
-            torch.manual_seed(1);
-            using var model = new GptModel(new GptConfig(67, 64, 4, 4, 128, 0, true));
+            using var model = new GptModel(new GptConfig(67, 64, 4, 4, 128, 0, true), seed: 1);
             model.ComputeType = precision;
             model.train();
             var optimizer = optim.AdamW(model.parameters(), 1e-3);

@@ -31,8 +31,7 @@ internal static class TrainingStepBenchmark
         TorchRuntime.EnsureInitialized();
 
         const int vocabulary = 8000, context = 128, batch = 8;
-        torch.manual_seed(1);
-        using var model = new GptModel(new GptConfig(vocabulary, context, 4, 4, 256, 0.0, true));
+        using var model = new GptModel(new GptConfig(vocabulary, context, 4, 4, 256, 0.0, true), seed: 1);
         model.train();
         var optimizer = optim.AdamW(model.parameters(), 1e-4);
         var random = new Random(1);

@@ -32,8 +32,11 @@ public sealed class GptModel : Module<Tensor, Tensor>
     private readonly LayerNorm ln_f;
     private readonly Precision _precision = new();
 
-    /// <summary>Builds a randomly initialised model (seed it with <c>torch.manual_seed</c> first).</summary>
-    public GptModel(GptConfig config) : base("gpt")
+    /// <summary>
+    /// Builds a model initialised from its own generator seeded with <paramref name="seed"/> (never the process-wide
+    /// torch generator, so models built concurrently on other threads cannot change each other's weights).
+    /// </summary>
+    public GptModel(GptConfig config, long seed = 0) : base("gpt")
     {
         if (config.EmbeddingSize % config.HeadCount != 0)
             throw new ArgumentException($"EmbeddingSize ({config.EmbeddingSize}) must be a multiple of HeadCount ({config.HeadCount}).");
@@ -44,7 +47,7 @@ public sealed class GptModel : Module<Tensor, Tensor>
         h = new ModuleList<Block>(Enumerable.Range(0, config.LayerCount).Select(_ => new Block(config, _precision)).ToArray());
         ln_f = LayerNorm(config.EmbeddingSize, bias: config.Bias);
         RegisterComponents();
-        InitializeWeights();
+        InitializeWeights(seed);
     }
 
     /// <summary>The model's shape.</summary>
@@ -78,18 +81,26 @@ public sealed class GptModel : Module<Tensor, Tensor>
         return _precision.Linear(x, wte.weight!, null).to_type(x.dtype).MoveToOuterDisposeScope();  // (B, T, V)
     }
 
-    private void InitializeWeights()
+    private void InitializeWeights(long seed)
     {
         using var _ = no_grad();
+        using var generator = new Generator((ulong)seed);
         foreach (var (name, p) in named_parameters())
         {
             if (name.EndsWith(".bias", StringComparison.Ordinal)) init.zeros_(p);
             else if (name.StartsWith("ln_", StringComparison.Ordinal) || name.Contains(".ln_", StringComparison.Ordinal)) init.ones_(p);
             // GPT-2: residual projections are scaled by 1/sqrt(2·layers) so the residual stream's variance
             // does not grow with depth (two residual additions per block).
-            else if (name.EndsWith("c_proj.weight", StringComparison.Ordinal)) init.normal_(p, 0, 0.02 / Math.Sqrt(2.0 * Config.LayerCount));
-            else init.normal_(p, 0, 0.02);
+            else if (name.EndsWith("c_proj.weight", StringComparison.Ordinal)) Normal(p, 0.02 / Math.Sqrt(2.0 * Config.LayerCount), generator);
+            else Normal(p, 0.02, generator);
         }
+    }
+
+    // TorchSharp's init.normal_ does not honour its generator argument; randn does.
+    private static void Normal(Tensor p, double std, Generator generator)
+    {
+        using var values = randn(p.shape, dtype: p.dtype, generator: generator);
+        p.copy_(values.mul_(std));
     }
 
     private sealed class Block : Module<Tensor, Tensor>

@@ -73,8 +73,8 @@ public sealed partial class GptTrainer : IEstimator<LanguageModelTransformer>
 
         int seed = _options.Seed ?? host.NextSeed();
         var device = TorchRuntime.SelectDevice(_context);
-        torch.manual_seed(seed);
-        var model = new GptModel(config);
+        torch.manual_seed(seed);   // dropout draws from the process-wide generator; initialisation uses its own
+        var model = new GptModel(config, seed);
         try
         {
             if (initialModel != null) ModuleWeights.Import(model, ModuleWeights.Export(initialModel.Model.Model).ToDictionary(kv => kv.Key, kv => kv.Value));

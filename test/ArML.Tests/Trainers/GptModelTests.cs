@@ -11,9 +11,8 @@ public class GptModelTests
     private static GptModel Tiny(PositionEncoding positions, ScalarType dtype = ScalarType.Float32)
     {
         TorchRuntime.EnsureInitialized();
-        torch.manual_seed(3);
         var model = new GptModel(new GptConfig(VocabularySize: 7, ContextLength: 6, LayerCount: 2, HeadCount: 2, EmbeddingSize: 8,
-            Dropout: 0, Bias: true, positions));
+            Dropout: 0, Bias: true, positions), seed: 3);
         model.to(dtype);
         model.eval();
         return model;
@@ -82,6 +81,26 @@ public class GptModelTests
             for (int i = 0; i < changed * 7; i++) Assert.Equal(before[i], after[i]);          // positions before the change: identical
             Assert.NotEqual(before.Skip(changed * 7).Take(7), after.Skip(changed * 7).Take(7));   // the changed position does see it
         }
+    }
+
+    [Fact]
+    public async Task InitialisationDependsOnTheSeedAloneEvenUnderConcurrency()
+    {
+        TorchRuntime.EnsureInitialized();
+        var config = new GptConfig(9, 8, 2, 2, 8, 0, true);
+        var models = new GptModel[6];
+        using var stop = new CancellationTokenSource();
+        // Another thread keeps reseeding torch's process-wide generator, as a concurrent training would.
+        var noise = Task.Run(() => { while (!stop.IsCancellationRequested) { torch.manual_seed(99); using var _ = randn(64); } });
+        Parallel.For(0, models.Length, i => models[i] = new GptModel(config, seed: i % 2 == 0 ? 5 : 6));
+        stop.Cancel();
+        await noise;
+        var same = models[0].state_dict();
+        var other = models[1].state_dict();
+        foreach (var (name, tensor) in models[2].state_dict()) Assert.True(tensor.allclose(same[name], 0, 0), name);
+        foreach (var (name, tensor) in models[3].state_dict()) Assert.True(tensor.allclose(other[name], 0, 0), name);
+        Assert.False(same["wte.weight"].allclose(other["wte.weight"]));
+        foreach (var m in models) m.Dispose();
     }
 
     [Fact]

@@ -13,8 +13,7 @@ public class FlatAdamWTests
     private static GptModel Model()
     {
         TorchRuntime.EnsureInitialized();
-        torch.manual_seed(11);
-        var model = new GptModel(new GptConfig(9, 8, 2, 2, 8, 0, true));
+        var model = new GptModel(new GptConfig(9, 8, 2, 2, 8, 0, true), seed: 11);
         model.to(ScalarType.Float64);
         return model;
     }
