@@ -66,8 +66,9 @@ public sealed class TokenizerTrainingEstimator : IEstimator<TokenizerTransformer
     {
         var seen = new HashSet<int>();
         long rows = ReadRows(input, column, clock, text => CharacterVocabulary.CollectCodePoints(text, seen), () => seen.Count);
-        Report("done", rows, seen.Count, clock);
-        return new CharacterVocabulary(seen, _options.SpecialTokens);
+        var vocabulary = new CharacterVocabulary(seen, _options.SpecialTokens);
+        Report("done", rows, seen.Count, clock, vocabulary.VocabularySize);
+        return vocabulary;
     }
 
     private WordVocabulary TrainWords(IDataView input, DataViewSchema.Column column, Stopwatch clock)
@@ -80,8 +81,9 @@ public sealed class TokenizerTrainingEstimator : IEstimator<TokenizerTransformer
             .Where(p => p.Value >= _options.MinimumWordCount && !reserved.Contains(p.Key))
             .OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal)
             .Take(room).Select(p => p.Key).ToList();
-        Report("done", counts.Rows, counts.Counts.Count, clock);
-        return new WordVocabulary(words, _options.UnknownToken, _options.SpecialTokens);
+        var vocabulary = new WordVocabulary(words, _options.UnknownToken, _options.SpecialTokens);
+        Report("done", counts.Rows, counts.Counts.Count, clock, vocabulary.VocabularySize);
+        return vocabulary;
     }
 
     private BpeVocabulary TrainBpe(IDataView input, DataViewSchema.Column column, Stopwatch clock)
@@ -107,8 +109,8 @@ public sealed class TokenizerTrainingEstimator : IEstimator<TokenizerTransformer
         return rows;
     }
 
-    private void Report(string phase, long rows, int distinct, Stopwatch clock) =>
-        _options.Progress?.Report(new TokenizerTrainingProgress(phase, rows, distinct, 0, 0, clock.Elapsed));
+    private void Report(string phase, long rows, int distinct, Stopwatch clock, int vocabularySize = 0) =>
+        _options.Progress?.Report(new TokenizerTrainingProgress(phase, rows, distinct, vocabularySize, 0, clock.Elapsed));
 
     private delegate void SpanAction(ReadOnlySpan<char> text);
 }
