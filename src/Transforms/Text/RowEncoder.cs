@@ -23,7 +23,7 @@ internal sealed class RowEncoder
         _begin = Find(options.BeginOfSequenceToken, nameof(TokenizeOptions.BeginOfSequenceToken));
         _end = Find(options.EndOfSequenceToken, nameof(TokenizeOptions.EndOfSequenceToken));
         int specials = (_begin.HasValue ? 1 : 0) + (_end.HasValue ? 1 : 0);
-        if (options.MaximumTokenCount is int max && max < Math.Max(1, specials))
+        if (options.MaximumTokenCount is int max && max <= specials)
             throw new ArgumentException($"MaximumTokenCount {max} leaves no room for the row's tokens (begin/end tokens take {specials}).", nameof(options));
     }
 
