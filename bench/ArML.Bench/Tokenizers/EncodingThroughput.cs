@@ -10,7 +10,8 @@ namespace ArML.Bench.Tokenizers;
 /// <summary>
 /// Encoding throughput over a line-per-row corpus: Microsoft.ML.Tokenizers' EncodeToIds called directly on each
 /// line (the baseline), ArML's vocabulary called directly, and ArML's TokenizeToIds transform read through a cursor.
-/// Each figure is the median of 5 timed passes after one warm-up pass.
+/// The three are timed in turn, round after round (one warm-up round, then 5 timed), so that load from other
+/// processes on a shared machine falls on all of them alike; each figure is the median of its 5 passes.
 /// </summary>
 internal static class EncodingThroughput
 {
@@ -30,9 +31,10 @@ internal static class EncodingThroughput
         var transformer = ml.Transforms.Text.TokenizeToIds("Tokens", "Text", vocabulary).Fit(data);
 
         long baselineTokens = 0, directTokens = 0, transformTokens = 0;
-        double baseline = Median(() => baselineTokens = lines.Sum(l => (long)microsoft.EncodeToIds(l).Count));
         var ids = new List<int>();
-        double direct = Median(() =>
+        var medians = Interleaved(
+            () => baselineTokens = lines.Sum(l => (long)microsoft.EncodeToIds(l).Count),
+            () =>
         {
             long n = 0;
             foreach (string line in lines)
@@ -42,8 +44,9 @@ internal static class EncodingThroughput
                 n += ids.Count;
             }
             directTokens = n;
-        });
-        double transform = Median(() => transformTokens = CountTokens(transformer.Transform(data)));
+        },
+            () => transformTokens = CountTokens(transformer.Transform(data)));
+        double baseline = medians[0], direct = medians[1], transform = medians[2];
         if (baselineTokens != directTokens || baselineTokens != transformTokens)
             Console.WriteLine($"  note: token counts differ (baseline {baselineTokens}, direct {directTokens}, transform {transformTokens})");
         Console.WriteLine($"| {corpusName} | {encoding} | {megabytes / baseline:F1} | {megabytes / direct:F1} | {megabytes / transform:F1} | {baseline / transform:F2} | {transformTokens:N0} |");
@@ -64,17 +67,19 @@ internal static class EncodingThroughput
         return n;
     }
 
-    private static double Median(Action pass)
+    private static double[] Interleaved(params Action[] passes)
     {
-        pass();
-        var seconds = new List<double>();
-        for (int i = 0; i < 5; i++)
+        foreach (var pass in passes) pass();
+        var seconds = passes.Select(_ => new List<double>()).ToArray();
+        for (int round = 0; round < 5; round++)
         {
-            var clock = Stopwatch.StartNew();
-            pass();
-            seconds.Add(clock.Elapsed.TotalSeconds);
+            for (int i = 0; i < passes.Length; i++)
+            {
+                var clock = Stopwatch.StartNew();
+                passes[i]();
+                seconds[i].Add(clock.Elapsed.TotalSeconds);
+            }
         }
-        seconds.Sort();
-        return seconds[2];
+        return seconds.Select(s => s.Order().ElementAt(2)).ToArray();
     }
 }
