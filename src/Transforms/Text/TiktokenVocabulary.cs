@@ -63,7 +63,7 @@ public sealed class TiktokenVocabulary : TokenVocabulary
         return Loaded.GetOrAdd(encodingName, name => new Lazy<TiktokenVocabulary>(() => Load(name))).Value;
     }
 
-    /// <summary>The bytes of token <paramref name="id"/>, or null for special tokens and unused ids.</summary>
+    /// <summary>The bytes of token <paramref name="id"/>; empty for special tokens and unused ids.</summary>
     public ReadOnlySpan<byte> GetBytes(int id) => _table.BytesOf(id);
 
     /// <inheritdoc/>
@@ -80,6 +80,14 @@ public sealed class TiktokenVocabulary : TokenVocabulary
     public override string Decode(ReadOnlySpan<int> ids) => _table.Decode(ids);
 
     internal override SavedVocabulary Describe(Dictionary<string, byte[]> files) => new(SavedVocabulary.PretrainedKind) { Encoding = EncodingName };
+
+    /// <summary>The special tokens of encoding <paramref name="name"/> (one of <see cref="EncodingNames"/>), without loading it.</summary>
+    internal static IReadOnlyDictionary<string, int> SpecialTokensOf(string name) => name switch
+    {
+        "gpt2" or "r50k_base" => Gpt2Specials,
+        "cl100k_base" => Cl100kSpecials,
+        _ => O200kSpecials,
+    };
 
     private static TiktokenVocabulary Load(string name)
     {

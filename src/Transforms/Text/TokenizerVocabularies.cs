@@ -43,9 +43,10 @@ internal static class TokenizerVocabularies
         var specials = tokenizer.SpecialTokens ?? new Dictionary<string, int>();
         foreach (string name in TiktokenVocabulary.EncodingNames)
         {
-            var candidate = TiktokenVocabulary.Get(name);
-            if (specials.Count != candidate.SpecialTokens.Count || specials.Any(p => !candidate.SpecialTokens.TryGetValue(p.Key, out int id) || id != p.Value))
+            var expected = TiktokenVocabulary.SpecialTokensOf(name);
+            if (specials.Count != expected.Count || specials.Any(p => !expected.TryGetValue(p.Key, out int id) || id != p.Value))
                 continue;
+            var candidate = TiktokenVocabulary.Get(name);
             // gpt2 and p50k_base share their special tokens; the probe's indented code tells them apart.
             if (tokenizer.EncodeToIds(Probe).SequenceEqual(candidate.Encode(Probe))) return candidate;
         }
