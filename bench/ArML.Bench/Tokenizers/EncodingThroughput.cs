@@ -9,7 +9,8 @@ namespace ArML.Bench.Tokenizers;
 
 /// <summary>
 /// Encoding throughput over a line-per-row corpus: Microsoft.ML.Tokenizers' EncodeToIds called directly on each
-/// line (the baseline), ArML's vocabulary called directly, and ArML's TokenizeToIds transform read through a cursor.
+/// line (the baseline), ArML's vocabulary called directly, ArML's TokenizeToIds transform read through a cursor
+/// (on one thread, and with its default of one thread per core), and the data view read alone.
 /// The three are timed in turn, round after round (one warm-up round, then 5 timed), so that load from other
 /// processes on a shared machine falls on all of them alike; each figure is the median of its 5 passes.
 /// </summary>
@@ -28,9 +29,10 @@ internal static class EncodingThroughput
         var vocabulary = TiktokenVocabulary.Get(encoding);
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadFromEnumerable(lines.Select(l => new Row { Text = l }).ToArray());
-        var transformer = ml.Transforms.Text.TokenizeToIds("Tokens", "Text", vocabulary).Fit(data);
+        var oneThread = ml.Transforms.Text.TokenizeToIds("Tokens", "Text", vocabulary, new TokenizeOptions { MaximumDegreeOfParallelism = 1 }).Fit(data);
+        var allCores = ml.Transforms.Text.TokenizeToIds("Tokens", "Text", vocabulary).Fit(data);
 
-        long baselineTokens = 0, directTokens = 0, transformTokens = 0;
+        long baselineTokens = 0, directTokens = 0, transformTokens = 0, parallelTokens = 0;
         var ids = new List<int>();
         var medians = Interleaved(
             () => baselineTokens = lines.Sum(l => (long)microsoft.EncodeToIds(l).Count),
@@ -45,11 +47,30 @@ internal static class EncodingThroughput
             }
             directTokens = n;
         },
-            () => transformTokens = CountTokens(transformer.Transform(data)));
-        double baseline = medians[0], direct = medians[1], transform = medians[2];
-        if (baselineTokens != directTokens || baselineTokens != transformTokens)
-            Console.WriteLine($"  note: token counts differ (baseline {baselineTokens}, direct {directTokens}, transform {transformTokens})");
-        Console.WriteLine($"| {corpusName} | {encoding} | {megabytes / baseline:F1} | {megabytes / direct:F1} | {megabytes / transform:F1} | {baseline / transform:F2} | {transformTokens:N0} |");
+            () => transformTokens = CountTokens(oneThread.Transform(data)),
+            () => parallelTokens = CountTokens(allCores.Transform(data)),
+            () => CountRows(data));
+        double baseline = medians[0], direct = medians[1], transform = medians[2], parallel = medians[3], read = medians[4];
+        if (baselineTokens != directTokens || baselineTokens != transformTokens || baselineTokens != parallelTokens)
+            Console.WriteLine($"  note: token counts differ (baseline {baselineTokens}, direct {directTokens}, transform {transformTokens}, parallel {parallelTokens})");
+        Console.WriteLine($"| {corpusName} | {encoding} | {megabytes / baseline:F1} | {megabytes / direct:F1} | {megabytes / transform:F1} | " +
+            $"{baseline / transform:F2} | {megabytes / parallel:F1} | {baseline / parallel:F2} | {megabytes / read:F0} | {transformTokens:N0} |");
+    }
+
+    // Reading the text column alone: the share of the transform's time that is the data view's, not tokenization.
+    private static long CountRows(IDataView data)
+    {
+        var column = data.Schema["Text"];
+        using var cursor = data.GetRowCursor([column]);
+        var getter = cursor.GetGetter<ReadOnlyMemory<char>>(column);
+        ReadOnlyMemory<char> value = default;
+        long chars = 0;
+        while (cursor.MoveNext())
+        {
+            getter(ref value);
+            chars += value.Length;
+        }
+        return chars;
     }
 
     private static long CountTokens(IDataView output)

@@ -26,8 +26,8 @@ internal static class TokenizerBenchmark
         {
             Console.WriteLine();
             Console.WriteLine("Encoding throughput, one row per line (MB/s, median of 5 passes):");
-            Console.WriteLine("| corpus | encoding | EncodeToIds loop (baseline) | ArML vocabulary loop | ArML TokenizeToIds transform | transform / baseline | tokens |");
-            Console.WriteLine("|---|---|---|---|---|---|---|");
+            Console.WriteLine("| corpus | encoding | EncodeToIds loop (baseline) | ArML vocabulary loop | transform, 1 thread | ratio | transform, default (all cores) | ratio | data view read alone | tokens |");
+            Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
             foreach (var (name, path) in corpora)
                 foreach (string encoding in new[] { "gpt2", "cl100k_base" })
                     EncodingThroughput.Run(name, path, encoding);

@@ -22,10 +22,15 @@ internal sealed class RowEncoder
         _column = inputColumnName;
         _begin = Find(options.BeginOfSequenceToken, nameof(TokenizeOptions.BeginOfSequenceToken));
         _end = Find(options.EndOfSequenceToken, nameof(TokenizeOptions.EndOfSequenceToken));
+        if (options.MaximumDegreeOfParallelism is < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), $"MaximumDegreeOfParallelism must be at least 1, not {options.MaximumDegreeOfParallelism}.");
         int specials = (_begin.HasValue ? 1 : 0) + (_end.HasValue ? 1 : 0);
         if (options.MaximumTokenCount is int max && max <= specials)
             throw new ArgumentException($"MaximumTokenCount {max} leaves no room for the row's tokens (begin/end tokens take {specials}).", nameof(options));
     }
+
+    /// <summary>Threads that may encode one batch.</summary>
+    public int DegreeOfParallelism => _options.MaximumDegreeOfParallelism ?? Environment.ProcessorCount;
 
     /// <summary>Replaces <paramref name="ids"/> with the ids of <paramref name="text"/>, row <paramref name="row"/> of the column.</summary>
     public void Encode(ReadOnlySpan<char> text, long row, List<int> ids)

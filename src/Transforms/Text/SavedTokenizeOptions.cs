@@ -7,12 +7,14 @@ namespace ArML.Transforms.Text;
 /// <param name="Truncation">See <see cref="TokenizeOptions.Truncation"/>.</param>
 /// <param name="UnknownTokens">See <see cref="TokenizeOptions.UnknownTokens"/>.</param>
 /// <param name="UnpairedSurrogates">See <see cref="TokenizeOptions.UnpairedSurrogates"/>.</param>
+/// <param name="MaximumDegreeOfParallelism">See <see cref="TokenizeOptions.MaximumDegreeOfParallelism"/>.</param>
 public sealed record SavedTokenizeOptions(string? BeginOfSequenceToken, string? EndOfSequenceToken, int? MaximumTokenCount,
-    string Truncation, string UnknownTokens, string UnpairedSurrogates)
+    string Truncation, string UnknownTokens, string UnpairedSurrogates, int? MaximumDegreeOfParallelism = null)
 {
     internal static SavedTokenizeOptions From(TokenizeOptions options) =>
         new(options.BeginOfSequenceToken, options.EndOfSequenceToken, options.MaximumTokenCount,
-            options.Truncation.ToString(), options.UnknownTokens.ToString(), options.UnpairedSurrogates.ToString());
+            options.Truncation.ToString(), options.UnknownTokens.ToString(), options.UnpairedSurrogates.ToString(),
+            options.MaximumDegreeOfParallelism);
 
     internal TokenizeOptions ToOptions() => new()
     {
@@ -22,6 +24,7 @@ public sealed record SavedTokenizeOptions(string? BeginOfSequenceToken, string? 
         Truncation = Parse<TruncationPolicy>(Truncation, nameof(Truncation)),
         UnknownTokens = Parse<UnknownTokenPolicy>(UnknownTokens, nameof(UnknownTokens)),
         UnpairedSurrogates = Parse<UnpairedSurrogatePolicy>(UnpairedSurrogates, nameof(UnpairedSurrogates)),
+        MaximumDegreeOfParallelism = MaximumDegreeOfParallelism,
     };
 
     private static T Parse<T>(string value, string member) where T : struct, Enum =>

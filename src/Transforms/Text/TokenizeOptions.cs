@@ -57,5 +57,11 @@ public sealed class TokenizeOptions
     /// <summary>Unpaired surrogates; default <see cref="UnpairedSurrogatePolicy.Replace"/> (U+FFFD).</summary>
     public UnpairedSurrogatePolicy UnpairedSurrogates { get; set; } = UnpairedSurrogatePolicy.Replace;
 
+    /// <summary>
+    /// Threads that encode a batch of rows together; default null (one per core). 1 encodes on the reading thread
+    /// only. Results do not depend on it.
+    /// </summary>
+    public int? MaximumDegreeOfParallelism { get; set; }
+
     internal TokenizeOptions Clone() => (TokenizeOptions)MemberwiseClone();
 }

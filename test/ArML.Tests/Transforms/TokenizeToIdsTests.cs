@@ -118,6 +118,24 @@ public class TokenizeToIdsTests
     }
 
     [Fact]
+    public void ParallelBatchesGiveTheSameIdsAndReportTheEarliestError()
+    {
+        var vocabulary = TiktokenVocabulary.Get("o200k_base");
+        var lines = TokenizerFixtures.Corpus.Lines;
+        var sequential = Tokenize(vocabulary, lines, new TokenizeOptions { MaximumDegreeOfParallelism = 1 });
+        var parallel = Tokenize(vocabulary, lines, new TokenizeOptions { MaximumDegreeOfParallelism = 4 });
+        Assert.Equal(sequential, parallel);
+        Assert.Equal(lines.Select(l => vocabulary.Encode(l).ToArray()), parallel);
+
+        var broken = lines.Take(256).ToArray();
+        broken[200] = "late \uD800";
+        broken[40] = "early \uDC00";
+        var error = Assert.Throws<InvalidOperationException>(() =>
+            Tokenize(vocabulary, broken, new TokenizeOptions { MaximumDegreeOfParallelism = 4, UnpairedSurrogates = UnpairedSurrogatePolicy.Error }));
+        Assert.Contains("Row 40 of column 'Text'", error.Message);
+    }
+
+    [Fact]
     public void UnknownTextMapsToUnknownOrFailsByOption()
     {
         var words = new WordVocabulary(["hello", "world", "!"]);
