@@ -11,11 +11,13 @@ namespace ArML.Bench.Tokenizers;
 /// Encoding throughput over a line-per-row corpus: Microsoft.ML.Tokenizers' EncodeToIds called directly on each
 /// line (the baseline), ArML's vocabulary called directly, ArML's TokenizeToIds transform read through a cursor
 /// (on one thread, and with its default of one thread per core), and the data view read alone.
-/// The three are timed in turn, round after round (one warm-up round, then 5 timed), so that load from other
-/// processes on a shared machine falls on all of them alike; each figure is the median of its 5 passes.
+/// The three are timed in turn, round after round (one warm-up round, then 9 timed), so that load from other
+/// processes on a shared machine falls on all of them alike; each figure is the median of its 9 passes.
 /// </summary>
 internal static class EncodingThroughput
 {
+    private const int Rounds = 9;
+
     private sealed class Row
     {
         public string Text { get; set; } = "";
@@ -50,11 +52,13 @@ internal static class EncodingThroughput
             () => transformTokens = CountTokens(oneThread.Transform(data)),
             () => parallelTokens = CountTokens(allCores.Transform(data)),
             () => CountRows(data));
-        double baseline = medians[0], direct = medians[1], transform = medians[2], parallel = medians[3], read = medians[4];
+        var (wall, cpu) = medians;
+        double baseline = wall[0], direct = wall[1], transform = wall[2], parallel = wall[3], read = wall[4];
         if (baselineTokens != directTokens || baselineTokens != transformTokens || baselineTokens != parallelTokens)
             Console.WriteLine($"  note: token counts differ (baseline {baselineTokens}, direct {directTokens}, transform {transformTokens}, parallel {parallelTokens})");
         Console.WriteLine($"| {corpusName} | {encoding} | {megabytes / baseline:F1} | {megabytes / direct:F1} | {megabytes / transform:F1} | " +
-            $"{baseline / transform:F2} | {megabytes / parallel:F1} | {baseline / parallel:F2} | {megabytes / read:F0} | {transformTokens:N0} |");
+            $"{baseline / transform:F2} | {megabytes / parallel:F1} | {baseline / parallel:F2} | {megabytes / read:F0} | " +
+            $"{megabytes / cpu[0]:F1} | {megabytes / cpu[1]:F1} | {megabytes / cpu[2]:F1} | {cpu[0] / cpu[2]:F2} | {transformTokens:N0} |");
     }
 
     // Reading the text column alone: the share of the transform's time that is the data view's, not tokenization.
@@ -88,19 +92,29 @@ internal static class EncodingThroughput
         return n;
     }
 
-    private static double[] Interleaved(params Action[] passes)
+    // Wall seconds and process CPU seconds of each pass, medians. On a machine shared with other work, CPU time of
+    // the single-threaded passes is the steadier comparison: waiting for a core does not count.
+    private static (double[] Wall, double[] Cpu) Interleaved(params Action[] passes)
     {
         foreach (var pass in passes) pass();
-        var seconds = passes.Select(_ => new List<double>()).ToArray();
-        for (int round = 0; round < 5; round++)
+        var wall = passes.Select(_ => new List<double>()).ToArray();
+        var cpu = passes.Select(_ => new List<double>()).ToArray();
+        using var process = Process.GetCurrentProcess();
+        for (int round = 0; round < Rounds; round++)
         {
             for (int i = 0; i < passes.Length; i++)
             {
+                GC.Collect();
+                process.Refresh();
+                var cpuBefore = process.TotalProcessorTime;
                 var clock = Stopwatch.StartNew();
                 passes[i]();
-                seconds[i].Add(clock.Elapsed.TotalSeconds);
+                wall[i].Add(clock.Elapsed.TotalSeconds);
+                process.Refresh();
+                cpu[i].Add((process.TotalProcessorTime - cpuBefore).TotalSeconds);
             }
         }
-        return seconds.Select(s => s.Order().ElementAt(2)).ToArray();
+        static double[] Medians(List<double>[] lists) => lists.Select(s => s.Order().ElementAt(Rounds / 2)).ToArray();
+        return (Medians(wall), Medians(cpu));
     }
 }

@@ -25,9 +25,10 @@ internal static class TokenizerBenchmark
         if (!args.Contains("--training-only"))
         {
             Console.WriteLine();
-            Console.WriteLine("Encoding throughput, one row per line (MB/s, median of 5 passes):");
-            Console.WriteLine("| corpus | encoding | EncodeToIds loop (baseline) | ArML vocabulary loop | transform, 1 thread | ratio | transform, default (all cores) | ratio | data view read alone | tokens |");
-            Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
+            Console.WriteLine("Encoding throughput, one row per line (MB/s, median of 9 passes):");
+            Console.WriteLine("Wall-clock MB/s, then MB per CPU-second of the one-thread passes (steadier on a shared machine).");
+            Console.WriteLine("| corpus | encoding | EncodeToIds loop (baseline) | ArML vocabulary loop | transform, 1 thread | ratio | transform, default (all cores) | ratio | data view read alone | baseline, CPU | vocabulary loop, CPU | transform 1 thread, CPU | CPU ratio | tokens |");
+            Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
             foreach (var (name, path) in corpora)
                 foreach (string encoding in new[] { "gpt2", "cl100k_base" })
                     EncodingThroughput.Run(name, path, encoding);
@@ -37,8 +38,8 @@ internal static class TokenizerBenchmark
         {
             Console.WriteLine();
             Console.WriteLine("Byte-level BPE training, one process per run (train s = Fit; process s includes start-up and reading):");
-            Console.WriteLine("| corpus | trainer | requested vocab | vocab | train s | process s | peak RSS MB |");
-            Console.WriteLine("|---|---|---|---|---|---|---|");
+            Console.WriteLine("| corpus | trainer | requested vocab | vocab | train s | train CPU s | ArML counting s | process s | peak RSS MB |");
+            Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
             foreach (var (name, path) in corpora)
             {
                 foreach (int size in VocabularySizes)
@@ -54,12 +55,12 @@ internal static class TokenizerBenchmark
     {
         if (result is null)
         {
-            Console.WriteLine($"| {corpus} | {trainer} | {requested} | (not run) | | | |");
+            Console.WriteLine($"| {corpus} | {trainer} | {requested} | (not run) | | | | | |");
             return;
         }
         var values = result.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Split('=')).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
         Console.WriteLine($"| {corpus} | {trainer} | {requested} | {values.GetValueOrDefault("vocab")} | {values.GetValueOrDefault("train_s")} | " +
-            $"{values.GetValueOrDefault("process_s")} | {values.GetValueOrDefault("peak_rss_mb")} |");
+            $"{values.GetValueOrDefault("train_cpu_s")} | {values.GetValueOrDefault("count_s", "")} | {values.GetValueOrDefault("process_s")} | {values.GetValueOrDefault("peak_rss_mb")} |");
     }
 
     private static string? RunSelf(string arguments)

@@ -19,7 +19,8 @@ public class BpeTrainerTests
     [Fact]
     public void MergesEqualANaiveTrainerThatRecountsEveryPairEachStep()
     {
-        var rows = Rows(400, seed: 11);
+        // Runs of one symbol and alternating pairs exercise back-to-back and overlapping occurrences of a merged pair.
+        var rows = Rows(400, seed: 11).Concat(["aaaaaaa aaaa", "abababab ababab", "xxxxxxxx", "    x   y"]).ToList();
         var options = new TokenizerTrainerOptions { VocabularySize = 420, SpecialTokens = ["<s>"], MinimumPairFrequency = 2 };
         var trained = Train(rows, options);
         var (tokens, merges) = NaiveBpe.Train(rows, 420, ["<s>"], minimumFrequency: 2);

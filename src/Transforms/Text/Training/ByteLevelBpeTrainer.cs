@@ -24,6 +24,7 @@ internal sealed class ByteLevelBpeTrainer
     private readonly List<(string Left, string Right)> _merges = [];
     private readonly Dictionary<long, int> _pairCounts = [];
     private readonly Dictionary<long, List<int>> _pairWords = [];
+    private readonly HashSet<long> _increased = [];
     private readonly PriorityQueue<long, (int Count, long Pair)> _queue = new(Comparer<(int Count, long Pair)>.Create(
         (x, y) => x.Count != y.Count ? y.Count.CompareTo(x.Count) : x.Pair.CompareTo(y.Pair)));
     private int[][] _words = [];
@@ -132,19 +133,30 @@ internal sealed class ByteLevelBpeTrainer
         int id = _idOf.TryGetValue(merged, out int existing) ? existing : AddToken(merged);
         _merges.Add((_tokens[left], _tokens[right]));
 
-        var increased = new HashSet<long>();
+        _increased.Clear();
         foreach (int w in _pairWords[pair])
         {
             int[] s = _words[w];
             int length = _lengths[w];
-            if (!Holds(s, length, left, right)) continue; // listed for an occurrence an earlier merge consumed
             int count = _counts[w];
-            for (int i = 0; i + 1 < length; i++) CollectionsMarshal.GetValueRefOrNullRef(_pairCounts, Key(s[i], s[i + 1])) -= count;
+            // Rewrites the word in place (read index i, write index j). At each occurrence only the pairs touching it
+            // change: (before, left) becomes (before, merged) and (right, after) becomes (merged, after). "before" is
+            // read from the rewritten part, so back-to-back occurrences ("a b a b") chain correctly.
             int j = 0;
             for (int i = 0; i < length;)
             {
                 if (i + 1 < length && s[i] == left && s[i + 1] == right)
                 {
+                    if (j > 0)
+                    {
+                        Add(Key(s[j - 1], left), -count);
+                        Add(Key(s[j - 1], id), count, w);
+                    }
+                    if (i + 2 < length)
+                    {
+                        Add(Key(right, s[i + 2]), -count);
+                        Add(Key(id, s[i + 2]), count, w);
+                    }
                     s[j++] = id;
                     i += 2;
                 }
@@ -153,32 +165,23 @@ internal sealed class ByteLevelBpeTrainer
                     s[j++] = s[i++];
                 }
             }
-            _lengths[w] = j;
-            for (int i = 0; i + 1 < j; i++)
-            {
-                long neighbour = Key(s[i], s[i + 1]);
-                CollectionsMarshal.GetValueRefOrAddDefault(_pairCounts, neighbour, out _) += count;
-                if (s[i] == id || s[i + 1] == id)
-                {
-                    increased.Add(neighbour);
-                    AddWord(neighbour, w);
-                }
-            }
+            _lengths[w] = j; // unchanged when an earlier merge already consumed the occurrence this entry was listed for
         }
         _pairCounts.Remove(pair);
         _pairWords.Remove(pair);
-        foreach (long changed in increased)
+        foreach (long changed in _increased)
         {
             int count = _pairCounts[changed];
             if (count > 0) _queue.Enqueue(changed, (count, changed));
         }
     }
 
-    private static bool Holds(int[] s, int length, int left, int right)
+    private void Add(long pair, int delta, int word = -1)
     {
-        for (int i = 0; i + 1 < length; i++)
-            if (s[i] == left && s[i + 1] == right) return true;
-        return false;
+        CollectionsMarshal.GetValueRefOrAddDefault(_pairCounts, pair, out _) += delta;
+        if (word < 0) return;
+        _increased.Add(pair);
+        AddWord(pair, word);
     }
 
     private void AddWord(long pair, int w)
