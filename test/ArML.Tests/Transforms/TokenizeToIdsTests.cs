@@ -175,6 +175,29 @@ public class TokenizeToIdsTests
         Assert.Equal(TiktokenVocabulary.Get("gpt2").Encode("hello world").Select(id => (uint)id + 1), keys);
     }
 
+    [Fact]
+    public void TheOutputWorksWithMlNetsOwnDataOperations()
+    {
+        var data = Texts(["hello world", "", null]);
+        var output = Ml.Transforms.Text.TokenizeToIds("Tokens", "Text", "gpt2").Fit(data).Transform(data);
+        var preview = output.Preview();
+        Assert.Equal(3, preview.RowView.Length);
+
+        string path = Path.Combine(Path.GetTempPath(), $"arml-tokens-{Guid.NewGuid():N}.idv");
+        try
+        {
+            using (var file = File.Create(path)) Ml.Data.SaveAsBinary(output, file, keepHidden: false);
+            var reloaded = Ml.Data.LoadFromBinary(path);
+            Assert.Equal(Ids(output), Ids(reloaded));
+            // The key values travel with the file; the in-memory codec annotation does not.
+            Assert.NotNull(reloaded.Schema["Tokens"].Annotations.Schema.GetColumnOrNull("KeyValues"));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     public sealed class TokenRow
     {
         [KeyType(50257)]
