@@ -1,38 +1,5 @@
 namespace ArML.Transforms.Text;
 
-/// <summary>What to do with a row that has more tokens than <see cref="TokenizeOptions.MaximumTokenCount"/>.</summary>
-public enum TruncationPolicy
-{
-    /// <summary>Keep the first tokens (and the end-of-sequence token, if any).</summary>
-    KeepStart,
-
-    /// <summary>Keep the last tokens (and the begin-of-sequence token, if any).</summary>
-    KeepEnd,
-
-    /// <summary>Fail, naming the column and the row.</summary>
-    Error,
-}
-
-/// <summary>What to do with text outside a closed vocabulary (character, word, or BPE with an unknown token).</summary>
-public enum UnknownTokenPolicy
-{
-    /// <summary>Use the vocabulary's unknown token ("&lt;unk&gt;").</summary>
-    MapToUnknown,
-
-    /// <summary>Fail, naming the column and the row.</summary>
-    Error,
-}
-
-/// <summary>What to do with an unpaired UTF-16 surrogate (text that is not valid Unicode).</summary>
-public enum UnpairedSurrogatePolicy
-{
-    /// <summary>Encode it as U+FFFD, the replacement character (what any UTF-8 encoder, and tiktoken, does).</summary>
-    Replace,
-
-    /// <summary>Fail, naming the column, the row and the position.</summary>
-    Error,
-}
-
 /// <summary>Per-row options of ArML's tokenizer transforms. Null or default values change nothing.</summary>
 public sealed class TokenizeOptions
 {

@@ -1,18 +1,5 @@
 namespace ArML.Transforms.Text;
 
-/// <summary>The kind of vocabulary <c>TrainTokenizer</c> learns.</summary>
-public enum TokenizerKind
-{
-    /// <summary>GPT-2-style byte-level BPE (<see cref="BpeVocabulary"/>): encodes and decodes any text exactly.</summary>
-    ByteLevelBpe,
-
-    /// <summary>Words split on whitespace and punctuation (<see cref="WordVocabulary"/>), with an unknown token.</summary>
-    Word,
-
-    /// <summary>Unicode code points (<see cref="CharacterVocabulary"/>), with an unknown token.</summary>
-    Character,
-}
-
 /// <summary>Options of <c>mlContext.Transforms.Text.TrainTokenizer</c>; each member says which kinds it applies to.</summary>
 public sealed class TokenizerTrainerOptions
 {
@@ -64,11 +51,3 @@ public sealed class TokenizerTrainerOptions
     internal TokenizerTrainerOptions Clone() => (TokenizerTrainerOptions)MemberwiseClone();
 }
 
-/// <summary>Progress of tokenizer training.</summary>
-/// <param name="Phase">"counting" while rows are read, "merging" while BPE merges, "done" at the end.</param>
-/// <param name="RowsRead">Rows read so far.</param>
-/// <param name="DistinctWords">Distinct pre-tokenized words counted.</param>
-/// <param name="VocabularySize">Current vocabulary size.</param>
-/// <param name="Merges">BPE merges learned so far.</param>
-/// <param name="Elapsed">Time since training started.</param>
-public sealed record TokenizerTrainingProgress(string Phase, long RowsRead, int DistinctWords, int VocabularySize, int Merges, TimeSpan Elapsed);
