@@ -104,4 +104,21 @@ public static class TextCatalogExtensions
         ArgumentNullException.ThrowIfNull(catalog);
         return new TokenDecodingEstimator(outputColumnName, inputColumnName, keepSpecialTokens);
     }
+
+    /// <summary>
+    /// Turns the token column <paramref name="inputColumnName"/> back into text with <paramref name="vocabulary"/>,
+    /// for columns whose tokenizer is not attached to them (read back from a file, or renamed by ML.NET transforms).
+    /// </summary>
+    /// <param name="catalog">The text transforms catalog.</param>
+    /// <param name="outputColumnName">Text column to produce.</param>
+    /// <param name="inputColumnName">Token column to read; its key count must be the vocabulary's size.</param>
+    /// <param name="vocabulary">The vocabulary the ids belong to.</param>
+    /// <param name="keepSpecialTokens">Write special tokens as their strings; default false (drop them).</param>
+    public static TokenDecodingEstimator DecodeTokens(this TransformsCatalog.TextTransforms catalog,
+        string outputColumnName, string inputColumnName, TokenVocabulary vocabulary, bool keepSpecialTokens = false)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(vocabulary);
+        return new TokenDecodingEstimator(outputColumnName, inputColumnName, keepSpecialTokens, vocabulary);
+    }
 }

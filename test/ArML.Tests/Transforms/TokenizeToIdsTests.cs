@@ -189,8 +189,13 @@ public class TokenizeToIdsTests
             using (var file = File.Create(path)) Ml.Data.SaveAsBinary(output, file, keepHidden: false);
             var reloaded = Ml.Data.LoadFromBinary(path);
             Assert.Equal(Ids(output), Ids(reloaded));
-            // The key values travel with the file; the in-memory codec annotation does not.
+            // The key values travel with the file; the in-memory codec annotation does not, so decoding names the vocabulary.
             Assert.NotNull(reloaded.Schema["Tokens"].Annotations.Schema.GetColumnOrNull("KeyValues"));
+            var decoded = Ml.Transforms.Text.DecodeTokens("Decoded", "Tokens", TiktokenVocabulary.Get("gpt2")).Fit(reloaded).Transform(reloaded);
+            Assert.Equal(["hello world", "", ""], Strings(decoded, "Decoded"));
+            var mismatch = Assert.Throws<ArgumentOutOfRangeException>(() =>
+                Ml.Transforms.Text.DecodeTokens("Decoded", "Tokens", TiktokenVocabulary.Get("cl100k_base")).Fit(reloaded));
+            Assert.Contains("'Tokens'", mismatch.Message);
         }
         finally
         {
