@@ -5,7 +5,11 @@
 //   dotnet run -c Release --project bench/ArML.Bench -- gpt-speed [PATH]      trainer vs bare TorchSharp loop, MFU
 //   dotnet run -c Release --project bench/ArML.Bench -- gpt-shakespeare [PATH] nanoGPT's small config, fp32 and bf16
 //   dotnet run -c Release --project bench/ArML.Bench -- ngram [--data PATH]   n-gram trainer vs KenLM (shared/reference/ngram-kenlm.md)
+//   dotnet run -c Release --project bench/ArML.Bench -- tokenizers [--encoding-only|--training-only]
+//       encoding throughput vs Microsoft.ML.Tokenizers and BPE training vs Hugging Face tokenizers
+//       (run tools/tokenizer-parity/install.sh first for the Hugging Face figures)
 using ArML.Bench;
+using ArML.Bench.Tokenizers;
 
 return args.FirstOrDefault() switch
 {
@@ -16,12 +20,14 @@ return args.FirstOrDefault() switch
     "gpt-profile" => GptStepProfile.Run(args[1..]),
     "ngram" => NGramBenchmark.Run(args[1..]),
     "ngram-one" => NGramBenchmark.RunOne(args[1..]),
+    "tokenizers" => TokenizerBenchmark.Run(args[1..]),
+    "tokenizers-train" => BpeTrainingRun.RunInProcess(args[1..]),
     null or "threading" => ThreadingBenchmark.Run(),
     var other => Usage(other),
 };
 
 static int Usage(string command)
 {
-    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn, gpt-speed, gpt-shakespeare, gpt-profile, ngram.");
+    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn, gpt-speed, gpt-shakespeare, gpt-profile, ngram, tokenizers, tokenizers-train.");
     return 2;
 }

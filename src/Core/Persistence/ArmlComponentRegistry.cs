@@ -13,6 +13,8 @@ public static class ArmlComponentRegistry
     public static IReadOnlyDictionary<string, string> LoaderTypeNames { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["ArML.CharacterTokenizer"] = "ArML.Transforms.Text.CharacterTokenizerLoader, ArML.Transforms",
+        ["ArML.Tokenizer"] = "ArML.Transforms.Text.TokenizerLoader, ArML.Transforms",
+        ["ArML.TokenDecoder"] = "ArML.Transforms.Text.TokenDecoderLoader, ArML.Transforms",
         ["ArML.GptLanguageModel"] = "ArML.Trainers.Gpt.GptLanguageModelLoader, ArML.Trainers",
         ["ArML.NGramLanguageModel"] = "ArML.Trainers.NGram.NGramTransformerLoader, ArML.Trainers",
     }.ToFrozenDictionary(StringComparer.Ordinal);

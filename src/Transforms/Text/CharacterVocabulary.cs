@@ -1,77 +1,96 @@
 using System.Text;
-using ArML.Text;
 
 namespace ArML.Transforms.Text;
 
 /// <summary>
 /// A closed vocabulary of Unicode code points (so a surrogate pair is one token, never two) with an unknown id.
-/// Id 0 is <see cref="UnknownToken"/>; the other ids hold the characters in ordinal order.
+/// Id 0 is <see cref="UnknownToken"/>, then the special tokens in the order given, then the characters in ordinal order.
 /// </summary>
-public sealed class CharacterVocabulary : ITokenCodec
+public sealed class CharacterVocabulary : TokenVocabulary
 {
     /// <summary>The key value of the unknown-character id.</summary>
     public const string UnknownToken = "<unk>";
 
     /// <summary>Id given to characters outside the vocabulary.</summary>
-    public const int UnknownId = 0;
+    public const int UnknownTokenId = 0;
 
     private readonly string[] _tokens;
     private readonly Dictionary<int, int> _idOfCodePoint;
+    private readonly Dictionary<string, int> _specialTokens = new(StringComparer.Ordinal);
 
-    /// <summary>Creates a vocabulary of <paramref name="codePoints"/> (duplicates ignored).</summary>
-    public CharacterVocabulary(IEnumerable<int> codePoints)
+    /// <summary>Creates a vocabulary of <paramref name="codePoints"/> (duplicates ignored) and <paramref name="specialTokens"/>.</summary>
+    /// <exception cref="ArgumentException">A code point is not a Unicode scalar value, or a special token is empty, repeated or "&lt;unk&gt;".</exception>
+    public CharacterVocabulary(IEnumerable<int> codePoints, IEnumerable<string>? specialTokens = null)
     {
+        ArgumentNullException.ThrowIfNull(codePoints);
         var sorted = codePoints.Distinct().Order().ToArray();
-        _tokens = new string[sorted.Length + 1];
-        _tokens[UnknownId] = UnknownToken;
+        var specials = SpecialTokenList.Validate(specialTokens, UnknownToken);
+        _tokens = new string[1 + specials.Count + sorted.Length];
+        _tokens[UnknownTokenId] = UnknownToken;
+        for (int i = 0; i < specials.Count; i++)
+        {
+            _tokens[1 + i] = specials[i];
+            _specialTokens[specials[i]] = 1 + i;
+        }
+        int first = 1 + specials.Count;
         _idOfCodePoint = new Dictionary<int, int>(sorted.Length);
         for (int i = 0; i < sorted.Length; i++)
         {
             if (!Rune.IsValid(sorted[i])) throw new ArgumentException($"{sorted[i]:X} is not a Unicode scalar value.", nameof(codePoints));
-            _tokens[i + 1] = char.ConvertFromUtf32(sorted[i]);
-            _idOfCodePoint[sorted[i]] = i + 1;
+            _tokens[first + i] = char.ConvertFromUtf32(sorted[i]);
+            _idOfCodePoint[sorted[i]] = first + i;
         }
     }
 
     /// <inheritdoc/>
-    public int VocabularySize => _tokens.Length;
-
-    /// <summary>The code points of the vocabulary, in id order (id 1 first).</summary>
-    public IEnumerable<int> CodePoints => _tokens.Skip(1).Select(t => char.ConvertToUtf32(t, 0));
+    public override int VocabularySize => _tokens.Length;
 
     /// <inheritdoc/>
-    public string GetToken(int id) => _tokens[id];
+    public override int? UnknownId => UnknownTokenId;
+
+    /// <inheritdoc/>
+    public override IReadOnlyDictionary<string, int> SpecialTokens => _specialTokens;
+
+    /// <inheritdoc/>
+    public override string Description => $"character vocabulary of {_idOfCodePoint.Count} code points";
+
+    /// <summary>The code points of the vocabulary, in id order.</summary>
+    public IEnumerable<int> CodePoints => _tokens.Skip(1 + _specialTokens.Count).Select(t => char.ConvertToUtf32(t, 0));
+
+    /// <inheritdoc/>
+    public override string GetToken(int id) => _tokens[id];
 
     /// <summary>All key values, by id.</summary>
     public IReadOnlyList<string> Tokens => _tokens;
 
     /// <summary>
-    /// Appends the ids of <paramref name="text"/>: one per code point, <see cref="UnknownId"/> for characters not
+    /// Appends the ids of <paramref name="text"/>: one per code point, <see cref="UnknownTokenId"/> for characters not
     /// in the vocabulary and for unpaired surrogates.
     /// </summary>
-    public void Encode(ReadOnlySpan<char> text, List<int> ids)
+    public override void Encode(ReadOnlySpan<char> text, List<int> ids)
     {
         while (!text.IsEmpty)
         {
-            Rune.DecodeFromUtf16(text, out var rune, out int used);
-            ids.Add(rune == Rune.ReplacementChar && text[0] != '\uFFFD'
-                ? UnknownId
-                : _idOfCodePoint.GetValueOrDefault(rune.Value, UnknownId));
+            var status = Rune.DecodeFromUtf16(text, out var rune, out int used);
+            ids.Add(status != System.Buffers.OperationStatus.Done
+                ? UnknownTokenId
+                : _idOfCodePoint.GetValueOrDefault(rune.Value, UnknownTokenId));
             text = text[used..];
         }
     }
 
     /// <summary>The text of <paramref name="ids"/>; the unknown id decodes to U+FFFD.</summary>
-    public string Decode(ReadOnlySpan<int> ids)
+    public override string Decode(ReadOnlySpan<int> ids)
     {
         var sb = new StringBuilder(ids.Length);
-        foreach (int id in ids) sb.Append(id == UnknownId ? "\uFFFD" : _tokens[id]);
+        foreach (int id in ids) sb.Append(id == UnknownTokenId ? "\uFFFD" : _tokens[id]);
         return sb.ToString();
     }
 
     /// <summary>Adds the code points of <paramref name="text"/> to <paramref name="seen"/>, skipping unpaired surrogates.</summary>
     public static void CollectCodePoints(ReadOnlySpan<char> text, HashSet<int> seen)
     {
+        ArgumentNullException.ThrowIfNull(seen);
         while (!text.IsEmpty)
         {
             var status = Rune.DecodeFromUtf16(text, out var rune, out int used);
@@ -79,4 +98,7 @@ public sealed class CharacterVocabulary : ITokenCodec
             text = text[used..];
         }
     }
+
+    internal override SavedVocabulary Describe(Dictionary<string, byte[]> files) =>
+        new(SavedVocabulary.CharacterKind) { CodePoints = CodePoints.ToArray(), SpecialTokens = [.. _specialTokens.Keys] };
 }

@@ -1,25 +1,33 @@
+using System.Runtime.ExceptionServices;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using ArML.Data;
 using ArML.Schema;
-using ArML.Text;
 
 namespace ArML.Transforms.Text;
 
-/// <summary>Maps a text column to a token-key column with an <see cref="ITokenCodec"/>; null and empty text give empty vectors.</summary>
+/// <summary>
+/// Maps a text column to a token-key column with a <see cref="TokenVocabulary"/> and <see cref="TokenizeOptions"/>,
+/// a batch of rows at a time. Null and empty text give empty vectors (or only the requested special tokens).
+/// </summary>
+/// <remarks>
+/// A batch is split into contiguous ranges of rows encoded on up to <see cref="RowEncoder.DegreeOfParallelism"/>
+/// threads (the vocabularies are thread-safe); the output does not depend on it, and an error reports the
+/// earliest failing row of the batch, as a single thread would.
+/// </remarks>
 internal sealed class TextToTokensMapper : BatchRowMapper
 {
     private const int DefaultBatchSize = 256;
-    private readonly ITokenCodec _codec;
+    private readonly RowEncoder _encoder;
     private readonly DataViewSchema.Column _input;
     private readonly OutputColumn[] _outputs;
 
-    public TextToTokensMapper(DataViewSchema inputSchema, string outputColumnName, string inputColumnName, ITokenCodec codec)
+    public TextToTokensMapper(DataViewSchema inputSchema, string outputColumnName, string inputColumnName, TokenVocabulary vocabulary, TokenizeOptions options)
         : base(inputSchema, DefaultBatchSize)
     {
-        _codec = codec;
         _input = ColumnChecks.RequireText(inputSchema, inputColumnName);
-        _outputs = [new OutputColumn(outputColumnName, TokenKeyColumn.Type(codec.VocabularySize), TokenKeyColumn.Annotations(codec))];
+        _encoder = new RowEncoder(vocabulary, options, inputColumnName);
+        _outputs = [new OutputColumn(outputColumnName, TokenKeyColumn.Type(vocabulary.VocabularySize), TokenKeyColumn.Annotations(vocabulary))];
     }
 
     public override IReadOnlyList<OutputColumn> OutputColumns => _outputs;
@@ -27,24 +35,53 @@ internal sealed class TextToTokensMapper : BatchRowMapper
     public override IEnumerable<DataViewSchema.Column> GetDependencies(bool[] activeOutputs) => activeOutputs[0] ? [_input] : [];
 
     public override BatchComputation CreateComputation(DataViewRow input, bool[] activeOutputs, int capacity) =>
-        new Computation(input.GetGetter<ReadOnlyMemory<char>>(_input), _codec, capacity);
+        new Computation(input, input.GetGetter<ReadOnlyMemory<char>>(_input), _encoder, capacity);
 
-    private sealed class Computation(ValueGetter<ReadOnlyMemory<char>> getter, ITokenCodec codec, int capacity) : BatchComputation
+    private sealed class Computation(DataViewRow input, ValueGetter<ReadOnlyMemory<char>> getter, RowEncoder encoder, int capacity) : BatchComputation
     {
         private readonly ReadOnlyMemory<char>[] _texts = new ReadOnlyMemory<char>[capacity];
+        private readonly long[] _rows = new long[capacity];
         private readonly VBuffer<uint>[] _tokens = new VBuffer<uint>[capacity];
-        private readonly List<int> _ids = [];
+        private const int MinimumRowsPerThread = 32;
+        private readonly List<int>[] _ids = Enumerable.Range(0, Math.Max(1, encoder.DegreeOfParallelism)).Select(_ => new List<int>()).ToArray();
 
-        public override void Capture(int slot) => getter(ref _texts[slot]);
+        public override void Capture(int slot)
+        {
+            getter(ref _texts[slot]);
+            _rows[slot] = input.Position;
+        }
 
         public override void Compute(int count)
         {
-            for (int slot = 0; slot < count; slot++)
+            int threads = Math.Min(_ids.Length, count / MinimumRowsPerThread);
+            if (threads <= 1)
             {
-                _ids.Clear();
-                codec.Encode(_texts[slot].Span, _ids);
-                var editor = VBufferEditor.Create(ref _tokens[slot], _ids.Count);
-                for (int i = 0; i < _ids.Count; i++) editor.Values[i] = (uint)_ids[i] + 1;
+                EncodeRange(0, count, _ids[0]);
+                return;
+            }
+            var errors = new ExceptionDispatchInfo?[threads];
+            Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+            {
+                try
+                {
+                    EncodeRange(count * t / threads, count * (t + 1) / threads, _ids[t]);
+                }
+                catch (Exception e)
+                {
+                    errors[t] = ExceptionDispatchInfo.Capture(e);
+                }
+            });
+            // Ranges are in row order, so the first range's error is the one a single thread would have met first.
+            errors.FirstOrDefault(e => e != null)?.Throw();
+        }
+
+        private void EncodeRange(int first, int end, List<int> ids)
+        {
+            for (int slot = first; slot < end; slot++)
+            {
+                encoder.Encode(_texts[slot].Span, _rows[slot], ids);
+                var editor = VBufferEditor.Create(ref _tokens[slot], ids.Count);
+                for (int i = 0; i < ids.Count; i++) editor.Values[i] = (uint)ids[i] + 1;
                 _tokens[slot] = editor.Commit();
             }
         }

@@ -4,7 +4,11 @@ using ArML.Text;
 
 namespace ArML.Transforms.Text;
 
-/// <summary>The ML.NET representation of token ids: a variable-length vector of U4 keys carrying its vocabulary.</summary>
+/// <summary>
+/// The ML.NET representation of token ids: a variable-length vector of U4 keys (key = id + 1) whose key count is the
+/// vocabulary size, with the vocabulary's display strings as the KeyValues annotation and the codec itself as the
+/// <see cref="TokenCodecAnnotation"/>.
+/// </summary>
 internal static class TokenKeyColumn
 {
     public static VectorDataViewType Type(int vocabularySize) =>
@@ -21,6 +25,7 @@ internal static class TokenKeyColumn
             value = editor.Commit();
         };
         builder.Add("KeyValues", new VectorDataViewType(TextDataViewType.Instance, size), getter);
+        TokenCodecAnnotation.Add(builder, codec);
         return builder.ToAnnotations();
     }
 

@@ -44,7 +44,7 @@ public sealed class TinyGpt : IDisposable
     public IDataView Valid { get; }
     public TransformerChain<LanguageModelTransformer> Model { get; }
     public LanguageModelTransformer Gpt => Model.LastTransformer;
-    public CharacterTokenizerTransformer Tokenizer => (CharacterTokenizerTransformer)Model.First();
+    public TokenizerTransformer Tokenizer => (TokenizerTransformer)Model.First();
 
     public static List<(double LogLikelihood, int TokenCount, double Perplexity)> Scores(IDataView scored)
     {

@@ -40,7 +40,7 @@ public class CharacterTokenizerTests
     public void LearnsSortedCodePointsWithUnknownFirst()
     {
         var model = Ml.Transforms.Text.TokenizeCharacters("Tokens", "Text").Fit(Texts("cab", "b😀"));
-        Assert.Equal(["<unk>", "a", "b", "c", "😀"], model.Vocabulary.Tokens);
+        Assert.Equal(["<unk>", "a", "b", "c", "😀"], ((CharacterVocabulary)model.Vocabulary).Tokens);
 
         var output = model.Transform(Texts("abc😀", "zb", "", null));
         var keyType = (KeyDataViewType)((VectorDataViewType)output.Schema["Tokens"].Type).ItemType;
@@ -77,7 +77,7 @@ public class CharacterTokenizerTests
         var vocabulary = new CharacterVocabulary("ab".Select(c => (int)c));
         var ids = new List<int>();
         vocabulary.Encode("a\uD800b", ids);
-        Assert.Equal([1, CharacterVocabulary.UnknownId, 2], ids);
+        Assert.Equal([1, CharacterVocabulary.UnknownTokenId, 2], ids);
         Assert.Equal("a\uFFFDb", vocabulary.Decode(ids.ToArray()));
     }
 
