@@ -27,12 +27,12 @@ namespace ArML.Trainers;
 public sealed class LanguageModelTransformer : RowMappingTransformer, IArmlPersistable, IDisposable
 {
     internal LanguageModelTransformer(GptLanguageModel model, LanguageModelColumns columns, IReadOnlyList<string>? vocabulary,
-        int scoringBatchSize, int scoringStride)
+        int scoringBatchSize, int scoringStride, ITokenCodec? codec = null)
     {
         Model = model;
         Columns = columns;
         Vocabulary = vocabulary;
-        Codec = vocabulary != null ? new KeyValuesCodec(vocabulary) : null;
+        Codec = codec ?? (vocabulary != null ? new KeyValuesCodec(vocabulary) : null);
         ScoringBatchSize = scoringBatchSize;
         ScoringStride = scoringStride;
     }
@@ -52,8 +52,13 @@ public sealed class LanguageModelTransformer : RowMappingTransformer, IArmlPersi
     /// <summary>The token column's key values at training time (null when it had none).</summary>
     public IReadOnlyList<string>? Vocabulary { get; }
 
-    /// <summary>Turns text into ids and back through <see cref="Vocabulary"/>, or null without one.</summary>
-    public KeyValuesCodec? Codec { get; }
+    /// <summary>
+    /// Turns text into ids and back: the tokenizer's own codec when the token column carried it at training time
+    /// (exact for byte-level encodings), else one over <see cref="Vocabulary"/> (exact for character vocabularies),
+    /// or null. A model loaded with <c>LoadArml</c> holds only the key values; generate text through the whole
+    /// chain's tokenizer for other vocabularies.
+    /// </summary>
+    public ITokenCodec? Codec { get; }
 
     /// <summary>Rows scored per forward pass.</summary>
     public int ScoringBatchSize { get; }
@@ -66,7 +71,7 @@ public sealed class LanguageModelTransformer : RowMappingTransformer, IArmlPersi
     {
         if (stride < 1 || stride > Model.ContextLength)
             throw new ArgumentOutOfRangeException(nameof(stride), $"Stride must be in 1..{Model.ContextLength}.");
-        return new LanguageModelTransformer(Model, Columns, Vocabulary, ScoringBatchSize, stride);
+        return new LanguageModelTransformer(Model, Columns, Vocabulary, ScoringBatchSize, stride, Codec);
     }
 
     /// <inheritdoc/>

@@ -92,10 +92,11 @@ public sealed partial class GptTrainer : IEstimator<LanguageModelTransformer>
             model.Dispose();
             throw;
         }
-        var codec = KeyValuesCodec.FromColumn(input.Schema[_options.TokenColumnName]);
+        var column = input.Schema[_options.TokenColumnName];
         return new LanguageModelTransformer(new GptLanguageModel(model, vocabulary, device), new LanguageModelColumns(
             _options.TokenColumnName, _options.ConditionColumnName, _options.TokenLogProbabilities),
-            codec?.Tokens, _options.ScoringBatchSize, _options.ScoringStride ?? Math.Max(1, _options.ContextLength / 2));
+            KeyValuesCodec.FromColumn(column)?.Tokens, _options.ScoringBatchSize, _options.ScoringStride ?? Math.Max(1, _options.ContextLength / 2),
+            TokenCodecAnnotation.CodecOf(column));
     }
 
     /// <inheritdoc/>

@@ -41,6 +41,13 @@ public class GptOnTokenizersTests
         // Far below a uniform guess over the vocabulary (+1 for the row separator): the model learned from these ids.
         Assert.True(metrics.Perplexity < 0.6 * (vocabularySize + 1), $"perplexity {metrics.Perplexity} with {vocabularySize} tokens");
 
+        // Generation decodes through the tokenizer's own codec: byte-level text comes back as text, not as key values.
+        var tokenizerCodec = ((TokenizerTransformer)model.First()).Vocabulary;
+        var continuation = gpt.Generate("the fox ", maxNewTokens: 12, temperature: 0);
+        var expectedIds = gpt.GenerateTokens(Encode(tokenizerCodec, "the fox "), maxNewTokens: 12, temperature: 0);
+        Assert.Equal(tokenizerCodec.Decode(expectedIds), continuation);
+        if (kind == "gpt2") Assert.DoesNotContain('Ġ', continuation);
+
         using var stream = new MemoryStream();
         ml.Model.SaveArml(model, train.Schema, stream);
         stream.Position = 0;
@@ -53,5 +60,12 @@ public class GptOnTokenizersTests
         {
             foreach (var part in (TransformerChain<ITransformer>)loaded) (part as IDisposable)?.Dispose();
         }
+    }
+
+    private static int[] Encode(ArML.Text.ITokenCodec codec, string text)
+    {
+        var ids = new List<int>();
+        codec.Encode(text, ids);
+        return ids.ToArray();
     }
 }
