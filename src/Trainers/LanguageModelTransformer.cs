@@ -24,9 +24,12 @@ namespace ArML.Trainers;
 /// </remarks>
 public sealed class LanguageModelTransformer : RowMappingTransformer, IArmlPersistable, IDisposable
 {
+    private readonly bool _ownsModel;
+
     internal LanguageModelTransformer(string tokenColumnName, int keyCount, GptLanguageModel model, IReadOnlyList<string>? vocabulary,
-        int scoringBatchSize, int scoringStride)
+        int scoringBatchSize, int scoringStride, bool ownsModel = true)
     {
+        _ownsModel = ownsModel;
         TokenColumnName = tokenColumnName;
         KeyCount = keyCount;
         Model = model;
@@ -56,6 +59,24 @@ public sealed class LanguageModelTransformer : RowMappingTransformer, IArmlPersi
 
     /// <summary>Sliding-window step for rows longer than the context.</summary>
     public int ScoringStride { get; }
+
+    /// <summary>
+    /// The same model scoring with another sliding-window stride: every token is still scored exactly once, with at
+    /// least ContextLength − <paramref name="stride"/> tokens of left context after a row's first window, so stride 1
+    /// gives every token the longest context the model has (and costs one forward pass per token of a long row).
+    /// </summary>
+    /// <remarks>
+    /// The copy shares this transformer's network: it stays valid while this transformer is undisposed, and
+    /// disposing the copy does not release the network. Saving the copy saves its stride.
+    /// </remarks>
+    /// <param name="stride">Window step, 1 to the model's context length.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The stride is outside 1..ContextLength.</exception>
+    public LanguageModelTransformer WithScoringStride(int stride)
+    {
+        if (stride < 1 || stride > Model.ContextLength)
+            throw new ArgumentOutOfRangeException(nameof(stride), $"Stride must be in 1..{Model.ContextLength} (the context length), but is {stride}.");
+        return new LanguageModelTransformer(TokenColumnName, KeyCount, Model, Vocabulary, ScoringBatchSize, stride, ownsModel: false);
+    }
 
     /// <inheritdoc/>
     public override BatchRowMapper CreateMapper(DataViewSchema inputSchema)
@@ -100,6 +121,9 @@ public sealed class LanguageModelTransformer : RowMappingTransformer, IArmlPersi
         writer.WriteTensors("weights.safetensors", GptWeights.Export(Model.Model));
     }
 
-    /// <inheritdoc/>
-    public void Dispose() => Model.Dispose();
+    /// <summary>Releases the network's native memory, unless this transformer shares it (<see cref="WithScoringStride"/>).</summary>
+    public void Dispose()
+    {
+        if (_ownsModel) Model.Dispose();
+    }
 }
