@@ -37,7 +37,7 @@ public static partial class LanguageModelEvaluator
         ConfidenceInterval? interval = null;
         if (options.BootstrapResamples > 0)
         {
-            var perplexities = PerplexityBootstrap.Resample([(rows.NegativeLogLikelihoods, rows.TokenCounts)], options.BootstrapResamples, seed)[0];
+            var perplexities = PerplexityBootstrap.Resample(rows.NegativeLogLikelihoods, rows.TokenCounts, options.BootstrapResamples, seed);
             interval = PerplexityBootstrap.PercentileInterval(perplexities, options.ConfidenceLevel);
         }
         return new LanguageModelMetrics(rows, interval, options.BootstrapResamples);
@@ -56,19 +56,18 @@ public static partial class LanguageModelEvaluator
         if (options.BootstrapResamples == 0)
             return new LanguageModelComparison(new LanguageModelMetrics(rowsA, null, 0), new LanguageModelMetrics(rowsB, null, 0), null, null, tokenCountsMatch);
 
-        var resampled = PerplexityBootstrap.Resample(
-            [(rowsA.NegativeLogLikelihoods, rowsA.TokenCounts), (rowsB.NegativeLogLikelihoods, rowsB.TokenCounts)], options.BootstrapResamples, seed);
+        var (perplexitiesA, perplexitiesB) = PerplexityBootstrap.ResamplePaired(rowsA, rowsB, options.BootstrapResamples, seed);
         var differences = new double[options.BootstrapResamples];
         int aBetter = 0;
         for (int r = 0; r < differences.Length; r++)
         {
-            differences[r] = resampled[0][r] - resampled[1][r];
-            if (resampled[0][r] < resampled[1][r]) aBetter++;
+            differences[r] = perplexitiesA[r] - perplexitiesB[r];
+            if (perplexitiesA[r] < perplexitiesB[r]) aBetter++;
         }
         double level = options.ConfidenceLevel;
         return new LanguageModelComparison(
-            new LanguageModelMetrics(rowsA, PerplexityBootstrap.PercentileInterval(resampled[0], level), options.BootstrapResamples),
-            new LanguageModelMetrics(rowsB, PerplexityBootstrap.PercentileInterval(resampled[1], level), options.BootstrapResamples),
+            new LanguageModelMetrics(rowsA, PerplexityBootstrap.PercentileInterval(perplexitiesA, level), options.BootstrapResamples),
+            new LanguageModelMetrics(rowsB, PerplexityBootstrap.PercentileInterval(perplexitiesB, level), options.BootstrapResamples),
             PerplexityBootstrap.PercentileInterval(differences, level), (double)aBetter / differences.Length, tokenCountsMatch);
     }
 

@@ -2,46 +2,63 @@ namespace ArML.Evaluators;
 
 /// <summary>
 /// The row bootstrap of corpus perplexity: each resample draws as many rows as there are, with replacement, and
-/// computes exp(Σ NLL / Σ tokens) over the drawn rows. Several series resampled together share the drawn rows
-/// (a paired bootstrap).
+/// computes exp(Σ NLL / Σ tokens) over the drawn rows. Two series resampled together share the drawn rows (a
+/// paired bootstrap).
 /// </summary>
 /// <remarks>
-/// Every resample has its own generator, seeded from one master generator in resample order, so results depend
-/// on the seed alone, not on how many threads run the resamples. Cost: rows × resamples draws.
+/// Resample r draws its rows from its own generator, seeded with a hash of (seed, r), so results depend on the seed
+/// alone, not on how many threads run the resamples. Cost: rows × resamples draws, spread over the cores.
 /// </remarks>
 internal static class PerplexityBootstrap
 {
-    /// <summary>Perplexity of each resample of each series: result[s][r].</summary>
-    /// <param name="series">Per-row −log-likelihoods and token counts; every series has the same rows.</param>
-    /// <param name="resamples">Resamples to draw.</param>
-    /// <param name="seed">Master seed.</param>
-    public static double[][] Resample(IReadOnlyList<(IReadOnlyList<double> Nll, IReadOnlyList<int> Tokens)> series, int resamples, int seed)
+    /// <summary>Perplexity of each resample of one series.</summary>
+    public static double[] Resample(IReadOnlyList<double> nll, IReadOnlyList<int> tokens, int resamples, int seed)
     {
-        int rows = series[0].Nll.Count;
-        var nll = series.Select(s => s.Nll.ToArray()).ToArray();
-        var tokens = series.Select(s => s.Tokens.ToArray()).ToArray();
-        var seeds = new int[resamples];
-        var master = new Random(seed);
-        for (int r = 0; r < resamples; r++) seeds[r] = master.Next();
-        var result = series.Select(_ => new double[resamples]).ToArray();
-        Parallel.For(0, resamples, () => (Nll: new double[series.Count], Tokens: new long[series.Count]), (r, _, sums) =>
+        var n = nll.ToArray();
+        var t = tokens.ToArray();
+        var result = new double[resamples];
+        Parallel.For(0, resamples, r =>
         {
-            Array.Clear(sums.Nll);
-            Array.Clear(sums.Tokens);
-            var random = new Random(seeds[r]);
-            for (int i = 0; i < rows; i++)
+            var random = Generator(seed, r);
+            double sumNll = 0;
+            long sumTokens = 0;
+            for (int i = 0; i < n.Length; i++)
             {
-                int row = random.Next(rows);
-                for (int s = 0; s < nll.Length; s++)
-                {
-                    sums.Nll[s] += nll[s][row];
-                    sums.Tokens[s] += tokens[s][row];
-                }
+                int row = random.Next(n.Length);
+                sumNll += n[row];
+                sumTokens += t[row];
             }
-            for (int s = 0; s < nll.Length; s++) result[s][r] = Math.Exp(sums.Nll[s] / sums.Tokens[s]);
-            return sums;
-        }, _ => { });
+            result[r] = Math.Exp(sumNll / sumTokens);
+        });
         return result;
+    }
+
+    /// <summary>Perplexities of each resample of two series over the same rows, drawn together.</summary>
+    public static (double[] A, double[] B) ResamplePaired(ScoredRows a, ScoredRows b, int resamples, int seed)
+    {
+        var nllA = a.NegativeLogLikelihoods.ToArray();
+        var tokensA = a.TokenCounts.ToArray();
+        var nllB = b.NegativeLogLikelihoods.ToArray();
+        var tokensB = b.TokenCounts.ToArray();
+        var resultA = new double[resamples];
+        var resultB = new double[resamples];
+        Parallel.For(0, resamples, r =>
+        {
+            var random = Generator(seed, r);
+            double sumNllA = 0, sumNllB = 0;
+            long sumTokensA = 0, sumTokensB = 0;
+            for (int i = 0; i < nllA.Length; i++)
+            {
+                int row = random.Next(nllA.Length);
+                sumNllA += nllA[row];
+                sumTokensA += tokensA[row];
+                sumNllB += nllB[row];
+                sumTokensB += tokensB[row];
+            }
+            resultA[r] = Math.Exp(sumNllA / sumTokensA);
+            resultB[r] = Math.Exp(sumNllB / sumTokensB);
+        });
+        return (resultA, resultB);
     }
 
     /// <summary>
@@ -63,5 +80,12 @@ internal static class PerplexityBootstrap
         int above = Math.Min(below + 1, sorted.Length - 1);
         double fraction = position - below;
         return sorted[below] + fraction * (sorted[above] - sorted[below]);
+    }
+
+    /// <summary>Resample <paramref name="resample"/>'s generator: the seed and the resample index mixed into one 64-bit state.</summary>
+    private static ResampleIndexGenerator Generator(int seed, int resample)
+    {
+        var mixer = new ResampleIndexGenerator(((long)seed << 32) ^ (uint)resample);
+        return new ResampleIndexGenerator((long)mixer.NextBits());
     }
 }
