@@ -26,6 +26,28 @@ public static partial class LanguageModelEvaluator
 
     private const string SingleDataName = "the scored data";
 
+    /// <summary>
+    /// The metrics of <paramref name="scored"/> without a bootstrap interval (with no MLContext there is no seed to
+    /// draw one from); <c>mlContext.LanguageModeling().Evaluate(...)</c> adds the interval.
+    /// </summary>
+    /// <param name="scored">Scored data.</param>
+    /// <param name="logLikelihoodColumnName">Per-row log-likelihood column (Double, natural log).</param>
+    /// <param name="tokenCountColumnName">Per-row predicted-token count column (Int32).</param>
+    /// <param name="textColumnName">Optional text column (String) for the per-byte and per-word metrics.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A column is missing or not of the expected type.</exception>
+    /// <exception cref="InvalidDataException">A row has a NaN or infinite log-likelihood, or a negative token count (the row index is given).</exception>
+    /// <exception cref="InvalidOperationException">No row has a predicted token.</exception>
+    public static LanguageModelMetrics Evaluate(IDataView scored,
+        string logLikelihoodColumnName = DefaultLogLikelihoodColumnName, string tokenCountColumnName = DefaultTokenCountColumnName,
+        string? textColumnName = null) =>
+        Evaluate(scored, new Options
+        {
+            LogLikelihoodColumnName = logLikelihoodColumnName,
+            TokenCountColumnName = tokenCountColumnName,
+            TextColumnName = textColumnName,
+            BootstrapResamples = 0,
+        }, seed: 0);
+
     internal static LanguageModelMetrics Evaluate(IDataView scored, Options options, int seed)
     {
         ArgumentNullException.ThrowIfNull(scored);

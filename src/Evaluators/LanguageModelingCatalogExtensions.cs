@@ -34,7 +34,7 @@ public static class LanguageModelingEvaluationExtensions
     /// <param name="catalog">The language modeling catalog.</param>
     /// <param name="data">Scored data.</param>
     /// <param name="options">Columns and bootstrap settings.</param>
-    /// <exception cref="ArgumentOutOfRangeException">A column is missing or not of the expected type, or an option is out of range.</exception>
+    /// <exception cref="ArgumentException">A column is missing or not of the expected type (<see cref="ArgumentOutOfRangeException"/>), or an option is invalid.</exception>
     /// <exception cref="InvalidDataException">A row has a NaN or infinite log-likelihood, or a negative token count (the row index is given).</exception>
     /// <exception cref="InvalidOperationException">No row has a predicted token.</exception>
     public static LanguageModelMetrics Evaluate(this LanguageModelingCatalog catalog, IDataView data, LanguageModelEvaluator.Options options)
@@ -76,7 +76,7 @@ public static class LanguageModelingEvaluationExtensions
     /// <param name="scoredA">Model A's scores.</param>
     /// <param name="scoredB">Model B's scores of the same rows.</param>
     /// <param name="options">Columns (the same in both inputs) and bootstrap settings.</param>
-    /// <exception cref="ArgumentOutOfRangeException">A column is missing or not of the expected type, or an option is out of range.</exception>
+    /// <exception cref="ArgumentException">A column is missing or not of the expected type (<see cref="ArgumentOutOfRangeException"/>), or an option is invalid.</exception>
     /// <exception cref="InvalidDataException">The rows do not align, or a row has an invalid value (the row index is given).</exception>
     /// <exception cref="InvalidOperationException">No row has a predicted token.</exception>
     public static LanguageModelComparison Compare(this LanguageModelingCatalog catalog, IDataView scoredA, IDataView scoredB,

@@ -79,6 +79,8 @@ internal static class PerplexityBootstrap
         int below = (int)Math.Floor(position);
         int above = Math.Min(below + 1, sorted.Length - 1);
         double fraction = position - below;
+        // Equal neighbours (infinite ones included, where interpolating would give NaN) need no interpolation.
+        if (fraction == 0 || sorted[above] == sorted[below]) return sorted[below];
         return sorted[below] + fraction * (sorted[above] - sorted[below]);
     }
 

@@ -105,4 +105,13 @@ public class BootstrapIntervalTests
         Assert.Throws<ArgumentOutOfRangeException>(() => ml.LanguageModeling().Evaluate(data, new LanguageModelEvaluator.Options { ConfidenceLevel = 1 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => ml.LanguageModeling().Evaluate(data, new LanguageModelEvaluator.Options { BootstrapResamples = -1 }));
     }
+
+    [Fact]
+    public void PercentilesOfOverflowedPerplexitiesStayOrdered()
+    {
+        // A per-token loss beyond ~709 nats overflows exp to infinity; interpolating between two infinities must not give NaN.
+        var interval = PerplexityBootstrap.PercentileInterval([1.0, 2.0, double.PositiveInfinity, double.PositiveInfinity], 0.5);
+        Assert.Equal(1.75, interval.Lower, 12);
+        Assert.Equal(double.PositiveInfinity, interval.Upper);
+    }
 }
