@@ -54,7 +54,7 @@ public static partial class LanguageModelEvaluator
         options.Validate();
         ScoredRows rows;
         using (var reader = ScoredRowReader.Open(scored, options, SingleDataName))
-            rows = ScoredRows.ReadAll(reader);
+            rows = ScoredRows.ReadAll(reader, keepRows: options.BootstrapResamples > 0);
         rows.RequireTokens(SingleDataName);
         ConfidenceInterval? interval = null;
         if (options.BootstrapResamples > 0)
@@ -98,8 +98,9 @@ public static partial class LanguageModelEvaluator
     {
         using var a = ScoredRowReader.Open(scoredA, options, "scored data A");
         using var b = ScoredRowReader.Open(scoredB, options, "scored data B");
-        var rowsA = new ScoredRows(a.HasText);
-        var rowsB = new ScoredRows(b.HasText);
+        bool keepRows = options.BootstrapResamples > 0;
+        var rowsA = new ScoredRows(a.HasText, keepRows);
+        var rowsB = new ScoredRows(b.HasText, keepRows);
         bool tokenCountsMatch = true;
         for (long row = 0; ; row++)
         {

@@ -9,10 +9,20 @@ internal sealed class ScoredRows
     private readonly List<double> _negativeLogLikelihoods = [];
     private readonly List<int> _tokenCounts = [];
 
-    public ScoredRows(bool hasText) => HasText = hasText;
+    /// <summary>Creates an empty collection.</summary>
+    /// <param name="hasText">Whether byte and word counts are collected.</param>
+    /// <param name="keepRows">Whether each row's values are kept for resampling (only the totals otherwise).</param>
+    public ScoredRows(bool hasText, bool keepRows)
+    {
+        HasText = hasText;
+        KeepsRows = keepRows;
+    }
 
     /// <summary>Whether byte and word counts were collected.</summary>
     public bool HasText { get; }
+
+    /// <summary>Whether <see cref="NegativeLogLikelihoods"/> and <see cref="TokenCounts"/> hold the rows (else they are empty).</summary>
+    public bool KeepsRows { get; }
 
     /// <summary>−log-likelihood (nats) of each counted row.</summary>
     public IReadOnlyList<double> NegativeLogLikelihoods => _negativeLogLikelihoods;
@@ -27,7 +37,7 @@ internal sealed class ScoredRows
     public long TokenCount { get; private set; }
 
     /// <summary>Rows with at least one predicted token.</summary>
-    public long RowCount => _tokenCounts.Count;
+    public long RowCount { get; private set; }
 
     /// <summary>Rows without a predicted token (skipped).</summary>
     public long EmptyRowCount { get; private set; }
@@ -46,8 +56,12 @@ internal sealed class ScoredRows
             EmptyRowCount++;
             return;
         }
-        _negativeLogLikelihoods.Add(row.NegativeLogLikelihood);
-        _tokenCounts.Add(row.TokenCount);
+        if (KeepsRows)
+        {
+            _negativeLogLikelihoods.Add(row.NegativeLogLikelihood);
+            _tokenCounts.Add(row.TokenCount);
+        }
+        RowCount++;
         NegativeLogLikelihood += row.NegativeLogLikelihood;
         TokenCount += row.TokenCount;
         if (HasText)
@@ -59,9 +73,9 @@ internal sealed class ScoredRows
     }
 
     /// <summary>Reads every row of <paramref name="reader"/>.</summary>
-    public static ScoredRows ReadAll(ScoredRowReader reader)
+    public static ScoredRows ReadAll(ScoredRowReader reader, bool keepRows)
     {
-        var rows = new ScoredRows(reader.HasText);
+        var rows = new ScoredRows(reader.HasText, keepRows);
         while (reader.MoveNext()) rows.Add(reader);
         return rows;
     }
