@@ -8,6 +8,7 @@
 //   dotnet run -c Release --project bench/ArML.Bench -- tokenizers [--encoding-only|--training-only]
 //       encoding throughput vs Microsoft.ML.Tokenizers and BPE training vs Hugging Face tokenizers
 //       (run tools/tokenizer-parity/install.sh first for the Hugging Face figures)
+//   dotnet run -c Release --project bench/ArML.Bench -- eval [--rows N] [--resamples R]   (Evaluate, Compare, ScalingLaw.Fit)
 using ArML.Bench;
 using ArML.Bench.Tokenizers;
 
@@ -22,12 +23,13 @@ return args.FirstOrDefault() switch
     "ngram-one" => NGramBenchmark.RunOne(args[1..]),
     "tokenizers" => TokenizerBenchmark.Run(args[1..]),
     "tokenizers-train" => BpeTrainingRun.RunInProcess(args[1..]),
+    "eval" => EvaluationBenchmark.Run(args[1..]),
     null or "threading" => ThreadingBenchmark.Run(),
     var other => Usage(other),
 };
 
 static int Usage(string command)
 {
-    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn, gpt-speed, gpt-shakespeare, gpt-profile, ngram, tokenizers, tokenizers-train.");
+    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn, gpt-speed, gpt-shakespeare, gpt-profile, ngram, tokenizers, tokenizers-train, eval.");
     return 2;
 }

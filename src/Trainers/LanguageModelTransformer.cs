@@ -26,9 +26,12 @@ namespace ArML.Trainers;
 /// </remarks>
 public sealed class LanguageModelTransformer : RowMappingTransformer, IArmlPersistable, IDisposable
 {
+    private readonly bool _ownsModel;
+
     internal LanguageModelTransformer(GptLanguageModel model, LanguageModelColumns columns, IReadOnlyList<string>? vocabulary,
-        int scoringBatchSize, int scoringStride, ITokenCodec? codec = null)
+        int scoringBatchSize, int scoringStride, ITokenCodec? codec = null, bool ownsModel = true)
     {
+        _ownsModel = ownsModel;
         Model = model;
         Columns = columns;
         Vocabulary = vocabulary;
@@ -66,12 +69,22 @@ public sealed class LanguageModelTransformer : RowMappingTransformer, IArmlPersi
     /// <summary>Sliding-window step for rows longer than the context.</summary>
     public int ScoringStride { get; }
 
-    /// <summary>The same model scoring with another sliding-window step (the model is shared, not copied).</summary>
+    /// <summary>
+    /// The same model scoring with another sliding-window stride: every token is still scored exactly once, with at
+    /// least ContextLength − <paramref name="stride"/> tokens of left context after a row's first window, so stride 1
+    /// gives every token the longest context the model has (and costs one forward pass per token of a long row).
+    /// </summary>
+    /// <remarks>
+    /// The copy shares this transformer's network: it stays valid while this transformer is undisposed, and
+    /// disposing the copy does not release the network. Saving the copy saves its stride.
+    /// </remarks>
+    /// <param name="stride">Window step, 1 to the model's context length.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The stride is outside 1..ContextLength.</exception>
     public LanguageModelTransformer WithScoringStride(int stride)
     {
         if (stride < 1 || stride > Model.ContextLength)
-            throw new ArgumentOutOfRangeException(nameof(stride), $"Stride must be in 1..{Model.ContextLength}.");
-        return new LanguageModelTransformer(Model, Columns, Vocabulary, ScoringBatchSize, stride, Codec);
+            throw new ArgumentOutOfRangeException(nameof(stride), $"Stride must be in 1..{Model.ContextLength} (the context length), but is {stride}.");
+        return new LanguageModelTransformer(Model, Columns, Vocabulary, ScoringBatchSize, stride, Codec, ownsModel: false);
     }
 
     /// <inheritdoc/>
@@ -128,6 +141,9 @@ public sealed class LanguageModelTransformer : RowMappingTransformer, IArmlPersi
         writer.WriteTensors("weights.safetensors", ModuleWeights.Export(Model.Model));
     }
 
-    /// <inheritdoc/>
-    public void Dispose() => Model.Dispose();
+    /// <summary>Releases the network's native memory, unless this transformer shares it (<see cref="WithScoringStride"/>).</summary>
+    public void Dispose()
+    {
+        if (_ownsModel) Model.Dispose();
+    }
 }

@@ -77,4 +77,16 @@ public class LanguageModelEvaluatorTests
         Assert.Contains("'TokenCount'", wrongType.Message);
         Assert.Contains("Int32", wrongType.Message);
     }
+
+    [Fact]
+    public void TheContextFreeEvaluateGivesTheSameMetricsWithoutAnInterval()
+    {
+        var data = Table((-Math.Log(8), 3), (-Math.Log(4), 2), (-1.5, 1));
+        var withContext = Ml.LanguageModeling().Evaluate(data);
+        var without = ArML.Evaluators.LanguageModelEvaluator.Evaluate(data);
+        Assert.Equal(withContext.NegativeLogLikelihood, without.NegativeLogLikelihood);
+        Assert.Equal(withContext.TokenCount, without.TokenCount);
+        Assert.NotNull(withContext.PerplexityInterval);
+        Assert.Null(without.PerplexityInterval);
+    }
 }
