@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using ArML.Data;
 using ArML.Persistence;
+using ArML.Text;
 
 namespace ArML.Transforms.Text;
 
@@ -17,7 +18,7 @@ namespace ArML.Transforms.Text;
 /// Null and empty text give empty vectors; characters never seen in <c>Fit</c> (and unpaired surrogates)
 /// map to "&lt;unk&gt;". Save with <c>mlContext.Model.SaveArml</c>.
 /// </remarks>
-public sealed class CharacterTokenizerTransformer : RowMappingTransformer, IArmlPersistable
+public sealed class CharacterTokenizerTransformer : RowMappingTransformer, IArmlPersistable, ITokenizerTransformer
 {
     internal CharacterTokenizerTransformer(string outputColumnName, string inputColumnName, CharacterVocabulary vocabulary)
     {
@@ -34,6 +35,9 @@ public sealed class CharacterTokenizerTransformer : RowMappingTransformer, IArml
 
     /// <summary>The learned vocabulary (also the codec to encode and decode text).</summary>
     public CharacterVocabulary Vocabulary { get; }
+
+    /// <inheritdoc/>
+    ITokenCodec ITokenizerTransformer.Codec => Vocabulary;
 
     /// <inheritdoc/>
     public override BatchRowMapper CreateMapper(DataViewSchema inputSchema) =>
