@@ -4,6 +4,7 @@
 //   dotnet run -c Release --project bench/ArML.Bench -- burn --seconds S   (a competing CPU load)
 //   dotnet run -c Release --project bench/ArML.Bench -- gpt-speed [PATH]      trainer vs bare TorchSharp loop, MFU
 //   dotnet run -c Release --project bench/ArML.Bench -- gpt-shakespeare [PATH] nanoGPT's small config, fp32 and bf16
+//   dotnet run -c Release --project bench/ArML.Bench -- gen-speed [--tokens N] decoding with vs without the KV cache, ctx 256 and 1024
 using ArML.Bench;
 
 return args.FirstOrDefault() switch
@@ -13,12 +14,13 @@ return args.FirstOrDefault() switch
     "gpt-speed" => GptSpeedBenchmark.Run(args[1..]),
     "gpt-shakespeare" => GptShakespeareBenchmark.Run(args[1..]),
     "gpt-profile" => GptStepProfile.Run(args[1..]),
+    "gen-speed" => GenerationSpeedBenchmark.Run(args[1..]),
     null or "threading" => ThreadingBenchmark.Run(),
     var other => Usage(other),
 };
 
 static int Usage(string command)
 {
-    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn, gpt-speed, gpt-shakespeare.");
+    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn, gpt-speed, gpt-shakespeare, gpt-profile, gen-speed.");
     return 2;
 }

@@ -24,7 +24,7 @@ public static class TextGenerationCatalogExtensions
         var codec = parts.Codec ?? throw new InvalidOperationException(
             $"The language model's token column '{parts.TokenColumnName}' comes from no ArML tokenizer in this model and had no key values, so text " +
             "cannot be encoded or decoded; generate token ids with new TokenGenerator(languageModel.Model) instead.");
-        return new TextGenerator(new TokenGenerator(parts.Model, codec, ArmlHost.Create(catalog.Context, nameof(TextGenerator))), parts.ConditionColumnName);
+        return new TextGenerator(new TokenGenerator(parts.Model, codec, catalog.Context), parts.ConditionColumnName);
     }
 
     /// <summary>

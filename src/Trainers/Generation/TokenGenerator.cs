@@ -1,4 +1,5 @@
 using ArML.Text;
+using Microsoft.ML;
 
 namespace ArML.Trainers.Generation;
 
@@ -16,20 +17,21 @@ namespace ArML.Trainers.Generation;
 /// </remarks>
 public sealed class TokenGenerator
 {
-    private readonly ArmlHost? _host;
-    private readonly object _seedGate = new();
+    private readonly MLContext? _context;
+    private readonly object _contextGate = new();
 
     /// <summary>A generator over <paramref name="model"/>; <paramref name="codec"/> (optional) decodes text and finds stop sequences.</summary>
     public TokenGenerator(IStepDecodingModel model, ITokenCodec? codec = null) : this(model, codec, null)
     {
     }
 
-    internal TokenGenerator(IStepDecodingModel model, ITokenCodec? codec, ArmlHost? host)
+    /// <summary>A generator that draws unset seeds from <paramref name="context"/>'s seeded random source and logs to it.</summary>
+    internal TokenGenerator(IStepDecodingModel model, ITokenCodec? codec, MLContext? context)
     {
         ArgumentNullException.ThrowIfNull(model);
         Model = model;
         Codec = codec;
-        _host = host;
+        _context = context;
     }
 
     /// <summary>The model decoded.</summary>
@@ -67,21 +69,22 @@ public sealed class TokenGenerator
         if (checkedOptions.StopTexts.Count > 0 && Codec is null)
             throw new ArgumentException("Stop sequences are text: create the TokenGenerator with a codec to use them.", nameof(options));
         var prompts = new PreparedPrompt[requests.Count];
-        for (int i = 0; i < requests.Count; i++)
+        lock (_contextGate)
         {
-            var request = requests[i] ?? throw new ArgumentNullException(nameof(requests), $"Request {i} is null.");
-            var prefix = Model.BeginRow(request.PromptIds ?? throw new ArgumentNullException(nameof(requests), $"Request {i} has no prompt ids."), request.Condition);
-            if (prefix.Count > Model.ContextLength)
-                _host?.Info($"Generation: prompt {i} begins with {prefix.Count} ids, more than the context ({Model.ContextLength}); the model reads its last {Model.ContextLength}.");
-            prompts[i] = new PreparedPrompt(prefix, request.PromptIds.ToArray(), request.Seed ?? checkedOptions.Seed ?? NextSeed());
+            // A host per call: each registration draws the next seeds of the context's seeded series.
+            using var host = _context is null ? null : ArmlHost.Create(_context, nameof(TokenGenerator));
+            for (int i = 0; i < requests.Count; i++)
+            {
+                var request = requests[i] ?? throw new ArgumentNullException(nameof(requests), $"Request {i} is null.");
+                var promptIds = request.PromptIds ?? throw new ArgumentNullException(nameof(requests), $"Request {i} has no prompt ids.");
+                var prefix = Model.BeginRow(promptIds, request.Condition);
+                if (prefix.Count > Model.ContextLength)
+                    host?.Info($"Generation: prompt {i} begins with {prefix.Count} ids, more than the context ({Model.ContextLength}); the model reads its last {Model.ContextLength}.");
+                int seed = request.Seed ?? checkedOptions.Seed ?? host?.NextSeed() ?? Random.Shared.Next();
+                prompts[i] = new PreparedPrompt(prefix, promptIds.ToArray(), seed);
+            }
         }
         return new PreparedGeneration(this, prompts, checkedOptions);
-    }
-
-    private int NextSeed()
-    {
-        if (_host is null) return Random.Shared.Next();
-        lock (_seedGate) return _host.NextSeed();
     }
 
     /// <summary>A checked generation call.</summary>

@@ -102,6 +102,17 @@ public class TextGeneratorTests(TinyGpt fixture)
     }
 
     [Fact]
+    public void ALeftTruncatedPromptIsLoggedToTheMLContext()
+    {
+        var ml = new MLContext(seed: 3);
+        var messages = new List<string>();
+        ml.Log += (_, e) => { lock (messages) messages.Add(e.Message); };
+        var generator = ml.LanguageModeling().CreateTextGenerator(fixture.Model);
+        generator.Generate("a dog sees the red fox and my cat likes the boat", Greedy);
+        lock (messages) Assert.Contains(messages, m => m.Contains("more than the context (16)"));
+    }
+
+    [Fact]
     public void ZeroNewTokensGivesEmptyText()
     {
         var generator = fixture.Ml.LanguageModeling().CreateTextGenerator(fixture.Model);
