@@ -78,8 +78,8 @@ public class StopSequenceAndStreamingTests
             await foreach (var _ in generator.GenerateStreamingAsync("", new GenerationOptions { MaxNewTokens = 1_000_000, Temperature = 0 }, null, cancellation.Token))
                 if (++received == 5)
                 {
-                    stepsAtCancel = model.Steps;
                     cancellation.Cancel();
+                    stepsAtCancel = model.Steps;   // read after cancelling: only the step under way can still finish
                 }
         });
         // The enumeration ends only after decoding stopped, and decoding stops after at most the step under way.
@@ -104,7 +104,8 @@ public class StopSequenceAndStreamingTests
         int stepsAtEnd = model.Steps;
         await Task.Delay(100);
         Assert.Equal(stepsAtEnd, model.Steps);
-        Assert.InRange(stepsAtEnd, stepsAtBreak, stepsAtBreak + 1);
+        // Leaving cancels at once; a few steps of slack cover the consumer being descheduled on a busy machine.
+        Assert.InRange(stepsAtEnd, stepsAtBreak, stepsAtBreak + 3);
     }
 
     [Fact]
