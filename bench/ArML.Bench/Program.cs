@@ -9,6 +9,7 @@
 //       encoding throughput vs Microsoft.ML.Tokenizers and BPE training vs Hugging Face tokenizers
 //       (run tools/tokenizer-parity/install.sh first for the Hugging Face figures)
 //   dotnet run -c Release --project bench/ArML.Bench -- eval [--rows N] [--resamples R]   (Evaluate, Compare, ScalingLaw.Fit)
+//   dotnet run -c Release --project bench/ArML.Bench -- gen-speed [--tokens N] decoding with vs without the KV cache, ctx 256 and 1024
 using ArML.Bench;
 using ArML.Bench.Tokenizers;
 
@@ -24,12 +25,13 @@ return args.FirstOrDefault() switch
     "tokenizers" => TokenizerBenchmark.Run(args[1..]),
     "tokenizers-train" => BpeTrainingRun.RunInProcess(args[1..]),
     "eval" => EvaluationBenchmark.Run(args[1..]),
+    "gen-speed" => GenerationSpeedBenchmark.Run(args[1..]),
     null or "threading" => ThreadingBenchmark.Run(),
     var other => Usage(other),
 };
 
 static int Usage(string command)
 {
-    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn, gpt-speed, gpt-shakespeare, gpt-profile, ngram, tokenizers, tokenizers-train, eval.");
+    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn, gpt-speed, gpt-shakespeare, gpt-profile, ngram, tokenizers, tokenizers-train, eval, gen-speed.");
     return 2;
 }

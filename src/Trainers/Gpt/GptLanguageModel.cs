@@ -1,3 +1,4 @@
+using ArML.Trainers.Generation;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -13,7 +14,7 @@ namespace ArML.Trainers.Gpt;
 /// row are t₁ … tₙ and the final SEP: n + 1 predictions, so a row's log-likelihood is the log-probability of the
 /// complete row, its end included, given its condition (which is never scored).
 /// </remarks>
-public sealed class GptLanguageModel : IDisposable
+public sealed class GptLanguageModel : IDisposable, IStepDecodingModel
 {
     // Upper bound on B·T·V logits materialized at once while scoring (float32: 256 MB).
     private const long LogitBudget = 64L << 20;
@@ -203,6 +204,28 @@ public sealed class GptLanguageModel : IDisposable
         }
         return weights.Length - 1;
     }
+
+    /// <summary>
+    /// Starts decoding a batch of rows step by step (ArML's generation uses this): with a key-value cache per layer, or
+    /// by recomputing each row's whole window at every step. Calls into the model are serialized with scoring's.
+    /// </summary>
+    public IStepDecoder CreateDecoder(StepDecoderMode mode = StepDecoderMode.Cached) => mode switch
+    {
+        StepDecoderMode.Cached => new GptCachedDecoder(Model, Device, _gate),
+        StepDecoderMode.Recompute => new GptRecomputingDecoder(Model, Device, _gate),
+        _ => throw new ArgumentOutOfRangeException(nameof(mode)),
+    };
+
+    int IStepDecodingModel.TokenCount => Vocabulary.TokenKeyCount;
+
+    int IStepDecodingModel.EndOfRowId => Vocabulary.Separator;
+
+    int IStepDecodingModel.ConditionKeyCount => Vocabulary.ConditionKeyCount;
+
+    int IStepDecodingModel.LogitCount => Vocabulary.Size;
+
+    IReadOnlyList<int> IStepDecodingModel.BeginRow(IReadOnlyList<int> prompt, IReadOnlyList<int>? condition) =>
+        GptDecoding.BeginRow(Vocabulary, prompt, condition);
 
     /// <inheritdoc/>
     public void Dispose() => Model.Dispose();

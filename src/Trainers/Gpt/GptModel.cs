@@ -81,6 +81,23 @@ public sealed class GptModel : Module<Tensor, Tensor>
         return _precision.Linear(x, wte.weight!, null).to_type(x.dtype).MoveToOuterDisposeScope();  // (B, T, V)
     }
 
+    /// <summary>
+    /// Next-token logits at the last input position of each row, for decoding in evaluation mode:
+    /// <paramref name="idx"/> and <paramref name="positions"/> are (B, T) int64 (ids and their positions in each row's
+    /// window); the keys and values of earlier positions come from <paramref name="cache"/>, which receives this
+    /// call's. Returns (B, V).
+    /// </summary>
+    internal Tensor ForwardCached(Tensor idx, Tensor positions, GptKvCache cache)
+    {
+        using var scope = NewDisposeScope();
+        var x = wte.call(idx);                                       // (B, T, C)
+        if (wpe != null) x = x + wpe.call(positions);
+        int layer = 0;
+        foreach (var block in h) x = block.ForwardCached(x, positions, cache, layer++);
+        x = ln_f.call(x.narrow(1, x.shape[1] - 1, 1).squeeze(1));   // only the last position predicts: (B, C)
+        return _precision.Linear(x, wte.weight!, null).to_type(x.dtype).MoveToOuterDisposeScope();  // (B, V)
+    }
+
     private void InitializeWeights(long seed)
     {
         using var _ = no_grad();
@@ -124,6 +141,12 @@ public sealed class GptModel : Module<Tensor, Tensor>
             x = x + attn.call(ln_1.call(x));   // pre-LayerNorm: normalise the branch input, keep the residual path clean
             return x + mlp.call(ln_2.call(x));
         }
+
+        public Tensor ForwardCached(Tensor x, Tensor positions, GptKvCache cache, int layer)
+        {
+            x = x + attn.ForwardCached(ln_1.call(x), positions, cache, layer);
+            return x + mlp.call(ln_2.call(x));
+        }
     }
 
     private sealed class CausalSelfAttention : Module<Tensor, Tensor>
@@ -162,6 +185,22 @@ public sealed class GptModel : Module<Tensor, Tensor>
             var y = F.scaled_dot_product_attention(q, k, v, p: training ? _dropout : 0.0, is_casual: true);  // (B, nh, T, hs)
             y = y.transpose(1, 2).contiguous().view(b, t, c);                  // re-assemble heads: (B, T, C)
             return resid_dropout.call(_precision.Linear(y, c_proj));
+        }
+
+        // The same attention for new positions only: their keys and values join the cached ones, and the cache's mask
+        // says which cached positions each new one sees (its own row's, up to itself).
+        public Tensor ForwardCached(Tensor x, Tensor positions, GptKvCache cache, int layer)
+        {
+            long b = x.shape[0], t = x.shape[1], c = x.shape[2], hs = c / _heads;
+            var qkv = _precision.Linear(x, c_attn).split(c, dim: 2);                        // 3 × (B, T, C)
+            var q = qkv[0].view(b, t, _heads, hs).transpose(1, 2);             // (B, nh, T, hs)
+            var k = qkv[1].view(b, t, _heads, hs).transpose(1, 2);
+            var v = qkv[2].view(b, t, _heads, hs).transpose(1, 2);
+            if (_rotary) (q, k) = (Rotary.Apply(q, positions), Rotary.Apply(k, positions));
+            var (keys, values) = cache.Append(layer, k, v);                    // (B, nh, S, hs): cached positions, then these
+            var y = F.scaled_dot_product_attention(q, keys, values, cache.Mask, is_casual: cache.IsCausal);   // (B, nh, T, hs)
+            y = y.transpose(1, 2).contiguous().view(b, t, c);
+            return _precision.Linear(y, c_proj);
         }
     }
 

@@ -10,15 +10,20 @@ internal static class Rotary
 {
     private const double Base = 10000.0;
 
-    /// <summary>Rotates <paramref name="x"/> of shape (B, nh, T, hs) by position.</summary>
-    public static Tensor Apply(Tensor x)
+    /// <summary>
+    /// Rotates <paramref name="x"/> of shape (B, nh, T, hs) by position: 0..T−1, or per row the (B, T) int64
+    /// <paramref name="positions"/> (decoding with a cache, where rows sit at different positions).
+    /// </summary>
+    public static Tensor Apply(Tensor x, Tensor? positions = null)
     {
         long t = x.shape[2], hs = x.shape[3], half = hs / 2;
         using var scope = NewDisposeScope();
         var precision = x.dtype == ScalarType.Float64 ? ScalarType.Float64 : ScalarType.Float32;   // angles in at least float32
         var frequencies = exp(arange(0, half, dtype: precision, device: x.device) * (-Math.Log(Base) / half));   // Base^(−i/half)
-        var angles = outer(arange(t, dtype: precision, device: x.device), frequencies);                     // (T, hs/2)
-        var cos = cat([angles.cos(), angles.cos()], -1).to_type(x.dtype);                                          // (T, hs)
+        var angles = positions is null
+            ? outer(arange(t, dtype: precision, device: x.device), frequencies)                             // (T, hs/2)
+            : (positions.to_type(precision).unsqueeze(-1) * frequencies).unsqueeze(1);                      // (B, 1, T, hs/2): one angle set per row, shared by the heads
+        var cos = cat([angles.cos(), angles.cos()], -1).to_type(x.dtype);                                          // (T, hs) or (B, 1, T, hs)
         var sin = cat([angles.sin(), angles.sin()], -1).to_type(x.dtype);
         var first = x.narrow(-1, 0, half);
         var second = x.narrow(-1, half, half);

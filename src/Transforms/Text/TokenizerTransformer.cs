@@ -1,3 +1,4 @@
+using ArML.Text;
 using Microsoft.ML;
 using Microsoft.ML.Tokenizers;
 using ArML.Data;
@@ -20,7 +21,7 @@ namespace ArML.Transforms.Text;
 /// empty vectors (or only the requested begin/end tokens). The transform is lazy and batched; it is a row-to-row
 /// mapper, so it works in a prediction engine. Save with <c>mlContext.Model.SaveArml</c>.
 /// </remarks>
-public sealed class TokenizerTransformer : RowMappingTransformer, IArmlPersistable
+public sealed class TokenizerTransformer : RowMappingTransformer, IArmlPersistable, ITokenizerTransformer
 {
     private readonly TokenizeOptions _options;
 
@@ -41,6 +42,9 @@ public sealed class TokenizerTransformer : RowMappingTransformer, IArmlPersistab
 
     /// <summary>The vocabulary (also the codec to encode and decode text).</summary>
     public TokenVocabulary Vocabulary { get; }
+
+    /// <inheritdoc/>
+    ITokenCodec ITokenizerTransformer.Codec => Vocabulary;
 
     /// <summary>The Microsoft.ML.Tokenizers tokenizer that encodes, or null for character and word vocabularies.</summary>
     public Tokenizer? Tokenizer => Vocabulary.Tokenizer;

@@ -1,0 +1,39 @@
+using ArML.Text;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace ArML.Trainers.Generation;
+
+/// <summary>What text generation needs from a fitted pipeline: the language model, its codec and its columns.</summary>
+internal sealed record GenerationComponents(IStepDecodingModel Model, ITokenCodec? Codec, string TokenColumnName, string? ConditionColumnName)
+{
+    /// <summary>
+    /// Finds the last <see cref="LanguageModelTransformer"/> of <paramref name="model"/> (nested chains included) and the
+    /// codec of its token column: the tokenizer that writes that column, else the column's key values.
+    /// </summary>
+    /// <exception cref="ArgumentException">The model holds no language model.</exception>
+    /// <exception cref="NotSupportedException">Its language model cannot be decoded step by step.</exception>
+    public static GenerationComponents Find(ITransformer model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var parts = new List<ITransformer>();
+        Flatten(model, parts);
+        int index = parts.FindLastIndex(p => p is LanguageModelTransformer);
+        if (index < 0)
+            throw new ArgumentException(
+                $"The model ({string.Join(" → ", parts.Select(p => p.GetType().Name))}) contains no language model (LanguageModelTransformer).", nameof(model));
+        var languageModel = (LanguageModelTransformer)parts[index];
+        if ((object)languageModel.Model is not IStepDecodingModel decodable)
+            throw new NotSupportedException($"{languageModel.Model.GetType().Name} cannot be decoded step by step (it does not implement IStepDecodingModel).");
+        var tokenizer = parts.Take(index).OfType<ITokenizerTransformer>().LastOrDefault(t => t.OutputColumnName == languageModel.TokenColumnName);
+        return new GenerationComponents(decodable, tokenizer?.Codec ?? languageModel.Codec, languageModel.TokenColumnName, languageModel.Columns.ConditionColumnName);
+    }
+
+    private static void Flatten(ITransformer model, List<ITransformer> into)
+    {
+        if (model is IEnumerable<ITransformer> chain && model.GetType() is { IsGenericType: true } type
+            && type.GetGenericTypeDefinition() == typeof(TransformerChain<>))
+            foreach (var part in chain) Flatten(part, into);
+        else into.Add(model);
+    }
+}
