@@ -160,6 +160,8 @@ public class ModelRoundTripTests
             {
                 ["ArML.CharacterTokenizer"] = "ArML.Transforms.Text.CharacterTokenizerLoader, ArML.Transforms",
                 ["ArML.GptLanguageModel"] = "ArML.Trainers.Gpt.GptLanguageModelLoader, ArML.Trainers",
+                ["ArML.LinearBaselineLanguageModel"] = "ArML.Trainers.Baseline.LinearBaselineLanguageModelLoader, ArML.Trainers",
+                ["ArML.LstmLanguageModel"] = "ArML.Trainers.Lstm.LstmLanguageModelLoader, ArML.Trainers",
             },
             ArmlComponentRegistry.LoaderTypeNames.OrderBy(p => p.Key).ToDictionary());
         Assert.False(ArmlComponentRegistry.IsRegistered(TestComponent.Kind));
