@@ -7,9 +7,10 @@ namespace ArML.Trainers.Stateful;
 /// (batching, stopping, optimizer, validation, checkpoints, seed, progress).
 /// </summary>
 /// <remarks>
-/// Training is truncated back-propagation through time: <see cref="TrainerOptionsBase.BatchSize"/> readers move
-/// along the rows (joined by the separator) and every step reads the next <see cref="SequenceLength"/> tokens of each,
-/// continuing from the state the previous step left. Validation reads the validation rows the same way.
+/// Training is truncated back-propagation through time: each step reads <see cref="SequenceLength"/> positions of
+/// <see cref="TrainerOptionsBase.BatchSize"/> sequences side by side, after the state the previous step left (cut
+/// from the gradient), so gradients reach back one window while the state carries context further. Validation
+/// reads the validation rows the same way, the same windows at every evaluation.
 /// </remarks>
 public abstract class StatefulTrainerOptions : TrainerOptionsBase
 {
@@ -23,8 +24,11 @@ public abstract class StatefulTrainerOptions : TrainerOptionsBase
     public int SequenceLength { get; set; } = 64;
 
     /// <summary>
-    /// Restart a reader's state at every row start during training, as scoring does (each row is scored from the start
-    /// state). False carries the state across rows, like language models trained on one running text. Default true.
+    /// True (default): read every row from the start state, exactly as it is scored. Rows of similar length are read
+    /// side by side (a few padded positions, never scored), and rows longer than <see cref="SequenceLength"/>
+    /// continue over the following steps, carrying the state. False: the rows, joined by the separator, form one
+    /// running stream that BatchSize readers traverse in order, carrying the state across rows, as language models
+    /// of one long text are trained; scoring still starts each row from the start state.
     /// </summary>
     public bool ResetStateAtRowStart { get; set; } = true;
 

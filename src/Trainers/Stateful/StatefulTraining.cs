@@ -33,11 +33,11 @@ internal static class StatefulTraining
 
         TorchRuntime.EnsureInitialized();
         using var host = ArmlHost.Create(context, family + "Trainer");
-        var train = GptData.Read(input, options.TokenColumnName, null, vocabulary, BatchLayout.RandomWindows);
+        var train = GptData.Read(input, options.TokenColumnName, null, vocabulary, Layout(options));
         if (train.Rows == 0)
             throw new InvalidOperationException($"The training data has no tokens in column '{options.TokenColumnName}' (every row is empty).");
         var validation = options.ValidationSet is null ? null
-            : GptData.Read(options.ValidationSet, options.TokenColumnName, null, vocabulary, BatchLayout.RandomWindows);
+            : GptData.Read(options.ValidationSet, options.TokenColumnName, null, vocabulary, Layout(options));
         host.Info($"{family}: {train.Rows} rows, {train.Tokens.Length} ids ({train.Tokens.BytesPerToken} bytes each), vocabulary {vocabulary.Size}.");
 
         int seed = options.Seed ?? host.NextSeed();
@@ -48,8 +48,8 @@ internal static class StatefulTraining
         {
             network.to(device);
             host.Info($"{family}: {network.parameters().Sum(p => p.numel())} parameters on {device}.");
-            using var task = new TruncatedBpttTask<TNetwork>(network, train, validation, options.BatchSize, options.SequenceLength,
-                options.EvaluationBatches, options.ResetStateAtRowStart, vocabulary.Separator, device);
+            using var task = new TruncatedBpttTask<TNetwork>(network, Schedule(train, options),
+                validation is { Rows: > 0 } ? Schedule(validation, options) : null, options.EvaluationBatches, device);
             string fingerprint = JsonSerializer.Serialize(new
             {
                 family, config, vocabulary, options.BatchSize, options.SequenceLength, options.ResetStateAtRowStart, train.Tokens.Length,
@@ -74,6 +74,13 @@ internal static class StatefulTraining
         ColumnChecks.RequireTokenKeys(inputSchema, options.TokenColumnName);
         return SchemaShapeShim.Append(inputSchema, LanguageModelScoringMapper.ScoreColumnsSchema(options.TokenLogProbabilities));
     }
+
+    // Rows framed one by one when each is read from the start state; one separated stream otherwise.
+    private static BatchLayout Layout(StatefulTrainerOptions options) => options.ResetStateAtRowStart ? BatchLayout.RowAligned : BatchLayout.RandomWindows;
+
+    private static IWindowSchedule Schedule(GptData data, StatefulTrainerOptions options) => data.RowStarts is { } starts
+        ? new RowWindows(data.Tokens, starts, options.BatchSize, options.SequenceLength)
+        : new StreamWindows(data.Tokens, options.BatchSize, options.SequenceLength);
 
     private static TokenIdLayout Vocabulary(DataViewSchema schema, string column, string role)
     {
