@@ -17,9 +17,9 @@ namespace ArML.Trainers.Lstm;
 /// | TokenLogProbabilities | Vector&lt;Double&gt; | optional output: each predicted token's log-probability |
 ///
 /// Training reads the column once through a cursor into a compact buffer and runs truncated back-propagation through
-/// time: <see cref="Training.TrainerOptionsBase.BatchSize"/> readers move along the rows, each step reading the next
-/// <see cref="StatefulTrainerOptions.SequenceLength"/> tokens and carrying the hidden state to the next step. The loop
-/// (AdamW, warm-up and cosine decay, gradient clipping, validation, early stopping, checkpoints that keep the readers'
+/// time (<see cref="StatefulTrainerOptions.SequenceLength"/> positions per step, the hidden state carried from one
+/// window of a sequence to the next; see <see cref="StatefulTrainerOptions.ResetStateAtRowStart"/>). The loop
+/// (AdamW, warm-up and cosine decay, gradient clipping, validation, early stopping, checkpoints that keep the window
 /// positions and states) is the shared <see cref="Training.TrainingLoop"/>. Scoring reads each row whole from a zero
 /// state, and generation carries the state from token to token. Seeded from
 /// <see cref="Training.TrainerOptionsBase.Seed"/> or the MLContext's seed. Computes on <c>MLContext.GpuDeviceId</c>

@@ -13,10 +13,7 @@ public interface IStatefulNetwork
     /// <summary>Ids the network reads and predicts.</summary>
     int VocabularySize { get; }
 
-    /// <summary>
-    /// The state before the first token of a sequence. It is all zeros, so that multiplying a state by 0 restarts a
-    /// sequence (<see cref="RecurrentState.ResetRows"/>).
-    /// </summary>
+    /// <summary>The state before the first token of a sequence (where every row is scored from).</summary>
     RecurrentState InitialState(long batchSize, Device device);
 
     /// <summary>

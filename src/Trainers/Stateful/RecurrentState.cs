@@ -31,13 +31,6 @@ public sealed class RecurrentState : IDisposable
     /// <summary>Sequences in the batch.</summary>
     public long BatchSize => _parts[0].shape[BatchDimension];
 
-    /// <summary>
-    /// The same state with rows where <paramref name="keep"/> (B, bool) is false restarted: their parts become zero,
-    /// the state before the first token of a sequence.
-    /// </summary>
-    public RecurrentState ResetRows(Tensor keep) =>
-        new(BatchDimension, _parts.Select(p => p * keep.to_type(p.dtype).view(BroadcastShape(p))).ToArray());
-
     /// <summary>The state of the first <paramref name="count"/> sequences of the batch.</summary>
     public RecurrentState FirstRows(long count) =>
         count == BatchSize ? this : new(BatchDimension, _parts.Select(p => p.narrow(BatchDimension, 0, count).contiguous()).ToArray());
@@ -52,12 +45,5 @@ public sealed class RecurrentState : IDisposable
     public void Dispose()
     {
         foreach (var part in _parts) part.Dispose();
-    }
-
-    private long[] BroadcastShape(Tensor part)
-    {
-        var shape = Enumerable.Repeat(1L, (int)part.dim()).ToArray();
-        shape[BatchDimension] = -1;
-        return shape;
     }
 }

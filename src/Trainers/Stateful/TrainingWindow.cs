@@ -1,5 +1,3 @@
-using ArML.Training;
-
 namespace ArML.Trainers.Stateful;
 
 /// <summary>
@@ -15,25 +13,3 @@ namespace ArML.Trainers.Stateful;
 /// <param name="Restart">Whether the window starts new sequences (from the start state).</param>
 /// <param name="Tokens">Scored positions.</param>
 internal readonly record struct TrainingWindow(long[] Inputs, long[] Targets, float[]? Mask, int Readers, int Length, bool Restart, long Tokens);
-
-/// <summary>
-/// Where the windows of truncated back-propagation through time come from, in order: the training cursor (saved in
-/// checkpoints) and a fixed sweep for validation.
-/// </summary>
-internal interface IWindowSchedule
-{
-    /// <summary>Predicted positions in one pass over the data.</summary>
-    long TokensPerEpoch { get; }
-
-    /// <summary>Predicted positions of a typical window (for the learning-rate schedule's horizon).</summary>
-    long TokensPerWindow { get; }
-
-    /// <summary>The cursor, for a checkpoint.</summary>
-    long[] Cursor { get; set; }
-
-    /// <summary>The next training window; advances the cursor.</summary>
-    TrainingWindow Next(TrainingRandom random);
-
-    /// <summary>The validation windows: the same ones, in the same order, at every call.</summary>
-    IEnumerable<TrainingWindow> Sweep(int maxWindows);
-}

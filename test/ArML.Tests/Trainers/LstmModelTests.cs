@@ -186,9 +186,6 @@ public class LstmModelTests
 
     public static TheoryData<string> Networks => new() { "lstm", "gru", "linear1", "linear4" };
 
-    // Networks whose predictions depend on earlier pieces (a window of one token has no state to reset).
-    public static TheoryData<string> NetworksWithMemory => new() { "lstm", "gru", "linear4" };
-
     private static (nn.Module Module, IStatefulNetwork Network) Build(string name) => name switch
     {
         "lstm" => Pair(Tiny(RecurrentCell.Lstm)),
@@ -223,25 +220,6 @@ public class LstmModelTests
             Assert.True(allclose(whole, cat(pieces, 1), rtol: 1e-12, atol: 1e-12), $"{name}, pieces {string.Join("+", cuts)}");
             for (int p = 0; p < state.Parts.Count; p++) Assert.True(allclose(finalWhole.Parts[p], state.Parts[p], rtol: 1e-12, atol: 1e-12));
         }
-    }
-
-    [Theory]
-    [MemberData(nameof(NetworksWithMemory))]
-    public void ResetRowsRestartOnlyThoseRows(string name)
-    {
-        var (module, network) = Build(name);
-        using var _ = module;
-        using var noGrad = no_grad();
-        var prefix = tensor(new long[] { 3, 1, 4, 1, 5, 9 % Vocabulary }, [2, 3]);
-        var (_, afterPrefix) = network.Forward(prefix, network.InitialState(2, CPU));
-        var reset = afterPrefix.ResetRows(tensor(new[] { false, true }));
-        var rest = tensor(Inputs, [2, 4]);
-        var (logits, _) = network.Forward(rest, reset);
-        var (fresh, _) = network.Forward(rest.narrow(0, 0, 1), network.InitialState(1, CPU));
-        var (continued, _) = network.Forward(rest, afterPrefix);
-        Assert.True(allclose(logits[0], fresh[0], rtol: 1e-12, atol: 1e-12), "row 0 restarts from the initial state");
-        Assert.True(allclose(logits[1], continued[1], rtol: 1e-12, atol: 1e-12), "row 1 keeps its state");
-        Assert.False(allclose(logits[0], continued[0], rtol: 1e-6, atol: 1e-6), "the prefix must matter, or the test shows nothing");
     }
 
     private static double[] Affine(double[] matrix, double[]? bias, double[] x)
