@@ -17,8 +17,8 @@ namespace ArML.Bench;
 /// </summary>
 /// <remarks>
 /// Rows are the text's non-empty lines (the separator plays the newline). Each model's iteration count is set from
-/// a short calibration run so that its cosine schedule ends with the budget; <c>MaxTime</c> (budget + 15%) stops a run
-/// slowed by a busy machine. Reported: the trainer's own validation loss (GPT: 20 random 64-character windows ×
+/// a short calibration run so that its cosine schedule ends with the budget (warm-up: 100 iterations or a tenth of
+/// the run); <c>MaxTime</c> (twice the budget) stops a run the machine slows down much more than in calibration. Reported: the trainer's own validation loss (GPT: 20 random 64-character windows ×
 /// batch; LSTM: the first 20 groups of rows read from the start state), and the common measure — every validation
 /// line scored by the transformer as a row (its characters and its end), nats per predicted character.
 /// </remarks>
@@ -88,20 +88,30 @@ internal static class RecurrentBenchmark
     private static Result Measure(MLContext ml, string name, TrainerOptionsBase options, Func<TrainerOptionsBase, IEstimator<LanguageModelTransformer>> trainer,
         IDataView train, IDataView valid, double seconds)
     {
-        // Calibration: seconds per iteration after the first few, so that the schedule spans the budget.
+        // Calibration: seconds per iteration after the first two (warm-up), so that the schedule spans the budget.
         var elapsed = new Dictionary<int, double>();
+        var calibration = new CancellationTokenSource();
         options.MaxIterations = 12;
         options.EvaluationInterval = 1;
         options.Seed = 1;
-        options.Progress = new Recorder(p => elapsed[p.Iteration] = p.Elapsed.TotalSeconds);
-        trainer(options).Fit(train).Dispose();
-        double perIteration = (elapsed[12] - elapsed[2]) / 10;
+        options.CancellationToken = calibration.Token;
+        options.Progress = new Recorder(p =>
+        {
+            elapsed[p.Iteration] = p.Elapsed.TotalSeconds;
+            if (p.Iteration >= 4 && p.Elapsed.TotalSeconds > 15) calibration.Cancel();   // slow models: a few iterations tell enough
+        });
+        try { trainer(options).Fit(train).Dispose(); }
+        catch (OperationCanceledException) { }
+        int measured = elapsed.Keys.Max();
+        double perIteration = (elapsed[measured] - elapsed[2]) / (measured - 2);
         int iterations = Math.Max(50, (int)(seconds / perIteration));
-        Console.WriteLine($"{name}: {perIteration * 1000:F0} ms per iteration in calibration: {iterations} iterations in {seconds:F0} s.");
+        Console.WriteLine($"{name}: {perIteration * 1000:F0} ms per iteration in calibration: {iterations} iterations planned for {seconds:F0} s.");
 
         TrainingProgress? last = null;
+        options.CancellationToken = default;
         options.MaxIterations = iterations;
-        options.MaxTime = TimeSpan.FromSeconds(seconds * 1.15);
+        options.WarmupIterations = Math.Min(100, iterations / 10);
+        options.MaxTime = TimeSpan.FromSeconds(seconds * 2);   // a safety stop if the machine gets much busier than in calibration
         options.ValidationSet = valid;
         options.EvaluationInterval = Math.Max(1, iterations / 5);
         options.Progress = new Recorder(p => { last = p; Console.WriteLine($"  {name}: {p}"); });
@@ -112,11 +122,14 @@ internal static class RecurrentBenchmark
         clock.Restart();
         var metrics = ml.LanguageModeling().Evaluate(model.Transform(valid));
         double scoring = metrics.TokenCount / clock.Elapsed.TotalSeconds;
+
+        // Sampling: whole rows from the start until 500 characters, after one warm-up row.
+        model.Generate("", maxNewTokens: 100, temperature: 0.8, seed: 0);
+        var rows = new List<string>();
         clock.Restart();
-        var sample = model.Generate("ROMEO:", maxNewTokens: 500, temperature: 0.8, seed: 1);
-        int sampled = model.GenerateTokens([], maxNewTokens: 500, temperature: 0.8, seed: 2).Length + sample.Length;
-        double sampling = sampled / clock.Elapsed.TotalSeconds;
-        Console.WriteLine($"  {name} sample: ROMEO:{sample.Replace("\n", " / ")}");
+        for (int seed = 1; rows.Sum(r => r.Length + 1) < 500; seed++) rows.Add(model.Generate("", maxNewTokens: 200, temperature: 0.8, seed: seed));
+        double sampling = rows.Sum(r => r.Length + 1) / clock.Elapsed.TotalSeconds;   // each row's end is a sampled token too
+        Console.WriteLine($"  {name} samples: {string.Join(" / ", rows.Take(6))}");
         long parameters = model.Model switch
         {
             GptLanguageModel g => g.Model.parameters().Sum(p => p.numel()),

@@ -80,7 +80,8 @@ public sealed class LstmModel : Module, IStatefulNetwork
         var x = drop.call(wte.call(inputs));                                   // (B, T, E)
         Tensor y;
         RecurrentState next;
-        if (rnn is LSTM lstm)
+        if (inputs.shape[1] == 1 && !training) (y, next) = OneStep(x, state);
+        else if (rnn is LSTM lstm)
         {
             var (output, h, c) = lstm.call(x, (state.Parts[0], state.Parts[1]));   // output (B, T, H); h, c (L, B, H)
             (y, next) = (output, new RecurrentState(1, h.MoveToOuterDisposeScope(), c.MoveToOuterDisposeScope()));
@@ -94,6 +95,40 @@ public sealed class LstmModel : Module, IStatefulNetwork
         // Weight tying: the output layer reuses the embedding, which needs the same width; fewer weights, better perplexity.
         var logits = lm_head != null ? lm_head.call(y) : F.linear(y, wte.weight!, lm_bias);   // (B, T, V)
         return (logits.MoveToOuterDisposeScope(), next);
+    }
+
+    // One position without dropout (generation): libtorch's fused recurrent layer costs milliseconds per call whatever
+    // its length (it lays every weight out anew), while the cell equations on the same weights take a fraction of that.
+    private (Tensor Output, RecurrentState State) OneStep(Tensor x, RecurrentState state)
+    {
+        var input = x.squeeze(1);                                              // (B, E)
+        var hidden = new Tensor[Config.LayerCount];
+        var cells = new Tensor[Config.LayerCount];
+        for (int l = 0; l < Config.LayerCount; l++)
+        {
+            var h = state.Parts[0][l];                                         // (B, H)
+            var gi = F.linear(input, rnn.get_parameter($"weight_ih_l{l}")!, rnn.get_parameter($"bias_ih_l{l}"));
+            var gh = F.linear(h, rnn.get_parameter($"weight_hh_l{l}")!, rnn.get_parameter($"bias_hh_l{l}"));
+            if (Config.Cell == RecurrentCell.Lstm)
+            {
+                var gates = (gi + gh).chunk(4, 1);                             // input, forget, cell candidate, output
+                cells[l] = gates[1].sigmoid() * state.Parts[1][l] + gates[0].sigmoid() * gates[2].tanh();
+                hidden[l] = gates[3].sigmoid() * cells[l].tanh();
+            }
+            else
+            {
+                var i = gi.chunk(3, 1);                                        // reset, update, new
+                var r = gh.chunk(3, 1);
+                var z = (i[1] + r[1]).sigmoid();
+                var n = (i[2] + (i[0] + r[0]).sigmoid() * r[2]).tanh();
+                hidden[l] = (1 - z) * n + z * h;
+            }
+            input = hidden[l];
+        }
+        var next = Config.Cell == RecurrentCell.Lstm
+            ? new RecurrentState(1, stack(hidden).MoveToOuterDisposeScope(), stack(cells).MoveToOuterDisposeScope())
+            : new RecurrentState(1, stack(hidden).MoveToOuterDisposeScope());
+        return (input.unsqueeze(1), next);
     }
 
     private void InitializeWeights()

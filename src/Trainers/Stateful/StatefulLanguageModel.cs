@@ -21,6 +21,7 @@ public abstract class StatefulLanguageModel<TNetwork> : IAutoregressiveScorer wh
     // Upper bound on B·T·V logits materialized at once while scoring (float32: 256 MB).
     private const long LogitBudget = 64L << 20;
     private readonly object _gate = new();
+    private readonly int _maxPiece = int.MaxValue;
 
     /// <summary>Wraps a trained network living on <paramref name="device"/>.</summary>
     /// <exception cref="ArgumentException">The layout's size differs from the network's vocabulary.</exception>
@@ -48,8 +49,16 @@ public abstract class StatefulLanguageModel<TNetwork> : IAutoregressiveScorer wh
     /// <summary>Unbounded: the state carries every earlier token of the row.</summary>
     public int ContextLength => int.MaxValue;
 
-    /// <summary>Largest number of positions read per forward pass while scoring (the rest follow, carrying the state).</summary>
-    public int MaxPiece { get; init; } = int.MaxValue;
+    /// <summary>
+    /// Largest number of positions read per forward pass while scoring (the rest follow, carrying the state); the
+    /// logit budget bounds it too. Default: no limit beyond that budget.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is below 1.</exception>
+    public int MaxPiece
+    {
+        get => _maxPiece;
+        init => _maxPiece = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(MaxPiece), "MaxPiece must be at least 1.");
+    }
 
     /// <inheritdoc/>
     public abstract string ArmlKind { get; }
@@ -80,7 +89,6 @@ public abstract class StatefulLanguageModel<TNetwork> : IAutoregressiveScorer wh
         if (order.Length == 0) return;
         int longest = lengths[order[0]] - 1;   // input positions of the longest row
         int piece = (int)Math.Clamp(LogitBudget / ((long)order.Length * Model.VocabularySize), 1, MaxPiece);
-        var scores = new double[rows][];
         lock (_gate)
         {
             using var noGrad = no_grad();

@@ -205,6 +205,7 @@ public class LstmModelTests
         using var noGrad = no_grad();
         var batch = tensor(Inputs.Concat(Inputs.Reverse()).ToArray(), [2, Inputs.Length]);
         var (whole, finalWhole) = network.Forward(batch, network.InitialState(2, CPU));
+        // Single positions in evaluation mode take the LSTM/GRU's hand-written one-step path: it must match the fused layers.
         foreach (int[] cuts in new[] { new[] { 1 }, new[] { 3, 4 }, new[] { 1, 1, 1, 1, 1, 1, 1 } })
         {
             var state = network.InitialState(2, CPU);
