@@ -1,3 +1,4 @@
+using ArML.Trainers;
 using System.Diagnostics;
 using ArML.Torch;
 using ArML.Trainers.Generation;
@@ -27,7 +28,7 @@ internal static class GenerationSpeedBenchmark
         foreach (int context in new[] { 256, 1024 })
         {
             torch.manual_seed(1);
-            var ids = new GptVocabulary(Vocabulary, 0);
+            var ids = new TokenIdLayout(Vocabulary, 0);
             using var lm = new GptLanguageModel(new GptModel(new GptConfig(ids.Size, context, 6, 6, 384, 0, true)), ids, CPU);
             var random = new Random(1);
             var prompt = new[] { lm.SeparatorId }.Concat(Enumerable.Range(1, context - newTokens - 1).Select(_ => random.Next(Vocabulary))).ToArray();

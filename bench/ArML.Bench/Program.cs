@@ -10,6 +10,8 @@
 //       (run tools/tokenizer-parity/install.sh first for the Hugging Face figures)
 //   dotnet run -c Release --project bench/ArML.Bench -- eval [--rows N] [--resamples R]   (Evaluate, Compare, ScalingLaw.Fit)
 //   dotnet run -c Release --project bench/ArML.Bench -- gen-speed [--tokens N] decoding with vs without the KV cache, ctx 256 and 1024
+//   dotnet run -c Release --project bench/ArML.Bench -- lstm ../shared/data/tinyshakespeare.txt [--seconds S]
+//                                                     2x512 LSTM vs the GPT small config at the same time budget
 using ArML.Bench;
 using ArML.Bench.Tokenizers;
 
@@ -26,12 +28,13 @@ return args.FirstOrDefault() switch
     "tokenizers-train" => BpeTrainingRun.RunInProcess(args[1..]),
     "eval" => EvaluationBenchmark.Run(args[1..]),
     "gen-speed" => GenerationSpeedBenchmark.Run(args[1..]),
+    "lstm" => RecurrentBenchmark.Run(args[1..]),
     null or "threading" => ThreadingBenchmark.Run(),
     var other => Usage(other),
 };
 
 static int Usage(string command)
 {
-    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn, gpt-speed, gpt-shakespeare, gpt-profile, ngram, tokenizers, tokenizers-train, eval, gen-speed.");
+    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn, gpt-speed, gpt-shakespeare, gpt-profile, ngram, tokenizers, tokenizers-train, eval, gen-speed, lstm.");
     return 2;
 }

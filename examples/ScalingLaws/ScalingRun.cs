@@ -33,7 +33,7 @@ internal sealed record ScalingRun(int Layers, int Width, int Heads, int Iteratio
             Seed = seed,
         });
         using var model = trainer.Fit(train);
-        long parameters = model.Model.Model.parameters().Sum(p => p.numel());
+        long parameters = ((ArML.Trainers.Gpt.GptLanguageModel)model.Model).Model.parameters().Sum(p => p.numel());
         var metrics = mlContext.LanguageModeling().Evaluate(model.Transform(valid));
         return new ScalingResult(this, parameters, ScalingLaw.TrainingCompute(parameters, TrainingTokens), metrics.CrossEntropy,
             clock.Elapsed.TotalSeconds);

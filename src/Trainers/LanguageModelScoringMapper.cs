@@ -2,7 +2,6 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using ArML.Data;
 using ArML.Schema;
-using ArML.Trainers.Gpt;
 
 namespace ArML.Trainers;
 
@@ -16,12 +15,12 @@ internal sealed class LanguageModelScoringMapper : BatchRowMapper
 
     private readonly DataViewSchema.Column _tokens;
     private readonly DataViewSchema.Column? _condition;
-    private readonly GptLanguageModel _model;
+    private readonly IAutoregressiveScorer _model;
     private readonly int _stride;
     private readonly OutputColumn[] _outputs;
 
     public LanguageModelScoringMapper(DataViewSchema inputSchema, DataViewSchema.Column tokens, DataViewSchema.Column? condition,
-        GptLanguageModel model, bool tokenLogProbabilities, int batchSize, int stride)
+        IAutoregressiveScorer model, bool tokenLogProbabilities, int batchSize, int stride)
         : base(inputSchema, batchSize)
     {
         _tokens = tokens;

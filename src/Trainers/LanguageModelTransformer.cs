@@ -4,23 +4,23 @@ using ArML.Data;
 using ArML.Persistence;
 using ArML.Schema;
 using ArML.Text;
-using ArML.Torch;
-using ArML.Trainers.Gpt;
 
 namespace ArML.Trainers;
 
 /// <summary>
-/// A trained language model as an ML.NET transformer: scores each row of a token column and samples new text.
+/// A trained language model as an ML.NET transformer: scores each row of a token column and samples new text. Every
+/// ArML family (GPT, LSTM/GRU, the linear baseline) is served by it through <see cref="IAutoregressiveScorer"/>.
 /// </summary>
 /// <remarks>
 /// | Column | Type | Meaning |
 /// |---|---|---|
-/// | LogLikelihood | Double | natural-log probability of the row's tokens and of its end (see <see cref="GptLanguageModel"/>) |
+/// | LogLikelihood | Double | natural-log probability of the row's tokens and of its end (see <see cref="IAutoregressiveScorer"/>) |
 /// | TokenCount | Int32 | predicted tokens: row length + 1 |
 /// | Perplexity | Double | exp(−LogLikelihood / TokenCount) |
 /// | TokenLogProbabilities | Vector&lt;Double&gt; | optional: each predicted token's log-probability, in order |
 ///
-/// Rows longer than the context are scored with a sliding window (<see cref="ScoringStride"/>). Scoring is lazy
+/// Rows longer than a windowed model's context are scored with a sliding window (<see cref="ScoringStride"/>);
+/// recurrent models read every row whole, carrying their state. Scoring is lazy
 /// and batched (<see cref="ScoringBatchSize"/> rows per forward pass), and safe with concurrent cursors.
 /// The transformer owns native memory: dispose it when done. Save with <c>mlContext.Model.SaveArml</c>.
 /// </remarks>
@@ -28,7 +28,7 @@ public sealed class LanguageModelTransformer : RowMappingTransformer, IArmlPersi
 {
     private readonly bool _ownsModel;
 
-    internal LanguageModelTransformer(GptLanguageModel model, LanguageModelColumns columns, IReadOnlyList<string>? vocabulary,
+    internal LanguageModelTransformer(IAutoregressiveScorer model, LanguageModelColumns columns, IReadOnlyList<string>? vocabulary,
         int scoringBatchSize, int scoringStride, ITokenCodec? codec = null, bool ownsModel = true)
     {
         _ownsModel = ownsModel;
@@ -49,8 +49,8 @@ public sealed class LanguageModelTransformer : RowMappingTransformer, IArmlPersi
     /// <summary>Key count of the token column the model was trained on; scored columns must match it.</summary>
     public int KeyCount => Model.Vocabulary.TokenKeyCount;
 
-    /// <summary>The network and its scoring and sampling operations.</summary>
-    public GptLanguageModel Model { get; }
+    /// <summary>The network and its scoring and sampling operations (a <see cref="Gpt.GptLanguageModel"/>, for instance).</summary>
+    public IAutoregressiveScorer Model { get; }
 
     /// <summary>The token column's key values at training time (null when it had none).</summary>
     public IReadOnlyList<string>? Vocabulary { get; }
@@ -66,7 +66,7 @@ public sealed class LanguageModelTransformer : RowMappingTransformer, IArmlPersi
     /// <summary>Rows scored per forward pass.</summary>
     public int ScoringBatchSize { get; }
 
-    /// <summary>Sliding-window step for rows longer than the context.</summary>
+    /// <summary>Sliding-window step for rows longer than the context (<see cref="int.MaxValue"/> for recurrent models, whose context is unbounded).</summary>
     public int ScoringStride { get; }
 
     /// <summary>
@@ -128,18 +128,13 @@ public sealed class LanguageModelTransformer : RowMappingTransformer, IArmlPersi
         Model.Sample(promptIds, maxNewTokens, temperature, seed ?? Random.Shared.Next(), condition);
 
     /// <inheritdoc/>
-    public string ArmlKind => "ArML.GptLanguageModel";
+    public string ArmlKind => Model.ArmlKind;
 
     /// <inheritdoc/>
-    public int ArmlKindVersion => 1;
+    public int ArmlKindVersion => Model.ArmlKindVersion;
 
     /// <inheritdoc/>
-    public void SaveArml(ArmlComponentWriter writer)
-    {
-        writer.WriteJson("config.json", new GptLanguageModelConfig(Columns, Model.Vocabulary, Vocabulary?.ToArray(), Model.Model.Config,
-            ScoringBatchSize, ScoringStride));
-        writer.WriteTensors("weights.safetensors", ModuleWeights.Export(Model.Model));
-    }
+    public void SaveArml(ArmlComponentWriter writer) => Model.SaveArml(writer, this);
 
     /// <summary>Releases the network's native memory, unless this transformer shares it (<see cref="WithScoringStride"/>).</summary>
     public void Dispose()

@@ -8,7 +8,8 @@ namespace ArML.Training;
 
 /// <summary>
 /// One checkpoint file per training folder, replaced atomically: the model's weights, the best weights so far,
-/// the optimizer's moments, both random generators and the <see cref="TrainingState"/>. A crash while writing
+/// the optimizer's moments, both random generators, the <see cref="TrainingState"/> and the state of an
+/// <see cref="ICheckpointedTrainingTask"/>. A crash while writing
 /// leaves the previous checkpoint intact.
 /// </summary>
 public sealed class CheckpointStore
@@ -16,6 +17,7 @@ public sealed class CheckpointStore
     private const string ModelPrefix = "model.";
     private const string BestPrefix = "best.";
     private const string OptimizerPrefix = "optimizer.";
+    private const string TaskPrefix = "task.";
     private const string TorchRandomTensor = "torch_rng";
     private const string StateKey = "arml_training_state";
     private static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
@@ -31,10 +33,17 @@ public sealed class CheckpointStore
     public string Path { get; }
 
     /// <summary>Writes a checkpoint, replacing the previous one atomically.</summary>
-    public void Save(nn.Module model, FlatAdamW optimizer, TrainingState state, IReadOnlyDictionary<string, Tensor>? best)
+    /// <param name="model">The network.</param>
+    /// <param name="optimizer">The optimizer, whose moments are saved.</param>
+    /// <param name="state">Where the run stands.</param>
+    /// <param name="best">The best weights so far, or null.</param>
+    /// <param name="taskState">The training task's own state (<see cref="ICheckpointedTrainingTask"/>), or null.</param>
+    public void Save(nn.Module model, FlatAdamW optimizer, TrainingState state, IReadOnlyDictionary<string, Tensor>? best,
+        IEnumerable<KeyValuePair<string, TensorData>>? taskState = null)
     {
         var tensors = ModuleWeights.Export(model, ModelPrefix);
         if (best != null) tensors.AddRange(best.Select(kv => KeyValuePair.Create(BestPrefix + kv.Key, kv.Value.ToTensorData())));
+        if (taskState != null) tensors.AddRange(taskState.Select(kv => KeyValuePair.Create(TaskPrefix + kv.Key, kv.Value)));
         foreach (var (name, value) in optimizer.State())
             using (value) tensors.Add(KeyValuePair.Create(OptimizerPrefix + name, value.ToTensorData()));
         using (var rng = torch.get_rng_state()) tensors.Add(KeyValuePair.Create(TorchRandomTensor, rng.ToTensorData()));
@@ -45,12 +54,20 @@ public sealed class CheckpointStore
     /// <summary>
     /// Restores the checkpoint into <paramref name="model"/> and <paramref name="optimizer"/> when the file exists.
     /// </summary>
+    /// <param name="model">Receives the saved weights.</param>
+    /// <param name="optimizer">Receives the saved moments.</param>
+    /// <param name="fingerprint">The run's fingerprint; a checkpoint of another run is refused.</param>
+    /// <param name="state">Where the saved run stood.</param>
+    /// <param name="best">The best weights saved, or null.</param>
+    /// <param name="taskState">The training task's own state as saved (empty when there was none).</param>
     /// <exception cref="InvalidOperationException">The checkpoint belongs to another model or data.</exception>
     /// <exception cref="ArmlModelFormatException">The file is damaged.</exception>
-    public bool TryLoad(nn.Module model, FlatAdamW optimizer, string fingerprint, out TrainingState state, out Dictionary<string, Tensor>? best)
+    public bool TryLoad(nn.Module model, FlatAdamW optimizer, string fingerprint, out TrainingState state, out Dictionary<string, Tensor>? best,
+        out Dictionary<string, TensorData> taskState)
     {
         state = new TrainingState();
         best = null;
+        taskState = [];
         if (!File.Exists(Path)) return false;
         var content = SafeTensorsFormat.Read(File.ReadAllBytes(Path));
         if (!content.Metadata.TryGetValue(StateKey, out var json))
@@ -71,6 +88,8 @@ public sealed class CheckpointStore
         var bestTensors = content.Tensors.Where(kv => kv.Key.StartsWith(BestPrefix, StringComparison.Ordinal)).ToList();
         if (bestTensors.Count > 0)
             best = bestTensors.ToDictionary(kv => kv.Key[BestPrefix.Length..], kv => kv.Value.ToTensor());
+        taskState = content.Tensors.Where(kv => kv.Key.StartsWith(TaskPrefix, StringComparison.Ordinal))
+            .ToDictionary(kv => kv.Key[TaskPrefix.Length..], kv => kv.Value);
         return true;
     }
 }

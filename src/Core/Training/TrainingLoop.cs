@@ -53,10 +53,12 @@ public static class TrainingLoop
         var store = options.CheckpointDirectory is string dir ? new CheckpointStore(dir) : null;
         var state = new TrainingState { ModelFingerprint = fingerprint };
         Dictionary<string, Tensor>? best = null;
-        if (store != null && options.ResumeFromCheckpoint && store.TryLoad(model, optimizer, fingerprint, out var resumed, out best))
+        var checkpointed = task as ICheckpointedTrainingTask;
+        if (store != null && options.ResumeFromCheckpoint && store.TryLoad(model, optimizer, fingerprint, out var resumed, out best, out var taskState))
         {
             state = resumed;
             random.State = state.RandomState;
+            checkpointed?.RestoreState(taskState);
             host.Info($"Resumed from {store.Path} at iteration {state.Iteration}.");
         }
 
@@ -118,7 +120,7 @@ public static class TrainingLoop
                 state.RandomState = random.State;
                 state.ElapsedSeconds += clock.Elapsed.TotalSeconds;
                 clock.Restart();
-                store.Save(model, optimizer, state, best);
+                store.Save(model, optimizer, state, best, checkpointed?.CaptureState());
             }
             options.CancellationToken.ThrowIfCancellationRequested();
         }

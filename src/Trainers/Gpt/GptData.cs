@@ -34,7 +34,7 @@ internal sealed class GptData
     /// <summary>Predicted positions in one pass (the tokens and each row's end).</summary>
     public long PredictedTokens { get; }
 
-    public static GptData Read(IDataView data, string tokenColumn, string? conditionColumn, GptVocabulary vocabulary, BatchLayout layout)
+    public static GptData Read(IDataView data, string tokenColumn, string? conditionColumn, TokenIdLayout vocabulary, BatchLayout layout)
     {
         var tokens = data.Schema[tokenColumn];
         var columns = conditionColumn is null ? new[] { tokens } : [tokens, data.Schema[conditionColumn]];

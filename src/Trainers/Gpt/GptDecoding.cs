@@ -6,7 +6,7 @@ namespace ArML.Trainers.Gpt;
 internal static class GptDecoding
 {
     /// <summary>The beginning of a row: condition ids (shifted), the separator, then the prompt.</summary>
-    public static IReadOnlyList<int> BeginRow(GptVocabulary vocabulary, IReadOnlyList<int> prompt, IReadOnlyList<int>? condition)
+    public static IReadOnlyList<int> BeginRow(TokenIdLayout vocabulary, IReadOnlyList<int> prompt, IReadOnlyList<int>? condition)
     {
         ArgumentNullException.ThrowIfNull(prompt);
         if (condition is { Count: > 0 } && vocabulary.ConditionKeyCount == 0)

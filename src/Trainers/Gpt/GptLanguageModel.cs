@@ -1,3 +1,5 @@
+using ArML.Persistence;
+using ArML.Torch;
 using ArML.Trainers.Generation;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -9,19 +11,19 @@ namespace ArML.Trainers.Gpt;
 /// log-likelihoods of token sequences and sampling. Thread-safe: calls into the model are serialized.
 /// </summary>
 /// <remarks>
-/// Rows are framed as <c>[c₁ … cₘ] SEP t₁ … tₙ SEP</c> (<see cref="GptVocabulary.Frame"/>): SEP marks the start and
+/// Rows are framed as <c>[c₁ … cₘ] SEP t₁ … tₙ SEP</c> (<see cref="TokenIdLayout.Frame"/>): SEP marks the start and
 /// the end of every row, as in training, and a conditional model's condition comes first. The predicted tokens of a
 /// row are t₁ … tₙ and the final SEP: n + 1 predictions, so a row's log-likelihood is the log-probability of the
 /// complete row, its end included, given its condition (which is never scored).
 /// </remarks>
-public sealed class GptLanguageModel : IDisposable, IStepDecodingModel
+public sealed class GptLanguageModel : IAutoregressiveScorer, IStepDecodingModel
 {
     // Upper bound on B·T·V logits materialized at once while scoring (float32: 256 MB).
     private const long LogitBudget = 64L << 20;
     private readonly object _gate = new();
 
     /// <summary>Wraps a trained model living on <paramref name="device"/>.</summary>
-    public GptLanguageModel(GptModel model, GptVocabulary vocabulary, Device device)
+    public GptLanguageModel(GptModel model, TokenIdLayout vocabulary, Device device)
     {
         if (vocabulary.Size != model.Config.VocabularySize)
             throw new ArgumentException($"The vocabulary has {vocabulary.Size} ids but the model {model.Config.VocabularySize}.");
@@ -35,7 +37,7 @@ public sealed class GptLanguageModel : IDisposable, IStepDecodingModel
     public GptModel Model { get; }
 
     /// <summary>The id layout (tokens, separator, condition).</summary>
-    public GptVocabulary Vocabulary { get; }
+    public TokenIdLayout Vocabulary { get; }
 
     /// <summary>Where the network computes.</summary>
     public Device Device { get; }
@@ -67,7 +69,7 @@ public sealed class GptLanguageModel : IDisposable, IStepDecodingModel
     /// number. Rows longer than the context are scored in windows advancing by <paramref name="stride"/>: every target
     /// once, with at least ContextLength − stride tokens of left context after the first window.
     /// </summary>
-    /// <param name="framed">Framed rows (<see cref="GptVocabulary.Frame"/>); only the first <paramref name="lengths"/> ids count.</param>
+    /// <param name="framed">Framed rows (<see cref="TokenIdLayout.Frame"/>); only the first <paramref name="lengths"/> ids count.</param>
     /// <param name="lengths">Length of each framed row.</param>
     /// <param name="firstTargets">Position of each row's first scored target.</param>
     /// <param name="stride">Sliding-window step, 1..ContextLength.</param>
@@ -150,14 +152,7 @@ public sealed class GptLanguageModel : IDisposable, IStepDecodingModel
     /// </summary>
     public int[] Sample(IReadOnlyList<int> prompt, int maxNewTokens, double temperature, int seed, IReadOnlyList<int>? condition = null)
     {
-        if (temperature < 0 || double.IsNaN(temperature)) throw new ArgumentOutOfRangeException(nameof(temperature), "Temperature must be ≥ 0.");
-        ArgumentOutOfRangeException.ThrowIfNegative(maxNewTokens);
-        if (condition is { Count: > 0 } && Vocabulary.ConditionKeyCount == 0)
-            throw new ArgumentException("This model was trained without a condition column.", nameof(condition));
-        foreach (int id in prompt)
-            if (id < 0 || id >= Vocabulary.TokenKeyCount) throw new ArgumentOutOfRangeException(nameof(prompt), $"Token id {id} is outside the vocabulary (0..{Vocabulary.TokenKeyCount - 1}).");
-        foreach (int c in condition ?? [])
-            if (c < 0 || c >= Vocabulary.ConditionKeyCount) throw new ArgumentOutOfRangeException(nameof(condition), $"Condition id {c} is outside 0..{Vocabulary.ConditionKeyCount - 1}.");
+        TokenSampler.CheckRequest(Vocabulary, prompt, maxNewTokens, temperature, condition);
         var sequence = new List<int>();
         Vocabulary.Frame((condition ?? []).ToArray(), prompt.ToArray(), sequence);
         sequence.RemoveAt(sequence.Count - 1);   // drop the end separator: the row continues from the prompt
@@ -186,23 +181,21 @@ public sealed class GptLanguageModel : IDisposable, IStepDecodingModel
             var x = tensor(window, [1, take], device: Device);
             logits = Model.call(x)[0, take - 1].to_type(ScalarType.Float32).cpu().data<float>().ToArray();
         }
-        // Only tokens and the end of the row can follow; condition ids never appear in a row.
-        int allowed = Vocabulary.Separator + 1;
-        if (temperature == 0)
-        {
-            int best = 0;
-            for (int i = 1; i < allowed; i++) if (logits[i] > logits[best]) best = i;
-            return best;
-        }
-        double max = logits.Take(allowed).Max();
-        var weights = logits.Take(allowed).Select(l => Math.Exp((l - max) / temperature)).ToArray();
-        double u = random.NextDouble() * weights.Sum();
-        for (int i = 0; i < weights.Length; i++)
-        {
-            u -= weights[i];
-            if (u <= 0) return i;
-        }
-        return weights.Length - 1;
+        return TokenSampler.Pick(logits, Vocabulary, temperature, random);
+    }
+
+    /// <inheritdoc/>
+    public string ArmlKind => "ArML.GptLanguageModel";
+
+    /// <inheritdoc/>
+    public int ArmlKindVersion => 1;
+
+    /// <inheritdoc/>
+    public void SaveArml(ArmlComponentWriter writer, LanguageModelTransformer owner)
+    {
+        writer.WriteJson("config.json", new GptLanguageModelConfig(owner.Columns, Vocabulary, owner.Vocabulary?.ToArray(), Model.Config,
+            owner.ScoringBatchSize, owner.ScoringStride));
+        writer.WriteTensors("weights.safetensors", ModuleWeights.Export(Model));
     }
 
     /// <summary>

@@ -77,7 +77,7 @@ public sealed partial class GptTrainer : IEstimator<LanguageModelTransformer>
         var model = new GptModel(config, seed);
         try
         {
-            if (initialModel != null) ModuleWeights.Import(model, ModuleWeights.Export(initialModel.Model.Model).ToDictionary(kv => kv.Key, kv => kv.Value));
+            if (initialModel != null) ModuleWeights.Import(model, ModuleWeights.Export(Gpt(initialModel).Model).ToDictionary(kv => kv.Key, kv => kv.Value));
             model.to(device);
             host.Info($"GPT: {model.parameters().Sum(p => p.numel())} parameters on {device}.");
             var task = new GptTrainingTask(model, train, validation, _options.BatchSize, _options.ContextLength, _options.EvaluationBatches, seed, device);
@@ -112,18 +112,18 @@ public sealed partial class GptTrainer : IEstimator<LanguageModelTransformer>
         return SchemaShapeShim.Append(inputSchema, LanguageModelScoringMapper.ScoreColumnsSchema(_options.TokenLogProbabilities));
     }
 
-    private GptVocabulary CheckColumns(DataViewSchema schema, string role)
+    private TokenIdLayout CheckColumns(DataViewSchema schema, string role)
     {
         var tokens = ColumnChecks.RequireTokenKeys(schema, _options.TokenColumnName, role + " token");
         int conditionKeys = 0;
         if (_options.ConditionColumnName is string name)
             conditionKeys = LanguageModelScoringMapper.ConditionKeyCount(schema, name);
-        return new GptVocabulary(KeyCount(tokens.Type), conditionKeys);
+        return new TokenIdLayout(KeyCount(tokens.Type), conditionKeys);
     }
 
-    private GptConfig WarmStartConfig(LanguageModelTransformer initial, GptVocabulary vocabulary)
+    private GptConfig WarmStartConfig(LanguageModelTransformer initial, TokenIdLayout vocabulary)
     {
-        var old = initial.Model.Model.Config;
+        var old = Gpt(initial).Model.Config;
         if (initial.Model.Vocabulary != vocabulary)
             throw new ArgumentException($"The initial model's vocabulary ({initial.Model.Vocabulary}) differs from the data's ({vocabulary}).", nameof(initial));
         if (_options.ContextLength != old.ContextLength)
@@ -131,6 +131,9 @@ public sealed partial class GptTrainer : IEstimator<LanguageModelTransformer>
                 $"ContextLength {_options.ContextLength} differs from the initial model's {old.ContextLength}; a warm start keeps the model's positions.", nameof(initial));
         return old with { Dropout = _options.Dropout };
     }
+
+    private static GptLanguageModel Gpt(LanguageModelTransformer initial) => initial.Model as GptLanguageModel
+        ?? throw new ArgumentException($"The initial model is a {initial.Model.GetType().Name}, not a GPT model.", nameof(initial));
 
     private static int KeyCount(DataViewType type) => checked((int)((KeyDataViewType)((VectorDataViewType)type).ItemType).Count);
 }

@@ -11,7 +11,7 @@ namespace ArML.Trainers.Gpt;
 /// <param name="Model">Network shape.</param>
 /// <param name="ScoringBatchSize">Rows per scoring pass.</param>
 /// <param name="ScoringStride">Sliding-window step.</param>
-public sealed record GptLanguageModelConfig(LanguageModelColumns Columns, GptVocabulary Ids, string[]? Tokens, GptConfig Model,
+public sealed record GptLanguageModelConfig(LanguageModelColumns Columns, TokenIdLayout Ids, string[]? Tokens, GptConfig Model,
     int ScoringBatchSize, int ScoringStride);
 
 /// <summary>Reads a <see cref="LanguageModelTransformer"/> saved by <c>SaveArml</c>.</summary>

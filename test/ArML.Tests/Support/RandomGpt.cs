@@ -1,3 +1,4 @@
+using ArML.Trainers;
 using ArML.Torch;
 using ArML.Trainers.Gpt;
 using TorchSharp;
@@ -16,7 +17,7 @@ public static class RandomGpt
         int conditions = 0, int seed = 1, int layers = 2, int heads = 2, int width = 16, double scale = 12)
     {
         TorchRuntime.EnsureInitialized();
-        var vocabulary = new GptVocabulary(tokens, conditions);
+        var vocabulary = new TokenIdLayout(tokens, conditions);
         var model = new GptModel(new GptConfig(vocabulary.Size, context, layers, heads, width, 0, true, positions), seed);
         using (no_grad())
             foreach (var (name, p) in model.named_parameters())

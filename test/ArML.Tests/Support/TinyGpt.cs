@@ -44,6 +44,7 @@ public sealed class TinyGpt : IDisposable
     public IDataView Valid { get; }
     public TransformerChain<LanguageModelTransformer> Model { get; }
     public LanguageModelTransformer Gpt => Model.LastTransformer;
+    public GptLanguageModel Lm => (GptLanguageModel)Gpt.Model;
     public TokenizerTransformer Tokenizer => (TokenizerTransformer)Model.First();
 
     public static List<(double LogLikelihood, int TokenCount, double Perplexity)> Scores(IDataView scored)

@@ -45,7 +45,7 @@ public class GptScoringTests(TinyGpt fixture) : IClassFixture<TinyGpt>
         for (int i = 0; i < texts.Length; i++)
         {
             Assert.Equal(rows[i].Length + 1, scores[i].TokenCount);
-            Assert.Equal(ReferenceLogLikelihood(fixture.Gpt.Model, rows[i]), scores[i].LogLikelihood, 3);
+            Assert.Equal(ReferenceLogLikelihood(fixture.Lm, rows[i]), scores[i].LogLikelihood, 3);
             Assert.Equal(Math.Exp(-scores[i].LogLikelihood / scores[i].TokenCount), scores[i].Perplexity, 12);
         }
     }
@@ -53,7 +53,7 @@ public class GptScoringTests(TinyGpt fixture) : IClassFixture<TinyGpt>
     [Fact]
     public void LongRowsWithStrideOneUseTheFullContextForEveryToken()
     {
-        var lm = fixture.Gpt.Model;
+        var lm = fixture.Lm;
         var random = new Random(5);
         var row = Enumerable.Range(0, 3 * lm.ContextLength + 5).Select(_ => random.Next(lm.SeparatorId)).ToArray();
         var ll = new double[1];
@@ -66,7 +66,7 @@ public class GptScoringTests(TinyGpt fixture) : IClassFixture<TinyGpt>
     [Fact]
     public void StrideDoesNotMatterWhenTheRowFitsTheContext()
     {
-        var lm = fixture.Gpt.Model;
+        var lm = fixture.Lm;
         int[] row = [3, 1, 4, 1, 5, 9, 2, 6];
         var a = new double[1];
         var b = new double[1];
@@ -103,7 +103,7 @@ public class GptScoringTests(TinyGpt fixture) : IClassFixture<TinyGpt>
     public void ScoresDoNotDependOnBatchComposition()
     {
         var rows = TinyGpt.TokenIds(fixture.Tokenizer.Transform(fixture.Valid)).Take(12).ToArray();
-        var lm = fixture.Gpt.Model;
+        var lm = fixture.Lm;
         var batched = new double[rows.Length];
         var counts = new int[rows.Length];
         lm.Score(rows, rows.Select(r => r.Length).ToArray(), 8, batched, counts);
@@ -143,7 +143,7 @@ public class GptScoringTests(TinyGpt fixture) : IClassFixture<TinyGpt>
     public void TheTrainedModelBeatsAUniformGuessByFar()
     {
         var metrics = fixture.Ml.LanguageModeling().Evaluate(fixture.Model.Transform(fixture.Valid));
-        double uniform = Math.Log(fixture.Gpt.Model.Model.Config.VocabularySize);
+        double uniform = Math.Log(fixture.Lm.Model.Config.VocabularySize);
         Assert.True(metrics.CrossEntropy < 0.75 * uniform, $"cross-entropy {metrics.CrossEntropy} vs uniform {uniform}");
     }
 
@@ -156,7 +156,7 @@ public class GptScoringTests(TinyGpt fixture) : IClassFixture<TinyGpt>
         Assert.Equal(a, b);
         if (a.Length == 0) return;
         using var noGrad = no_grad();
-        var logits = gpt.Model.Model.call(tensor(new long[] { gpt.Model.SeparatorId }, [1, 1]))[0, 0].data<float>().ToArray();
+        var logits = fixture.Lm.Model.call(tensor(new long[] { fixture.Lm.SeparatorId }, [1, 1]))[0, 0].data<float>().ToArray();
         Assert.Equal(Array.IndexOf(logits, logits.Max()), a[0]);
         Assert.Equal(gpt.Codec!.Decode(a), gpt.Generate("", maxNewTokens: 10, temperature: 0));
     }

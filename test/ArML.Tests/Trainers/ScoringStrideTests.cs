@@ -18,7 +18,7 @@ public class ScoringStrideTests(TinyGpt fixture) : IClassFixture<TinyGpt>
     {
         var tokens = LongRows();
         var rows = TinyGpt.TokenIds(tokens);
-        var lm = fixture.Gpt.Model;
+        var lm = fixture.Lm;
         foreach (int stride in new[] { 1, 5, 16 })
         {
             var strided = fixture.Gpt.WithScoringStride(stride);

@@ -15,7 +15,7 @@ public class GreedyAndBeamSearchTests(TinyGpt fixture)
     [InlineData("a dog sees the red fox and my cat likes", true)]   // longer than the context (16): left-truncated, then sliding
     public void GreedyFollowsTheArgMaxPath(string prompt, bool useCache)
     {
-        var lm = fixture.Gpt.Model;
+        var lm = fixture.Lm;
         var ids = Encode(prompt);
         var expected = DecodingReference.Greedy(lm, DecodingReference.Prefix(lm, ids), ids, 40);
         var generated = Generator().Tokens.Generate(ids, new GenerationOptions { Temperature = 0, MaxNewTokens = 40, UseCache = useCache }).Single();
@@ -28,7 +28,7 @@ public class GreedyAndBeamSearchTests(TinyGpt fixture)
     [Fact]
     public void AnEmptyPromptStartsFromTheBeginningOfARow()
     {
-        var lm = fixture.Gpt.Model;
+        var lm = fixture.Lm;
         string text = Generator().Generate("", new GenerationOptions { Temperature = 0, MaxNewTokens = 30 });
         var expected = DecodingReference.Greedy(lm, [lm.SeparatorId], [], 30);
         Assert.Equal(fixture.Tokenizer.Vocabulary.Decode(expected.ToArray()), text);
@@ -38,7 +38,7 @@ public class GreedyAndBeamSearchTests(TinyGpt fixture)
     [Fact]
     public void RepetitionPenaltyDividesPositiveAndMultipliesNegativeLogitsOfSeenTokens()
     {
-        var lm = fixture.Gpt.Model;
+        var lm = fixture.Lm;
         var ids = Encode("the cat ");
         const double penalty = 3.0;
         var expected = DecodingReference.Greedy(lm, DecodingReference.Prefix(lm, ids), ids, 40, (scores, row) =>
@@ -116,7 +116,7 @@ public class GreedyAndBeamSearchTests(TinyGpt fixture)
     [Fact]
     public void BeamSearchBeatsGreedyOnTheModelsOwnScore()
     {
-        var lm = fixture.Gpt.Model;
+        var lm = fixture.Lm;
         var ids = Encode("a ");
         var options = new GenerationOptions { MaxNewTokens = 12, LengthPenalty = 0 };
         var greedy = Generator().Tokens.Generate(ids, new GenerationOptions { Temperature = 0, MaxNewTokens = 12 }).Single();

@@ -122,7 +122,7 @@ public class SamplingTests(TinyGpt fixture)
 
     private double[] FirstStepLogProbabilities()
     {
-        var lm = fixture.Gpt.Model;
+        var lm = fixture.Lm;
         return RandomGpt.CandidateLogProbabilities(lm, DecodingReference.Prefix(lm, PromptIds()));
     }
 
@@ -132,7 +132,7 @@ public class SamplingTests(TinyGpt fixture)
         options.MaxNewTokens = 1;
         options.NumberOfSequences = Samples;
         options.Seed = 11;
-        var lm = fixture.Gpt.Model;
+        var lm = fixture.Lm;
         int tokens = lm.Vocabulary.TokenKeyCount;
         var counts = new int[tokens + 1];
         foreach (var s in Generator().Tokens.Generate(PromptIds(), options))

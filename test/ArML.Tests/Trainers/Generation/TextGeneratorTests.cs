@@ -19,7 +19,7 @@ public class TextGeneratorTests(TinyGpt fixture)
     {
         var generator = fixture.Ml.LanguageModeling().CreateTextGenerator(fixture.Model);
         Assert.Same(fixture.Tokenizer.Vocabulary, generator.Codec);
-        Assert.Same(fixture.Gpt.Model, generator.Tokens.Model);
+        Assert.Same(fixture.Lm, generator.Tokens.Model);
         // A character the tokenizer never saw becomes its unknown id rather than an error.
         Assert.NotNull(generator.Generate("the Ω", Greedy));
     }
@@ -69,7 +69,7 @@ public class TextGeneratorTests(TinyGpt fixture)
         using var model = ml.LanguageModeling().Trainers.Gpt(options).Fit(data);
         var missing = Assert.Throws<InvalidOperationException>(() => ml.LanguageModeling().CreateTextGenerator(model));
         Assert.Contains("'Tokens'", missing.Message);
-        Assert.Single(new TokenGenerator(model.Model).Generate([0, 1], new GenerationOptions { Temperature = 0, MaxNewTokens = 3 }));
+        Assert.Single(new TokenGenerator((IStepDecodingModel)model.Model).Generate([0, 1], new GenerationOptions { Temperature = 0, MaxNewTokens = 3 }));
     }
 
     [Fact]

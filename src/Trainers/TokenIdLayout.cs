@@ -1,12 +1,12 @@
-namespace ArML.Trainers.Gpt;
+namespace ArML.Trainers;
 
 /// <summary>
-/// The id layout of a GPT model: the token column's ids 0..K−1, then the separator K (start and end of every row),
+/// The id layout of an ArML language model: the token column's ids 0..K−1, then the separator K (start and end of every row),
 /// then — for conditional models — the condition column's ids shifted to K+1..K+C, so conditions never collide with tokens.
 /// </summary>
 /// <param name="TokenKeyCount">K: key count of the token column.</param>
 /// <param name="ConditionKeyCount">C: key count of the condition column, 0 without one.</param>
-public sealed record GptVocabulary(int TokenKeyCount, int ConditionKeyCount)
+public sealed record TokenIdLayout(int TokenKeyCount, int ConditionKeyCount)
 {
     /// <summary>The separator id.</summary>
     public int Separator => TokenKeyCount;

@@ -1,0 +1,146 @@
+using ArML.Trainers.Stateful;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+using F = TorchSharp.torch.nn.functional;
+
+namespace ArML.Trainers.Lstm;
+
+/// <summary>The recurrent cell of an <see cref="LstmModel"/>.</summary>
+public enum RecurrentCell
+{
+    /// <summary>Long short-term memory (Hochreiter and Schmidhuber): input, forget and output gates, a cell and a hidden state.</summary>
+    Lstm,
+    /// <summary>Gated recurrent unit (Cho et al.): reset and update gates, one hidden state; about 3/4 of an LSTM's weights.</summary>
+    Gru,
+}
+
+/// <summary>Shape of an <see cref="LstmModel"/>; saved with every model so it can be rebuilt from the file alone.</summary>
+/// <param name="VocabularySize">Ids the model reads and predicts (the data's vocabulary plus the separator).</param>
+/// <param name="Cell">LSTM or GRU.</param>
+/// <param name="LayerCount">Stacked recurrent layers.</param>
+/// <param name="HiddenSize">Width of each layer's hidden state.</param>
+/// <param name="EmbeddingSize">Width of the token embedding; equal to <paramref name="HiddenSize"/>, the output layer reuses it (tied).</param>
+/// <param name="Dropout">Dropout probability during training, on the embedding, between layers and before the output layer.</param>
+public sealed record LstmConfig(int VocabularySize, RecurrentCell Cell, int LayerCount, int HiddenSize, int EmbeddingSize, double Dropout)
+{
+    /// <summary>Whether the output layer reuses the embedding matrix (when the embedding and hidden sizes are equal).</summary>
+    public bool TiedOutput => EmbeddingSize == HiddenSize;
+}
+
+/// <summary>
+/// A recurrent language model: token embedding, a stack of LSTM or GRU layers (libtorch's fused implementation), and
+/// an output layer with a bias, tied to the embedding when the sizes match (Press and Wolf 2017; Inan et al. 2017).
+/// Its state is the last hidden (and, for an LSTM, cell) state of every layer.
+/// </summary>
+public sealed class LstmModel : Module, IStatefulNetwork
+{
+    private readonly Embedding wte;
+    private readonly Module rnn;
+    private readonly Dropout drop;
+    private readonly Linear? lm_head;
+    private readonly Parameter? lm_bias;
+
+    /// <summary>Builds a randomly initialised model (seed it with <c>torch.manual_seed</c> first).</summary>
+    public LstmModel(LstmConfig config) : base("lstm")
+    {
+        Config = config;
+        wte = Embedding(config.VocabularySize, config.EmbeddingSize);
+        // libtorch's own dropout acts between stacked layers only (and warns when there are none to act between).
+        double between = config.LayerCount > 1 ? config.Dropout : 0;
+        rnn = config.Cell == RecurrentCell.Lstm
+            ? LSTM(config.EmbeddingSize, config.HiddenSize, config.LayerCount, batchFirst: true, dropout: between)
+            : GRU(config.EmbeddingSize, config.HiddenSize, config.LayerCount, batchFirst: true, dropout: between);
+        drop = Dropout(config.Dropout);
+        if (config.TiedOutput) lm_bias = new Parameter(zeros(config.VocabularySize));
+        else lm_head = Linear(config.HiddenSize, config.VocabularySize);
+        RegisterComponents();
+        InitializeWeights();
+    }
+
+    /// <summary>The model's shape.</summary>
+    public LstmConfig Config { get; }
+
+    /// <inheritdoc/>
+    public int VocabularySize => Config.VocabularySize;
+
+    /// <summary>Zero hidden (and cell) states: (layers, B, hidden) each.</summary>
+    public RecurrentState InitialState(long batchSize, Device device)
+    {
+        var dtype = wte.weight!.dtype;
+        Tensor Zeros() => zeros([Config.LayerCount, batchSize, Config.HiddenSize], dtype, device);
+        return Config.Cell == RecurrentCell.Lstm ? new RecurrentState(1, Zeros(), Zeros()) : new RecurrentState(1, Zeros());
+    }
+
+    /// <inheritdoc/>
+    public (Tensor Logits, RecurrentState State) Forward(Tensor inputs, RecurrentState state)
+    {
+        using var scope = NewDisposeScope();
+        var x = drop.call(wte.call(inputs));                                   // (B, T, E)
+        Tensor y;
+        RecurrentState next;
+        if (inputs.shape[1] == 1 && !training) (y, next) = OneStep(x, state);
+        else if (rnn is LSTM lstm)
+        {
+            var (output, h, c) = lstm.call(x, (state.Parts[0], state.Parts[1]));   // output (B, T, H); h, c (L, B, H)
+            (y, next) = (output, new RecurrentState(1, h.MoveToOuterDisposeScope(), c.MoveToOuterDisposeScope()));
+        }
+        else
+        {
+            var (output, h) = ((GRU)rnn).call(x, state.Parts[0]);
+            (y, next) = (output, new RecurrentState(1, h.MoveToOuterDisposeScope()));
+        }
+        y = drop.call(y);
+        // Weight tying: the output layer reuses the embedding, which needs the same width; fewer weights, better perplexity.
+        var logits = lm_head != null ? lm_head.call(y) : F.linear(y, wte.weight!, lm_bias);   // (B, T, V)
+        return (logits.MoveToOuterDisposeScope(), next);
+    }
+
+    // One position without dropout (generation): libtorch's fused recurrent layer costs milliseconds per call whatever
+    // its length (it lays every weight out anew), while the cell equations on the same weights take a fraction of that.
+    private (Tensor Output, RecurrentState State) OneStep(Tensor x, RecurrentState state)
+    {
+        var input = x.squeeze(1);                                              // (B, E)
+        var hidden = new Tensor[Config.LayerCount];
+        var cells = new Tensor[Config.LayerCount];
+        for (int l = 0; l < Config.LayerCount; l++)
+        {
+            var h = state.Parts[0][l];                                         // (B, H)
+            var gi = F.linear(input, rnn.get_parameter($"weight_ih_l{l}")!, rnn.get_parameter($"bias_ih_l{l}"));
+            var gh = F.linear(h, rnn.get_parameter($"weight_hh_l{l}")!, rnn.get_parameter($"bias_hh_l{l}"));
+            if (Config.Cell == RecurrentCell.Lstm)
+            {
+                var gates = (gi + gh).chunk(4, 1);                             // input, forget, cell candidate, output
+                cells[l] = gates[1].sigmoid() * state.Parts[1][l] + gates[0].sigmoid() * gates[2].tanh();
+                hidden[l] = gates[3].sigmoid() * cells[l].tanh();
+            }
+            else
+            {
+                var i = gi.chunk(3, 1);                                        // reset, update, new
+                var r = gh.chunk(3, 1);
+                var z = (i[1] + r[1]).sigmoid();
+                var n = (i[2] + (i[0] + r[0]).sigmoid() * r[2]).tanh();
+                hidden[l] = (1 - z) * n + z * h;
+            }
+            input = hidden[l];
+        }
+        var next = Config.Cell == RecurrentCell.Lstm
+            ? new RecurrentState(1, stack(hidden).MoveToOuterDisposeScope(), stack(cells).MoveToOuterDisposeScope())
+            : new RecurrentState(1, stack(hidden).MoveToOuterDisposeScope());
+        return (input.unsqueeze(1), next);
+    }
+
+    private void InitializeWeights()
+    {
+        // Small uniform embeddings (Zaremba et al. 2014): with a tied output, libtorch's default N(0, 1) would start
+        // from logits of standard deviation ≈ √hidden. The recurrent layers keep libtorch's U(−1/√H, 1/√H).
+        using var _ = no_grad();
+        init.uniform_(wte.weight!, -0.1, 0.1);
+        if (lm_head != null)
+        {
+            init.uniform_(lm_head.weight!, -0.1, 0.1);
+            init.zeros_(lm_head.bias!);
+        }
+    }
+}

@@ -1,0 +1,209 @@
+using ArML.Persistence;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ArML.Trainers.Stateful;
+
+/// <summary>
+/// A trained <see cref="IStatefulNetwork"/> in evaluation mode with the operations a language model offers: exact
+/// log-likelihoods of rows, each read whole from the start state, and sampling that carries the state from one token
+/// to the next (the prefix is never read again). Thread-safe: calls into the network are serialized.
+/// </summary>
+/// <remarks>
+/// Rows are framed as <c>SEP t₁ … tₙ SEP</c> (<see cref="TokenIdLayout.Frame"/>); the n + 1 targets t₁ … tₙ, SEP are
+/// scored. A row's context is unbounded — the state carries it — so <see cref="ContextLength"/> is
+/// <see cref="int.MaxValue"/> and no row is ever cut into sliding windows. Long rows are read in pieces of a bounded
+/// number of logits, carrying the state, which gives the same numbers as one pass.
+/// </remarks>
+/// <typeparam name="TNetwork">The network.</typeparam>
+public abstract class StatefulLanguageModel<TNetwork> : IAutoregressiveScorer where TNetwork : nn.Module, IStatefulNetwork
+{
+    // Upper bound on B·T·V logits materialized at once while scoring (float32: 256 MB).
+    private const long LogitBudget = 64L << 20;
+    private readonly object _gate = new();
+    private readonly int _maxPiece = int.MaxValue;
+
+    /// <summary>Wraps a trained network living on <paramref name="device"/>.</summary>
+    /// <exception cref="ArgumentException">The layout's size differs from the network's vocabulary.</exception>
+    protected StatefulLanguageModel(TNetwork model, TokenIdLayout vocabulary, Device device)
+    {
+        if (vocabulary.Size != model.VocabularySize)
+            throw new ArgumentException($"The vocabulary has {vocabulary.Size} ids but the network {model.VocabularySize}.", nameof(vocabulary));
+        if (vocabulary.ConditionKeyCount != 0)
+            throw new ArgumentException("Stateful language models take no condition column.", nameof(vocabulary));
+        Model = model;
+        Vocabulary = vocabulary;
+        Device = device;
+        model.eval();
+    }
+
+    /// <summary>The network.</summary>
+    public TNetwork Model { get; }
+
+    /// <inheritdoc/>
+    public TokenIdLayout Vocabulary { get; }
+
+    /// <summary>Where the network computes.</summary>
+    public Device Device { get; }
+
+    /// <summary>Unbounded: the state carries every earlier token of the row.</summary>
+    public int ContextLength => int.MaxValue;
+
+    /// <summary>
+    /// Largest number of positions read per forward pass while scoring (the rest follow, carrying the state); the
+    /// logit budget bounds it too. Default: no limit beyond that budget.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is below 1.</exception>
+    public int MaxPiece
+    {
+        get => _maxPiece;
+        init => _maxPiece = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(MaxPiece), "MaxPiece must be at least 1.");
+    }
+
+    /// <inheritdoc/>
+    public abstract string ArmlKind { get; }
+
+    /// <inheritdoc/>
+    public abstract int ArmlKindVersion { get; }
+
+    /// <inheritdoc/>
+    public abstract void SaveArml(ArmlComponentWriter writer, LanguageModelTransformer owner);
+
+    /// <summary>
+    /// Log-likelihood of each framed row's targets from <paramref name="firstTargets"/> on (see
+    /// <see cref="IAutoregressiveScorer.ScoreFramed"/>). Every row is read whole, so <paramref name="stride"/> never applies.
+    /// </summary>
+    public void ScoreFramed(IReadOnlyList<int[]> framed, IReadOnlyList<int> lengths, IReadOnlyList<int> firstTargets, int stride,
+        Span<double> logLikelihoods, Span<int> tokenCounts, double[][]? tokenLogProbabilities = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(stride, 1);
+        int rows = lengths.Count;
+        for (int r = 0; r < rows; r++)
+        {
+            logLikelihoods[r] = 0;
+            tokenCounts[r] = lengths[r] - firstTargets[r];
+            if (tokenLogProbabilities != null) tokenLogProbabilities[r] = new double[tokenCounts[r]];
+        }
+        // Longest rows first: the rows still being read are always a prefix of the batch, so the state shrinks by narrowing.
+        var order = Enumerable.Range(0, rows).Where(r => lengths[r] > 1).OrderByDescending(r => lengths[r]).ToArray();
+        if (order.Length == 0) return;
+        int longest = lengths[order[0]] - 1;   // input positions of the longest row
+        int piece = (int)Math.Clamp(LogitBudget / ((long)order.Length * Model.VocabularySize), 1, MaxPiece);
+        lock (_gate)
+        {
+            using var noGrad = no_grad();
+            RecurrentState state;
+            using (NewDisposeScope()) state = Model.InitialState(order.Length, Device).Detach();
+            try
+            {
+                for (int begin = 0; begin < longest; begin += piece)
+                {
+                    int active = order.Count(r => lengths[r] - 1 > begin);
+                    int length = Math.Min(piece, longest - begin);
+                    using var scope = NewDisposeScope();
+                    var (logp, next) = ScorePiece(framed, order, active, begin, length, state.FirstRows(active));
+                    Accumulate(logp, order, active, begin, length, lengths, firstTargets, logLikelihoods, tokenLogProbabilities);
+                    var carried = next.Detach();
+                    state.Dispose();
+                    state = carried;
+                }
+            }
+            finally
+            {
+                state.Dispose();
+            }
+        }
+    }
+
+    // Log-probability of each target of input positions begin .. begin+length−1 of the first `active` rows: (active × length), row-major.
+    private (double[] LogProbabilities, RecurrentState Next) ScorePiece(IReadOnlyList<int[]> framed, int[] order, int active, int begin, int length,
+        RecurrentState state)
+    {
+        var inputs = new long[active * length];
+        var targets = new long[active * length];
+        for (int i = 0; i < active; i++)
+        {
+            var row = framed[order[i]];
+            int available = Math.Min(length, row.Length - 1 - begin);
+            for (int j = 0; j < available; j++)
+            {
+                inputs[i * length + j] = row[begin + j];
+                targets[i * length + j] = row[begin + j + 1];
+            }
+            // Right padding (id 0) after a row's end only feeds positions that are never read.
+        }
+        var x = tensor(inputs, [active, length], device: Device);
+        var y = tensor(targets, [active, length], device: Device);
+        var (logits, next) = Model.Forward(x, state);
+        var logp = nn.functional.log_softmax(logits, dim: -1).gather(-1, y.unsqueeze(-1)).squeeze(-1);   // (B, T)
+        return (logp.to_type(ScalarType.Float64).cpu().data<double>().ToArray(), next);
+    }
+
+    private static void Accumulate(double[] logp, int[] order, int active, int begin, int length, IReadOnlyList<int> lengths,
+        IReadOnlyList<int> firstTargets, Span<double> logLikelihoods, double[][]? tokenLogProbabilities)
+    {
+        for (int i = 0; i < active; i++)
+        {
+            int r = order[i];
+            for (int j = 0; j < length; j++)
+            {
+                int target = begin + j + 1;   // framed position predicted by input position begin + j
+                if (target >= lengths[r]) break;
+                if (target < firstTargets[r]) continue;
+                double value = logp[i * length + j];
+                logLikelihoods[r] += value;
+                if (tokenLogProbabilities != null) tokenLogProbabilities[r][target - firstTargets[r]] = value;
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public int[] Sample(IReadOnlyList<int> prompt, int maxNewTokens, double temperature, int seed, IReadOnlyList<int>? condition = null)
+    {
+        TokenSampler.CheckRequest(Vocabulary, prompt, maxNewTokens, temperature, condition);
+        if (maxNewTokens == 0) return [];
+        var framed = new List<int>();
+        Vocabulary.Frame([], prompt.ToArray(), framed);
+        framed.RemoveAt(framed.Count - 1);   // drop the end separator: the row continues from the prompt
+        var random = new Random(seed);
+        var generated = new List<int>();
+        RecurrentState? state = null;
+        try
+        {
+            // The prompt is read once; afterwards each step reads only the token just drawn, continuing the state.
+            var logits = Step(framed.Select(id => (long)id).ToArray(), ref state);
+            while (true)
+            {
+                int next = TokenSampler.Pick(logits, Vocabulary, temperature, random);
+                if (next == Vocabulary.Separator) break;
+                generated.Add(next);
+                if (generated.Count == maxNewTokens) break;
+                logits = Step([next], ref state);
+            }
+        }
+        finally
+        {
+            state?.Dispose();
+        }
+        return generated.ToArray();
+    }
+
+    // Reads `ids` after `state` (null: from the start) and returns the logits after the last one.
+    private float[] Step(long[] ids, ref RecurrentState? state)
+    {
+        lock (_gate)
+        {
+            using var noGrad = no_grad();
+            using var scope = NewDisposeScope();
+            var start = state ?? Model.InitialState(1, Device);
+            var (logits, next) = Model.Forward(tensor(ids, [1, ids.Length], device: Device), start);
+            var carried = next.Detach();
+            state?.Dispose();
+            state = carried;
+            return logits[0, ids.Length - 1].to_type(ScalarType.Float32).cpu().data<float>().ToArray();
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => Model.Dispose();
+}

@@ -1,0 +1,90 @@
+using System.Text.Json;
+using ArML.Schema;
+using ArML.Text;
+using ArML.Torch;
+using ArML.Trainers.Gpt;
+using ArML.Training;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ArML.Trainers.Stateful;
+
+/// <summary>
+/// What the stateful trainers share from the data view to the transformer: column checks, reading the rows once,
+/// seeding, the shared <see cref="TrainingLoop"/> over a <see cref="TruncatedBpttTask{TNetwork}"/>, and the output schema.
+/// A family supplies only its network's shape and how to wrap the trained network.
+/// </summary>
+internal static class StatefulTraining
+{
+    /// <summary>Trains a network of the shape <paramref name="shape"/> gives for the data's vocabulary size.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The token column is missing or not a vector of keys.</exception>
+    /// <exception cref="InvalidOperationException">The data has no tokens, or training diverged.</exception>
+    public static LanguageModelTransformer Fit<TConfig, TNetwork>(MLContext context, StatefulTrainerOptions options, IDataView input, string family,
+        Func<int, TConfig> shape, Func<TConfig, TNetwork> build, Func<TNetwork, TokenIdLayout, Device, IAutoregressiveScorer> wrap)
+        where TNetwork : nn.Module, IStatefulNetwork
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var vocabulary = Vocabulary(input.Schema, options.TokenColumnName, "training");
+        if (options.ValidationSet != null && Vocabulary(options.ValidationSet.Schema, options.TokenColumnName, "validation") != vocabulary)
+            throw new ArgumentException($"The validation set's token column '{options.TokenColumnName}' has a different key count than the training data.");
+        var config = shape(vocabulary.Size);
+
+        TorchRuntime.EnsureInitialized();
+        using var host = ArmlHost.Create(context, family + "Trainer");
+        var train = GptData.Read(input, options.TokenColumnName, null, vocabulary, Layout(options));
+        if (train.Rows == 0)
+            throw new InvalidOperationException($"The training data has no tokens in column '{options.TokenColumnName}' (every row is empty).");
+        var validation = options.ValidationSet is null ? null
+            : GptData.Read(options.ValidationSet, options.TokenColumnName, null, vocabulary, Layout(options));
+        host.Info($"{family}: {train.Rows} rows, {train.Tokens.Length} ids ({train.Tokens.BytesPerToken} bytes each), vocabulary {vocabulary.Size}.");
+
+        int seed = options.Seed ?? host.NextSeed();
+        var device = TorchRuntime.SelectDevice(context);
+        torch.manual_seed(seed);
+        var network = build(config);
+        try
+        {
+            network.to(device);
+            host.Info($"{family}: {network.parameters().Sum(p => p.numel())} parameters on {device}.");
+            using var task = new TruncatedBpttTask<TNetwork>(network, Schedule(train, options),
+                validation is { Rows: > 0 } ? Schedule(validation, options) : null, options.EvaluationBatches, device);
+            string fingerprint = JsonSerializer.Serialize(new
+            {
+                family, config, vocabulary, options.BatchSize, options.SequenceLength, options.ResetStateAtRowStart, train.Tokens.Length,
+            });
+            TrainingLoop.Run(task, options, host, seed, fingerprint);
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
+        var codec = KeyValuesCodec.FromColumn(input.Schema[options.TokenColumnName]);
+        return new LanguageModelTransformer(wrap(network, vocabulary, device),
+            new LanguageModelColumns(options.TokenColumnName, TokenLogProbabilities: options.TokenLogProbabilities),
+            codec?.Tokens, options.ScoringBatchSize, int.MaxValue);
+    }
+
+    /// <summary>The input schema with the score columns appended, after checking the token column.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The token column is missing or not a vector of keys.</exception>
+    public static SchemaShape OutputSchema(SchemaShape inputSchema, StatefulTrainerOptions options)
+    {
+        ColumnChecks.RequireTokenKeys(inputSchema, options.TokenColumnName);
+        return SchemaShapeShim.Append(inputSchema, LanguageModelScoringMapper.ScoreColumnsSchema(options.TokenLogProbabilities));
+    }
+
+    // Rows framed one by one when each is read from the start state; one separated stream otherwise.
+    private static BatchLayout Layout(StatefulTrainerOptions options) => options.ResetStateAtRowStart ? BatchLayout.RowAligned : BatchLayout.RandomWindows;
+
+    private static IWindowSchedule Schedule(GptData data, StatefulTrainerOptions options) => data.RowStarts is { } starts
+        ? new RowWindows(data.Tokens, starts, options.BatchSize, options.SequenceLength)
+        : new StreamWindows(data.Tokens, options.BatchSize, options.SequenceLength);
+
+    private static TokenIdLayout Vocabulary(DataViewSchema schema, string column, string role)
+    {
+        var tokens = ColumnChecks.RequireTokenKeys(schema, column, role + " token");
+        return new TokenIdLayout(checked((int)((KeyDataViewType)((VectorDataViewType)tokens.Type).ItemType).Count), 0);
+    }
+}
