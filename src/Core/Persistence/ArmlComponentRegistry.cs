@@ -13,6 +13,7 @@ public static class ArmlComponentRegistry
     public static IReadOnlyDictionary<string, string> LoaderTypeNames { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["ArML.CharacterTokenizer"] = "ArML.Transforms.Text.CharacterTokenizerLoader, ArML.Transforms",
+        ["ArML.DensityModel"] = "ArML.Trainers.Density.DensityModelLoader, ArML.Trainers",
         ["ArML.GptLanguageModel"] = "ArML.Trainers.Gpt.GptLanguageModelLoader, ArML.Trainers",
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
