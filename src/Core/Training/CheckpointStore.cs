@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using ArML.Persistence;
 using ArML.Torch;
 using TorchSharp;
@@ -19,6 +20,9 @@ public sealed class CheckpointStore
     private const string OptimizerTensor = "optimizer";
     private const string TorchRandomTensor = "torch_rng";
     private const string StateKey = "arml_training_state";
+
+    // The state holds +∞ (no validation loss yet, or no validation set), which plain JSON numbers cannot express.
+    private static readonly JsonSerializerOptions StateJson = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     /// <summary>Keeps checkpoints in <paramref name="directory"/> (created when missing).</summary>
     public CheckpointStore(string directory)
@@ -41,7 +45,7 @@ public sealed class CheckpointStore
             tensors.Add(KeyValuePair.Create(OptimizerTensor, new TensorData("U8", [buffer.Length], buffer.ToArray())));
         }
         using (var rng = torch.get_rng_state()) tensors.Add(KeyValuePair.Create(TorchRandomTensor, rng.ToTensorData()));
-        var metadata = new Dictionary<string, string> { [StateKey] = JsonSerializer.Serialize(state) };
+        var metadata = new Dictionary<string, string> { [StateKey] = JsonSerializer.Serialize(state, StateJson) };
         AtomicFile.Write(Path, stream => SafeTensorsFormat.Write(stream, tensors, metadata));
     }
 
@@ -58,7 +62,7 @@ public sealed class CheckpointStore
         var content = SafeTensorsFormat.Read(File.ReadAllBytes(Path));
         if (!content.Metadata.TryGetValue(StateKey, out var json))
             throw new ArmlModelFormatException($"Checkpoint {Path} has no training state.");
-        state = JsonSerializer.Deserialize<TrainingState>(json) ?? throw new ArmlModelFormatException($"Checkpoint {Path} has an empty training state.");
+        state = JsonSerializer.Deserialize<TrainingState>(json, StateJson) ?? throw new ArmlModelFormatException($"Checkpoint {Path} has an empty training state.");
         if (state.ModelFingerprint != fingerprint)
             throw new InvalidOperationException(
                 $"The checkpoint in {System.IO.Path.GetDirectoryName(Path)} was written for another model or data ({state.ModelFingerprint}); " +

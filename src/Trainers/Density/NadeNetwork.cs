@@ -50,7 +50,10 @@ internal sealed class NadeNetwork : AutoregressiveNetwork
     {
         long b = features.shape[0];
         var contributions = features.unsqueeze(2) * input_weight;                       // (B, D, H): xᵢ·Wᵢ
-        var preActivation = contributions.cumsum(1) - contributions + hidden_bias;     // Σ_{j<i}, exclusive
+        // Exclusive prefix sum by shifting (not cumsum − own term, whose rounding would leak xᵢ into output i).
+        var shifted = cat([zeros(b, 1, Hidden, dtype: features.dtype, device: features.device),
+            contributions.narrow(1, 0, Dimension - 1)], 1);
+        var preActivation = shifted.cumsum(1) + hidden_bias;                            // c + Σ_{j<i} xⱼ·Wⱼ
         var hidden = preActivation.sigmoid();                                           // (B, D, H)
         var v = output_weight.view(Dimension, ParametersPerDimension, Hidden);          // (D, P, H)
         return einsum("bdh,dph->bdp", hidden, v) + output_bias.view(Dimension, ParametersPerDimension);
