@@ -22,6 +22,8 @@ internal static class DensityBenchmark
         var models = new List<string> { "fvsbn", "nade", "made" };
         double minutes = 9;
         int? trainRows = null;
+        double? learningRate = null, weightDecay = null;
+        int? patience = null;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -30,7 +32,13 @@ internal static class DensityBenchmark
                 case "--models": models = args[++i].Split(',').ToList(); break;
                 case "--minutes": minutes = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--train-rows": trainRows = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
-                default: Console.Error.WriteLine($"Unknown option {args[i]}. Options: --data DIR --models fvsbn,nade,made --minutes M --train-rows N"); return 2;
+                case "--lr": learningRate = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--weight-decay": weightDecay = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--patience": patience = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                default:
+                    Console.Error.WriteLine($"Unknown option {args[i]}. Options: --data DIR --models fvsbn,nade,made --minutes M --train-rows N " +
+                                            "--lr RATE --weight-decay W --patience EVALUATIONS");
+                    return 2;
             }
         }
         data = Path.GetFullPath(data);
@@ -53,6 +61,11 @@ internal static class DensityBenchmark
         {
             var ml = new MLContext(seed: 1);
             var (options, reference) = Configure(name);
+            if (learningRate is double lr) options.LearningRate = lr;
+            if (weightDecay is double wd) options.WeightDecay = wd;
+            if (patience is int p) options.EarlyStoppingPatience = p;
+            Console.WriteLine($"{name}: batch {options.BatchSize}, AdamW lr {options.LearningRate:G3} (cosine to a tenth), weight decay {options.WeightDecay:G3}, " +
+                              $"early stopping after {options.EarlyStoppingPatience} evaluations without progress (every {options.EvaluationInterval} steps)");
             options.FeatureColumnName = "Pixels";
             options.ValidationSet = BinarizedMnist.Load(ml, valid);
             var trainView = BinarizedMnist.Load(ml, train);
@@ -93,11 +106,11 @@ internal static class DensityBenchmark
 
     private static (DensityTrainerOptions Options, Published Reference) Configure(string name) => name switch
     {
-        "fvsbn" => (new FvsbnOptions { LearningRate = 3e-3, EvaluationInterval = 500, EarlyStoppingPatience = 6, Seed = 1 },
+        "fvsbn" => (new FvsbnOptions { LearningRate = 3e-3, EvaluationInterval = 500, EarlyStoppingPatience = 4, Seed = 1 },
             new Published("FVSBN, Larochelle & Murray 2011", 97.45)),
-        "nade" => (new NadeOptions { HiddenSize = 500, LearningRate = 1e-3, EvaluationInterval = 500, EarlyStoppingPatience = 6, Seed = 1 },
+        "nade" => (new NadeOptions { HiddenSize = 500, LearningRate = 2e-3, EvaluationInterval = 500, EarlyStoppingPatience = 4, Seed = 1 },
             new Published("NADE 500 hidden, fixed order, Larochelle & Murray 2011", 88.86)),
-        "made" => (new MadeOptions { HiddenLayerSizes = [500], MaskCount = 1, LearningRate = 1e-3, EvaluationInterval = 500, EarlyStoppingPatience = 6, Seed = 1 },
+        "made" => (new MadeOptions { HiddenLayerSizes = [500], MaskCount = 1, LearningRate = 2e-3, EvaluationInterval = 500, EarlyStoppingPatience = 4, Seed = 1 },
             new Published("MADE 1 hidden layer of 500, 1 mask, Germain et al. 2015", 88.40)),
         _ => throw new ArgumentException($"Unknown model '{name}' (fvsbn, nade, made)."),
     };

@@ -15,7 +15,8 @@ internal sealed record NadeWeights(float[] InputWeight, float[] HiddenBias, floa
 
 /// <summary>
 /// NADE's forward and backward passes as the paper's O(D·H) recurrences, one example at a time with the hidden
-/// vector in cache, examples spread over threads.
+/// vector in cache, examples spread over threads. The hidden vector only changes after a nonzero input, so on sparse
+/// data (binarized images: 87% zeros) most positions cost one dot product forward and two axpys backward.
 /// </summary>
 /// <remarks>
 /// Why a hand-written kernel: the tensor formulation materializes a (B, D, H) activation and needs some twenty
@@ -75,58 +76,68 @@ internal static class NadeKernel
     {
         int hidden = w.Hidden, p = w.Parameters;
         w.HiddenBias.CopyTo(a, 0);
+        TensorPrimitives.Sigmoid(a, h);
         for (int i = 0; i < x.Length; i++)
         {
-            TensorPrimitives.Sigmoid(a, h);                                         // hᵢ = σ(c + W·x₍<ᵢ₎)
             for (int k = 0; k < p; k++)
                 outputs[i * p + k] = w.OutputBias[i * p + k] + TensorPrimitives.Dot(w.OutputWeight.AsSpan((i * p + k) * hidden, hidden), h);
-            if (x[i] != 0) TensorPrimitives.MultiplyAdd(w.InputWeight.AsSpan(i * hidden, hidden), x[i], a, a);   // binary data: mostly skipped
+            if (x[i] == 0) continue;                                                // hᵢ₊₁ = hᵢ: nothing to recompute
+            TensorPrimitives.MultiplyAdd(w.InputWeight.AsSpan(i * hidden, hidden), x[i], a, a);
+            TensorPrimitives.Sigmoid(a, h);                                         // hᵢ₊₁ = σ(c + W·x₍≤ᵢ₎)
         }
     }
 
+    // Between two nonzero inputs the hidden vector and σ' stay the same, so the run's ∂L/∂a terms are collected as
+    // U = Σ g·V and multiplied by σ' once when the run ends (U ⊙ σ' = Σ ∂L/∂aᵢ over the run).
     private static void BackwardExample(NadeWeights w, ReadOnlySpan<float> x, ReadOnlySpan<float> gradient, NadeWeights g, Scratch s)
     {
         int hidden = w.Hidden, p = w.Parameters;
         w.HiddenBias.CopyTo(s.A, 0);
         Array.Clear(s.Sum);
+        Array.Clear(s.Run);
+        Refresh(s);
         for (int i = 0; i < x.Length; i++)
         {
-            TensorPrimitives.Sigmoid(s.A, s.H);
-            Array.Clear(s.DH);
-            bool any = false;
             for (int k = 0; k < p; k++)
             {
                 float gk = gradient[i * p + k];
                 if (gk == 0) continue;
-                any = true;
                 int row = (i * p + k) * hidden;
                 g.OutputBias[i * p + k] += gk;
                 var dV = g.OutputWeight.AsSpan(row, hidden);
-                TensorPrimitives.MultiplyAdd(s.H, gk, dV, dV);                                    // ∂L/∂V = g·hᵢ
-                TensorPrimitives.MultiplyAdd(w.OutputWeight.AsSpan(row, hidden), gk, s.DH, s.DH); // ∂L/∂hᵢ = Σ g·V
+                TensorPrimitives.MultiplyAdd(s.H, gk, dV, dV);                                      // ∂L/∂V = g·hᵢ
+                TensorPrimitives.MultiplyAdd(w.OutputWeight.AsSpan(row, hidden), gk, s.Run, s.Run); // U += g·V
             }
-            if (any)
-            {
-                TensorPrimitives.Multiply(s.H, s.H, s.T);
-                TensorPrimitives.Subtract(s.H, s.T, s.T);                 // σ'(aᵢ) = hᵢ(1 − hᵢ)
-                TensorPrimitives.Multiply(s.T, s.DH, s.T);                // ∂L/∂aᵢ
-                TensorPrimitives.Add(s.Sum, s.T, s.Sum);                  // S_i
-            }
-            if (x[i] != 0)
-            {
-                var dW = g.InputWeight.AsSpan(i * hidden, hidden);
-                TensorPrimitives.MultiplyAdd(s.Sum, -x[i], dW, dW);        // − xᵢ·S_i now, + xᵢ·S_D below
-                TensorPrimitives.MultiplyAdd(w.InputWeight.AsSpan(i * hidden, hidden), x[i], s.A, s.A);
-            }
+            if (x[i] == 0) continue;
+            FlushRun(s);                                                            // Sum = S_i = Σ_{k≤i} ∂L/∂aₖ
+            var dW = g.InputWeight.AsSpan(i * hidden, hidden);
+            TensorPrimitives.MultiplyAdd(s.Sum, -x[i], dW, dW);                     // − xᵢ·S_i now, + xᵢ·S_D below
+            TensorPrimitives.MultiplyAdd(w.InputWeight.AsSpan(i * hidden, hidden), x[i], s.A, s.A);
+            Refresh(s);
         }
+        FlushRun(s);
         var dc = g.HiddenBias.AsSpan(0, hidden);
-        TensorPrimitives.Add(dc, s.Sum, dc);                              // ∂L/∂c = S_D
+        TensorPrimitives.Add(dc, s.Sum, dc);                                        // ∂L/∂c = S_D
         for (int i = 0; i < x.Length; i++)
         {
             if (x[i] == 0) continue;
             var dW = g.InputWeight.AsSpan(i * hidden, hidden);
             TensorPrimitives.MultiplyAdd(s.Sum, x[i], dW, dW);
         }
+    }
+
+    // h = σ(a) and σ'(a) = h(1 − h) for the current pre-activation.
+    private static void Refresh(Scratch s)
+    {
+        TensorPrimitives.Sigmoid(s.A, s.H);
+        TensorPrimitives.Multiply(s.H, s.H, s.Slope);
+        TensorPrimitives.Subtract(s.H, s.Slope, s.Slope);
+    }
+
+    private static void FlushRun(Scratch s)
+    {
+        TensorPrimitives.MultiplyAdd(s.Run, s.Slope, s.Sum, s.Sum);
+        Array.Clear(s.Run);
     }
 
     private static int Workers(int batch) => Math.Max(1, Math.Min(batch, Environment.ProcessorCount));
@@ -154,10 +165,10 @@ internal static class NadeKernel
 
     private sealed class Scratch(int hidden)
     {
-        public readonly float[] A = new float[hidden];
-        public readonly float[] H = new float[hidden];
-        public readonly float[] DH = new float[hidden];
-        public readonly float[] T = new float[hidden];
-        public readonly float[] Sum = new float[hidden];
+        public readonly float[] A = new float[hidden];       // pre-activation
+        public readonly float[] H = new float[hidden];       // σ(A)
+        public readonly float[] Slope = new float[hidden];   // σ'(A)
+        public readonly float[] Run = new float[hidden];     // U: Σ g·V since the last nonzero input
+        public readonly float[] Sum = new float[hidden];     // S: Σ ∂L/∂a so far
     }
 }
