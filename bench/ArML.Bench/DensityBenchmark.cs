@@ -22,8 +22,9 @@ internal static class DensityBenchmark
         var models = new List<string> { "fvsbn", "nade", "made" };
         double minutes = 9;
         int? trainRows = null;
-        double? learningRate = null, weightDecay = null;
+        double? learningRate = null, minLearningRate = null, weightDecay = null;
         int? patience = null;
+        bool direct = false;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -33,11 +34,13 @@ internal static class DensityBenchmark
                 case "--minutes": minutes = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--train-rows": trainRows = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--lr": learningRate = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--min-lr": minLearningRate = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--weight-decay": weightDecay = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--patience": patience = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--direct": direct = true; break;
                 default:
                     Console.Error.WriteLine($"Unknown option {args[i]}. Options: --data DIR --models fvsbn,nade,made --minutes M --train-rows N " +
-                                            "--lr RATE --weight-decay W --patience EVALUATIONS");
+                                            "--lr RATE --min-lr RATE --weight-decay W --patience EVALUATIONS --direct (MADE: direct input-output connections)");
                     return 2;
             }
         }
@@ -62,9 +65,11 @@ internal static class DensityBenchmark
             var ml = new MLContext(seed: 1);
             var (options, reference) = Configure(name);
             if (learningRate is double lr) options.LearningRate = lr;
+            if (minLearningRate is double minLr) options.MinLearningRate = minLr;
             if (weightDecay is double wd) options.WeightDecay = wd;
             if (patience is int p) options.EarlyStoppingPatience = p;
-            Console.WriteLine($"{name}: batch {options.BatchSize}, AdamW lr {options.LearningRate:G3} (cosine to a tenth), weight decay {options.WeightDecay:G3}, " +
+            if (options is MadeOptions made) made.DirectConnections = direct;
+            Console.WriteLine($"{name}: batch {options.BatchSize}, AdamW lr {options.LearningRate:G3} (cosine to {options.MinLearningRate ?? options.LearningRate / 10:G3}), weight decay {options.WeightDecay:G3}, " +
                               $"early stopping after {options.EarlyStoppingPatience} evaluations without progress (every {options.EvaluationInterval} steps)");
             options.FeatureColumnName = "Pixels";
             options.ValidationSet = BinarizedMnist.Load(ml, valid);

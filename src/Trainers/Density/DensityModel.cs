@@ -55,14 +55,18 @@ public sealed class DensityModel : IDisposable
 
     /// <summary>
     /// Log-likelihoods (natural log) of <paramref name="result"/>.Length vectors laid side by side in
-    /// <paramref name="rows"/> (row-major, <see cref="Dimension"/> values each). Values must be valid for the model's
-    /// distribution (the transformer checks them; here an invalid value gives a meaningless number).
+    /// <paramref name="rows"/> (row-major, <see cref="Dimension"/> values each).
     /// </summary>
+    /// <exception cref="ArgumentException">The number of values is not <paramref name="result"/>.Length × <see cref="Dimension"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A value is NaN or outside the distribution's support; the message names the vector and index.</exception>
     public void LogLikelihoods(ReadOnlySpan<float> rows, Span<double> result)
     {
         int d = Dimension;
         if (rows.Length != result.Length * d)
             throw new ArgumentException($"Expected {result.Length} rows of {d} values ({result.Length * d} in all), got {rows.Length} values.", nameof(rows));
+        for (int i = 0; i < rows.Length; i++)
+            if (Distribution.Problem(rows[i]) is string problem)
+                throw new ArgumentOutOfRangeException(nameof(rows), $"Vector {i / d} holds {rows[i]} at index {i % d}, but {problem}.");
         int chunk = (int)Math.Clamp(ParameterBudget / ((long)d * Config.ParametersPerDimension), 1, 4096);
         for (int start = 0; start < result.Length; start += chunk)
         {

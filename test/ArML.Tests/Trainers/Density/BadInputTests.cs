@@ -81,6 +81,17 @@ public class BadInputTests
     }
 
     [Fact]
+    public void TheModelsOwnMethodsCheckValuesToo()
+    {
+        var ml = new MLContext(seed: 1);
+        using var model = Trained(ml);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => model.Model.LogLikelihoods([0, 1, 0, 1, 0, 0, 1, float.NaN, 1, 0], new double[2]));
+        Assert.Contains("Vector 1 holds NaN at index 2, but a Bernoulli dimension holds 0 or 1", e.Message);
+        Assert.Throws<ArgumentException>(() => model.Model.LogLikelihoods([0, 1, 0], new double[1]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.Sample(-1, seed: 1));
+    }
+
+    [Fact]
     public void AFixedSizeColumnOfAnotherSizeFailsUpFront()
     {
         var ml = new MLContext(seed: 1);
