@@ -12,6 +12,8 @@
 //   dotnet run -c Release --project bench/ArML.Bench -- gen-speed [--tokens N] decoding with vs without the KV cache, ctx 256 and 1024
 //   dotnet run -c Release --project bench/ArML.Bench -- lstm ../shared/data/tinyshakespeare.txt [--seconds S]
 //                                                     2x512 LSTM vs the GPT small config at the same time budget
+//   dotnet run -c Release --project bench/ArML.Bench -- density [--data DIR] [--models fvsbn,nade,made] [--minutes M]
+//       binarized MNIST test NLL of FVSBN, NADE and MADE (default data ../shared/data/binarized_mnist)
 using ArML.Bench;
 using ArML.Bench.Tokenizers;
 
@@ -29,12 +31,13 @@ return args.FirstOrDefault() switch
     "eval" => EvaluationBenchmark.Run(args[1..]),
     "gen-speed" => GenerationSpeedBenchmark.Run(args[1..]),
     "lstm" => RecurrentBenchmark.Run(args[1..]),
+    "density" => DensityBenchmark.Run(args[1..]),
     null or "threading" => ThreadingBenchmark.Run(),
     var other => Usage(other),
 };
 
 static int Usage(string command)
 {
-    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn, gpt-speed, gpt-shakespeare, gpt-profile, ngram, tokenizers, tokenizers-train, eval, gen-speed, lstm.");
+    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn, gpt-speed, gpt-shakespeare, gpt-profile, ngram, tokenizers, tokenizers-train, eval, gen-speed, lstm, density.");
     return 2;
 }

@@ -15,6 +15,7 @@ public static class ArmlComponentRegistry
         ["ArML.CharacterTokenizer"] = "ArML.Transforms.Text.CharacterTokenizerLoader, ArML.Transforms",
         ["ArML.Tokenizer"] = "ArML.Transforms.Text.TokenizerLoader, ArML.Transforms",
         ["ArML.TokenDecoder"] = "ArML.Transforms.Text.TokenDecoderLoader, ArML.Transforms",
+        ["ArML.DensityModel"] = "ArML.Trainers.Density.DensityModelLoader, ArML.Trainers",
         ["ArML.GptLanguageModel"] = "ArML.Trainers.Gpt.GptLanguageModelLoader, ArML.Trainers",
         ["ArML.NGramLanguageModel"] = "ArML.Trainers.NGram.NGramTransformerLoader, ArML.Trainers",
         ["ArML.LstmLanguageModel"] = "ArML.Trainers.Lstm.LstmLanguageModelLoader, ArML.Trainers",

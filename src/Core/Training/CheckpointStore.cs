@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using ArML.Persistence;
 using ArML.Torch;
 using TorchSharp;
@@ -20,7 +21,9 @@ public sealed class CheckpointStore
     private const string TaskPrefix = "task.";
     private const string TorchRandomTensor = "torch_rng";
     private const string StateKey = "arml_training_state";
+    // The state holds +∞ (no validation loss yet, or no validation set), which plain JSON numbers cannot express.
     private static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
 
     /// <summary>Keeps checkpoints in <paramref name="directory"/> (created when missing).</summary>
     public CheckpointStore(string directory)

@@ -159,6 +159,7 @@ public class ModelRoundTripTests
             new Dictionary<string, string>
             {
                 ["ArML.CharacterTokenizer"] = "ArML.Transforms.Text.CharacterTokenizerLoader, ArML.Transforms",
+        ["ArML.DensityModel"] = "ArML.Trainers.Density.DensityModelLoader, ArML.Trainers",
                 ["ArML.GptLanguageModel"] = "ArML.Trainers.Gpt.GptLanguageModelLoader, ArML.Trainers",
                 ["ArML.NGramLanguageModel"] = "ArML.Trainers.NGram.NGramTransformerLoader, ArML.Trainers",
                 ["ArML.TokenDecoder"] = "ArML.Transforms.Text.TokenDecoderLoader, ArML.Transforms",

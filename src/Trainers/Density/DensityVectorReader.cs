@@ -1,0 +1,86 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace ArML.Trainers.Density;
+
+/// <summary>
+/// Reads one row's feature vector (Single or Boolean, dense or sparse) as floats and checks it: its length, NaN, and
+/// every value against the model's distribution. Errors name the column, the row and the index.
+/// </summary>
+internal sealed class DensityVectorReader
+{
+    private readonly Func<int> _fetch;
+    private readonly string _columnName;
+    private readonly ConditionalDistribution _distribution;
+    private float[] _values = [];
+
+    private DensityVectorReader(Func<DensityVectorReader, int> fetch, string columnName, ConditionalDistribution distribution, int? dimension)
+    {
+        _fetch = () => fetch(this);
+        _columnName = columnName;
+        _distribution = distribution;
+        Dimension = dimension;
+    }
+
+    /// <summary>The vector length every row must have; set by the first row when it was not known.</summary>
+    public int? Dimension { get; private set; }
+
+    /// <summary>A reader of <paramref name="column"/> on <paramref name="row"/>.</summary>
+    public static DensityVectorReader Create(DataViewRow row, DataViewSchema.Column column, ConditionalDistribution distribution, int? dimension)
+    {
+        var item = ((VectorDataViewType)column.Type).ItemType;
+        if (item == BooleanDataViewType.Instance)
+        {
+            var getter = row.GetGetter<VBuffer<bool>>(column);
+            VBuffer<bool> buffer = default;
+            bool[] dense = [];
+            return new DensityVectorReader(reader =>
+            {
+                getter(ref buffer);
+                if (dense.Length < buffer.Length) dense = new bool[buffer.Length];
+                buffer.CopyTo(dense);
+                var values = reader.Buffer(buffer.Length);
+                for (int i = 0; i < buffer.Length; i++) values[i] = dense[i] ? 1f : 0f;
+                return buffer.Length;
+            }, column.Name, distribution, dimension);
+        }
+        var floatGetter = row.GetGetter<VBuffer<float>>(column);
+        VBuffer<float> floats = default;
+        return new DensityVectorReader(reader =>
+        {
+            floatGetter(ref floats);
+            floats.CopyTo(reader.Buffer(floats.Length));
+            return floats.Length;
+        }, column.Name, distribution, dimension);
+    }
+
+    /// <summary>The current row's values; valid until the next call.</summary>
+    /// <exception cref="InvalidDataException">The row has another length, a NaN, or a value outside the distribution's support.</exception>
+    public ReadOnlySpan<float> Read(long rowIndex)
+    {
+        int length = _fetch();
+        if (Dimension is null)
+        {
+            if (length == 0) throw new InvalidDataException($"Row {rowIndex} of column '{_columnName}' holds an empty vector; a density model needs at least one value.");
+            Dimension = length;
+        }
+        if (length != Dimension)
+            throw new InvalidDataException($"Row {rowIndex} of column '{_columnName}' holds a vector of {length} values, but the model's dimension is {Dimension}.");
+        var values = _values.AsSpan(0, length);
+        for (int i = 0; i < values.Length; i++)
+        {
+            float v = values[i];
+            if (float.IsNaN(v))
+                throw new InvalidDataException($"Row {rowIndex} of column '{_columnName}' holds NaN (a missing value) at index {i}; a density model needs every value.");
+            if (_distribution.Problem(v) is string problem)
+                throw new InvalidDataException($"Row {rowIndex} of column '{_columnName}' holds {v} at index {i}, but {problem}.");
+        }
+        return values;
+    }
+
+    private Span<float> Buffer(int length)
+    {
+        if (_values.Length < length) _values = new float[length];
+        return _values.AsSpan(0, length);
+    }
+}
