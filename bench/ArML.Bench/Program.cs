@@ -2,7 +2,7 @@
 //   dotnet run -c Release --project bench/ArML.Bench                 all threading scenarios (child processes)
 //   dotnet run -c Release --project bench/ArML.Bench -- step --policy passive|active [--threads N]
 //   dotnet run -c Release --project bench/ArML.Bench -- burn --seconds S   (a competing CPU load)
-//   dotnet run -c Release --project bench/ArML.Bench -- density [--data DIR] [--models fvsbn,nade,made] [--minutes M]
+//   dotnet run -c Release --project bench/ArML.Bench -- density [--data DIR] [--models fvsbn,nade,made,made-direct] [--minutes M]
 //       binarized MNIST test NLL of FVSBN, NADE and MADE (default data ../shared/data/binarized_mnist)
 using ArML.Bench;
 
