@@ -2,8 +2,8 @@
 //   dotnet run -c Release --project bench/ArML.Bench                 all threading scenarios (child processes)
 //   dotnet run -c Release --project bench/ArML.Bench -- step --policy passive|active [--threads N]
 //   dotnet run -c Release --project bench/ArML.Bench -- burn --seconds S   (a competing CPU load)
-//   dotnet run -c Release --project bench/ArML.Bench -- lstm ../shared/data/tinyshakespeare.txt [--seconds S]
-//                                                     2x512 LSTM vs the GPT small config at the same time budget
+//   dotnet run -c Release --project bench/ArML.Bench -- lstm ../shared/data/tinyshakespeare.txt [--tokens N]
+//                                                     2x512 LSTM vs the GPT small config on the same number of characters
 using ArML.Bench;
 
 return args.FirstOrDefault() switch
