@@ -10,8 +10,8 @@
 //       (run tools/tokenizer-parity/install.sh first for the Hugging Face figures)
 //   dotnet run -c Release --project bench/ArML.Bench -- eval [--rows N] [--resamples R]   (Evaluate, Compare, ScalingLaw.Fit)
 //   dotnet run -c Release --project bench/ArML.Bench -- gen-speed [--tokens N] decoding with vs without the KV cache, ctx 256 and 1024
-//   dotnet run -c Release --project bench/ArML.Bench -- lstm ../shared/data/tinyshakespeare.txt [--seconds S]
-//                                                     2x512 LSTM vs the GPT small config at the same time budget
+//   dotnet run -c Release --project bench/ArML.Bench -- lstm ../shared/data/tinyshakespeare.txt [--tokens N]
+//                                                     2x512 LSTM vs the GPT small config on the same number of characters
 //   dotnet run -c Release --project bench/ArML.Bench -- density [--data DIR] [--models fvsbn,nade,made,made-direct] [--minutes M]
 //       binarized MNIST test NLL of FVSBN, NADE and MADE (default data ../shared/data/binarized_mnist)
 using ArML.Bench;

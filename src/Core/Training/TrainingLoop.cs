@@ -48,8 +48,9 @@ public static class TrainingLoop
         var model = task.Model;
         using var optimizer = CreateOptimizer(task, options);
         var random = new TrainingRandom(seed);
+        int planned = PlannedIterations(task, options);
         var schedule = new LearningRateSchedule(options.LearningRate, options.MinLearningRate ?? options.LearningRate / 10,
-            options.WarmupIterations, PlannedIterations(task, options));
+            options.WarmupIterations, planned);
         var store = options.CheckpointDirectory is string dir ? new CheckpointStore(dir) : null;
         var state = new TrainingState { ModelFingerprint = fingerprint };
         Dictionary<string, Tensor>? best = null;
@@ -108,7 +109,7 @@ public static class TrainingLoop
                 }
                 if (validationLoss is double measured) state.BestValidationLoss = Math.Min(state.BestValidationLoss, measured);
                 lastLoss = state.LossSum / state.LossCount;
-                Report(options, host, state, learningRate, validationLoss, tokensSinceReport / Math.Max(sinceReport.Elapsed.TotalSeconds, 1e-9), clock);
+                Report(options, host, state, planned, learningRate, validationLoss, tokensSinceReport / Math.Max(sinceReport.Elapsed.TotalSeconds, 1e-9), clock);
                 state.LossSum = 0;
                 state.LossCount = 0;
                 tokensSinceReport = 0;
@@ -168,11 +169,11 @@ public static class TrainingLoop
         return new FlatAdamW([(decay, options.WeightDecay), (noDecay, 0.0)], options.Beta1, options.Beta2);
     }
 
-    private static void Report(TrainerOptionsBase options, ArmlHost host, TrainingState state, double learningRate, double? validationLoss,
+    // `planned`: the schedule's horizon (the iterations the limits on iterations, epochs and tokens imply), for the ETA.
+    private static void Report(TrainerOptionsBase options, ArmlHost host, TrainingState state, int planned, double learningRate, double? validationLoss,
         double tokensPerSecond, Stopwatch clock)
     {
         double elapsed = state.ElapsedSeconds + clock.Elapsed.TotalSeconds;
-        int planned = options.MaxIterations;
         var progress = new TrainingProgress
         {
             Iteration = state.Iteration,

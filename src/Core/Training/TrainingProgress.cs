@@ -6,7 +6,10 @@ public sealed record TrainingProgress
     /// <summary>Optimizer steps completed.</summary>
     public required int Iteration { get; init; }
 
-    /// <summary>Steps the run will take at most.</summary>
+    /// <summary>
+    /// Steps the run is planned to take: the iteration limit, or fewer when the epoch or token limit implies fewer (an
+    /// estimate when steps differ in size). A time limit or early stopping may end it sooner.
+    /// </summary>
     public required int MaxIterations { get; init; }
 
     /// <summary>Mean training loss (nats per token) since the previous report.</summary>

@@ -29,7 +29,7 @@ public sealed class LinearBaselineTrainer : IEstimator<LanguageModelTransformer>
     /// <exception cref="ArgumentOutOfRangeException">The token column is missing or of the wrong type.</exception>
     /// <exception cref="InvalidOperationException">The data has no tokens, or training diverged.</exception>
     public LanguageModelTransformer Fit(IDataView input) =>
-        StatefulTraining.Fit(_context, _options, input, "Linear baseline",
+        StatefulTraining.Fit(_context, _options, input, "LinearBaseline",
             vocabularySize => new AverageEmbeddingConfig(vocabularySize, _options.WindowSize, _options.EmbeddingSize),
             config => new AverageEmbeddingModel(config),
             (network, vocabulary, device) => new LinearBaselineLanguageModel(network, vocabulary, device));
