@@ -76,12 +76,10 @@ internal sealed class DensityData
         }
     }
 
-    /// <summary>Rows <paramref name="rows"/> side by side (row-major), for a batch.</summary>
-    public float[] Gather(ReadOnlySpan<int> rows)
+    /// <summary>Copies rows <paramref name="rows"/> side by side (row-major) into <paramref name="batch"/>, for a batch.</summary>
+    public void Gather(ReadOnlySpan<int> rows, Span<float> batch)
     {
-        var batch = new float[rows.Length * Dimension];
-        for (int b = 0; b < rows.Length; b++) CopyRow(rows[b], batch.AsSpan(b * Dimension, Dimension));
-        return batch;
+        for (int b = 0; b < rows.Length; b++) CopyRow(rows[b], batch.Slice(b * Dimension, Dimension));
     }
 
     private void Reserve(int rows)

@@ -24,6 +24,7 @@ internal sealed class DensityTrainingTask : ITrainingTask, ITokensPerStep
     private readonly int _batch;
     private readonly int _evaluationBatches;
     private readonly Device _device;
+    private float[] _batchValues = [];
 
     public DensityTrainingTask(AutoregressiveNetwork network, Standardization? standardization, DensityData train, DensityData? validation,
         int batch, int evaluationBatches, Device device)
@@ -81,9 +82,13 @@ internal sealed class DensityTrainingTask : ITrainingTask, ITokensPerStep
 
     private Tensor Loss(DensityData data, int[] rows, int mask)
     {
-        var values = data.Gather(rows);
+        // One buffer for every step: a batch of MNIST rows is 300 KB, too much garbage to make per step.
+        int length = rows.Length * data.Dimension;
+        if (_batchValues.Length < length) _batchValues = new float[length];
+        var values = _batchValues.AsSpan(0, length);
+        data.Gather(rows, values);
         _standardization?.Apply(values);
-        var x = tensor(values, [rows.Length, data.Dimension], device: _device);
+        var x = FloatTensors.FromSpan(values, [rows.Length, data.Dimension], _device);
         var parameters = _network.Conditionals(x * _distribution.FeatureScale, mask);    // (B, D, P)
         // The Jacobian of the standardization is a constant: it changes no gradient, but keeps the reported loss in
         // the data's units (loss × D = negative log-likelihood per vector).

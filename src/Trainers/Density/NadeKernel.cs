@@ -3,7 +3,10 @@ using System.Numerics.Tensors;
 
 namespace ArML.Trainers.Density;
 
-/// <summary>The dense arrays of a NADE layer (row-major), as the fused CPU kernel reads them.</summary>
+/// <summary>
+/// The dense arrays of a NADE layer (row-major), as the fused CPU kernel reads them. Arrays may be longer than their
+/// content (they come from a pool); only the sizes below are read.
+/// </summary>
 /// <param name="InputWeight">(D, H): row i is the hidden pre-activation added once xᵢ is known (Wᵀ of the NADE paper).</param>
 /// <param name="HiddenBias">(H): c.</param>
 /// <param name="OutputWeight">(D·P, H): the output parameters of dimension i are rows i·P … i·P + P − 1.</param>
@@ -11,7 +14,33 @@ namespace ArML.Trainers.Density;
 /// <param name="Dimension">D.</param>
 /// <param name="Hidden">H.</param>
 /// <param name="Parameters">P, outputs per dimension.</param>
-internal sealed record NadeWeights(float[] InputWeight, float[] HiddenBias, float[] OutputWeight, float[] OutputBias, int Dimension, int Hidden, int Parameters);
+internal sealed record NadeWeights(float[] InputWeight, float[] HiddenBias, float[] OutputWeight, float[] OutputBias, int Dimension, int Hidden, int Parameters)
+{
+    public int InputWeightLength => Dimension * Hidden;
+
+    public int OutputWeightLength => Dimension * Parameters * Hidden;
+
+    public int OutputBiasLength => Dimension * Parameters;
+
+    /// <summary>Arrays for a layer of this shape from the shared pool, cleared; give them back with <see cref="Return"/>.</summary>
+    public NadeWeights RentLike() =>
+        this with { InputWeight = Rent(InputWeightLength), HiddenBias = Rent(Hidden), OutputWeight = Rent(OutputWeightLength), OutputBias = Rent(OutputBiasLength) };
+
+    public void Return()
+    {
+        ArrayPool<float>.Shared.Return(InputWeight);
+        ArrayPool<float>.Shared.Return(HiddenBias);
+        ArrayPool<float>.Shared.Return(OutputWeight);
+        ArrayPool<float>.Shared.Return(OutputBias);
+    }
+
+    private static float[] Rent(int length)
+    {
+        var array = ArrayPool<float>.Shared.Rent(length);
+        Array.Clear(array, 0, length);
+        return array;
+    }
+}
 
 /// <summary>
 /// NADE's forward and backward passes as the paper's O(D·H) recurrences, one example at a time with the hidden
@@ -24,58 +53,60 @@ internal sealed record NadeWeights(float[] InputWeight, float[] HiddenBias, floa
 /// binarized MNIST (D = 784, H = 500). The backward pass runs in the forward order, recomputing each hidden vector
 /// exactly as the forward pass did, and turns the suffix sums the input weights need into one running sum:
 /// ∂L/∂Wᵢ = xᵢ·Σ_{k&gt;i} ∂L/∂aₖ = xᵢ·(S_D − S_i) with S_i = Σ_{k≤i} ∂L/∂aₖ.
+/// Large buffers come from the shared array pool: allocating them per call made the garbage collector run often
+/// enough to expose a race in TorchSharp's handling of temporary scalars (a crash inside the optimizer step).
 /// </remarks>
 internal static class NadeKernel
 {
-    /// <summary>Distribution parameters (B, D, P) of every dimension for <paramref name="batch"/> rows of features (B, D).</summary>
-    public static float[] Forward(NadeWeights w, float[] features, int batch)
+    /// <summary>Writes the distribution parameters (B, D, P) of every dimension for <paramref name="batch"/> rows of features (B, D).</summary>
+    public static void Forward(NadeWeights w, float[] features, int batch, float[] outputs)
     {
-        var outputs = new float[batch * w.Dimension * w.Parameters];
         int workers = Workers(batch);
+        int d = w.Dimension, p = w.Parameters;
         Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, worker =>
         {
             var a = new float[w.Hidden];
             var h = new float[w.Hidden];
-            for (int e = worker; e < batch; e += workers) ForwardExample(w, features.AsSpan(e * w.Dimension, w.Dimension), a, h,
-                outputs.AsSpan(e * w.Dimension * w.Parameters, w.Dimension * w.Parameters));
+            for (int e = worker; e < batch; e += workers)
+                ForwardExample(w, features.AsSpan(e * d, d), a, h, outputs.AsSpan(e * d * p, d * p));
         });
-        return outputs;
     }
 
     /// <summary>
-    /// Gradients of the parameters given the gradient of the loss with respect to the outputs (B, D, P); the features
-    /// get none (they are data).
+    /// Writes into <paramref name="gradients"/> the gradients of the parameters given the gradient of the loss with
+    /// respect to the outputs (B, D, P); the features get none (they are data).
     /// </summary>
-    public static NadeWeights Backward(NadeWeights w, float[] features, float[] outputGradient, int batch)
+    public static void Backward(NadeWeights w, float[] features, float[] outputGradient, int batch, NadeWeights gradients)
     {
         int workers = Workers(batch);
+        int d = w.Dimension, p = w.Parameters;
         var partial = new NadeWeights[workers];
         Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, worker =>
         {
-            var g = Rent(w);
+            var g = w.RentLike();
             var scratch = new Scratch(w.Hidden);
             for (int e = worker; e < batch; e += workers)
-                BackwardExample(w, features.AsSpan(e * w.Dimension, w.Dimension),
-                    outputGradient.AsSpan(e * w.Dimension * w.Parameters, w.Dimension * w.Parameters), g, scratch);
+                BackwardExample(w, features.AsSpan(e * d, d), outputGradient.AsSpan(e * d * p, d * p), g, scratch);
             partial[worker] = g;
         });
-        var total = new NadeWeights(new float[w.InputWeight.Length], new float[w.Hidden], new float[w.OutputWeight.Length],
-            new float[w.OutputBias.Length], w.Dimension, w.Hidden, w.Parameters);
+        Array.Clear(gradients.InputWeight, 0, w.InputWeightLength);
+        Array.Clear(gradients.HiddenBias, 0, w.Hidden);
+        Array.Clear(gradients.OutputWeight, 0, w.OutputWeightLength);
+        Array.Clear(gradients.OutputBias, 0, w.OutputBiasLength);
         foreach (var g in partial)
         {
-            Accumulate(total.InputWeight, g.InputWeight);
-            Accumulate(total.HiddenBias, g.HiddenBias);
-            Accumulate(total.OutputWeight, g.OutputWeight);
-            Accumulate(total.OutputBias, g.OutputBias);
-            Return(g);
+            Accumulate(gradients.InputWeight, g.InputWeight, w.InputWeightLength);
+            Accumulate(gradients.HiddenBias, g.HiddenBias, w.Hidden);
+            Accumulate(gradients.OutputWeight, g.OutputWeight, w.OutputWeightLength);
+            Accumulate(gradients.OutputBias, g.OutputBias, w.OutputBiasLength);
+            g.Return();
         }
-        return total;
     }
 
     private static void ForwardExample(NadeWeights w, ReadOnlySpan<float> x, float[] a, float[] h, Span<float> outputs)
     {
         int hidden = w.Hidden, p = w.Parameters;
-        w.HiddenBias.CopyTo(a, 0);
+        w.HiddenBias.AsSpan(0, hidden).CopyTo(a);
         TensorPrimitives.Sigmoid(a, h);
         for (int i = 0; i < x.Length; i++)
         {
@@ -92,7 +123,7 @@ internal static class NadeKernel
     private static void BackwardExample(NadeWeights w, ReadOnlySpan<float> x, ReadOnlySpan<float> gradient, NadeWeights g, Scratch s)
     {
         int hidden = w.Hidden, p = w.Parameters;
-        w.HiddenBias.CopyTo(s.A, 0);
+        w.HiddenBias.AsSpan(0, hidden).CopyTo(s.A);
         Array.Clear(s.Sum);
         Array.Clear(s.Run);
         Refresh(s);
@@ -142,26 +173,8 @@ internal static class NadeKernel
 
     private static int Workers(int batch) => Math.Max(1, Math.Min(batch, Environment.ProcessorCount));
 
-    private static void Accumulate(float[] total, float[] part) => TensorPrimitives.Add(total, part.AsSpan(0, total.Length), total);
-
-    // Per-worker gradient buffers are large (D·H·(P + 1) floats), so they come from a pool, cleared.
-    private static NadeWeights Rent(NadeWeights w) =>
-        new(Cleared(w.InputWeight.Length), Cleared(w.Hidden), Cleared(w.OutputWeight.Length), Cleared(w.OutputBias.Length), w.Dimension, w.Hidden, w.Parameters);
-
-    private static float[] Cleared(int length)
-    {
-        var array = ArrayPool<float>.Shared.Rent(length);
-        Array.Clear(array, 0, length);
-        return array;
-    }
-
-    private static void Return(NadeWeights g)
-    {
-        ArrayPool<float>.Shared.Return(g.InputWeight);
-        ArrayPool<float>.Shared.Return(g.HiddenBias);
-        ArrayPool<float>.Shared.Return(g.OutputWeight);
-        ArrayPool<float>.Shared.Return(g.OutputBias);
-    }
+    private static void Accumulate(float[] total, float[] part, int length) =>
+        TensorPrimitives.Add(total.AsSpan(0, length), part.AsSpan(0, length), total.AsSpan(0, length));
 
     private sealed class Scratch(int hidden)
     {
