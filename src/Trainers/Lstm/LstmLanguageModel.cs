@@ -25,7 +25,7 @@ public sealed class LstmLanguageModel : StatefulLanguageModel<LstmModel>
     /// <inheritdoc/>
     public override void SaveArml(ArmlComponentWriter writer, LanguageModelTransformer owner)
     {
-        writer.WriteJson("config.json", new LstmLanguageModelConfig(owner.Columns, Vocabulary, owner.Vocabulary?.ToArray(), Model.Config, owner.ScoringBatchSize));
+        writer.WriteJson("config.json", new StatefulModelFile<LstmConfig>(owner.Columns, Vocabulary, owner.Vocabulary?.ToArray(), Model.Config, owner.ScoringBatchSize));
         writer.WriteTensors("weights.safetensors", ModuleWeights.Export(Model));
     }
 }

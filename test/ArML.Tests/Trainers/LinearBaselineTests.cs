@@ -35,7 +35,7 @@ public class LinearBaselineTests
         var losses = new List<double>();
         var options = Options(iterations: 200);
         options.EvaluationInterval = 10;
-        options.Progress = new Recorder(p => losses.Add(p.Loss));
+        options.Progress = new ProgressRecorder(p => losses.Add(p.Loss));
         var model = ml.Transforms.Text.TokenizeCharacters("Tokens", "Text").Append(ml.LanguageModeling().Trainers.LinearBaseline(options)).Fit(Rows(ml, Corpus));
         try
         {
@@ -105,10 +105,5 @@ public class LinearBaselineTests
             result.Add(value.DenseValues().ToArray());
         }
         return result;
-    }
-
-    private sealed class Recorder(Action<TrainingProgress> onReport) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => onReport(value);
     }
 }

@@ -132,7 +132,7 @@ public class LstmTrainerTests
         options.HiddenSize = 8;
         options.MaxEpochs = 1;
         options.EvaluationInterval = 1;
-        options.Progress = new Recorder(reports.Add);
+        options.Progress = new ProgressRecorder(reports.Add);
         ml.LanguageModeling().Trainers.Lstm(options).Fit(Tokens(ml, Corpus[..30])).Dispose();
         long epoch = Corpus[..30].Sum(t => t.Length + 1);
         Assert.True(reports[^1].TokensSeen >= epoch, $"{reports[^1].TokensSeen} of {epoch}");
@@ -206,7 +206,7 @@ public class LstmTrainerTests
         var cancel = new CancellationTokenSource();
         options.EvaluationInterval = 1;
         options.CancellationToken = cancel.Token;
-        options.Progress = new Recorder(p =>
+        options.Progress = new ProgressRecorder(p =>
         {
             losses.Add(p.Loss);
             if (stop?.Invoke(p) == true) cancel.Cancel();
@@ -214,10 +214,5 @@ public class LstmTrainerTests
         try { ml.LanguageModeling().Trainers.Lstm(options).Fit(data).Dispose(); }
         catch (OperationCanceledException) { }
         return losses;
-    }
-
-    private sealed class Recorder(Action<TrainingProgress> onReport) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => onReport(value);
     }
 }
