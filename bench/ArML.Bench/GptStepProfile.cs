@@ -12,23 +12,28 @@ internal static class GptStepProfile
     public static int Run(string[] args)
     {
         TorchRuntime.EnsureInitialized();
-        foreach (var precision in new[] { ScalarType.Float32, ScalarType.BFloat16 })
+        // Optional arguments: "fp32" or "bf16" (default both) and a step count (default 60), e.g. to run under perf.
+        var precisions = args.Contains("fp32") ? new[] { ScalarType.Float32 } : args.Contains("bf16") ? [ScalarType.BFloat16] : new[] { ScalarType.Float32, ScalarType.BFloat16 };
+        int steps = args.Select(a => int.TryParse(a, out int n) ? n : 0).FirstOrDefault(n => n > 0, 60);
+        int batch = args.Where(a => a.StartsWith("batch=", StringComparison.Ordinal)).Select(a => int.Parse(a[6..], System.Globalization.CultureInfo.InvariantCulture)).FirstOrDefault(12);
+        if (args.Any(a => a.StartsWith("threads=", StringComparison.Ordinal))) torch.set_num_threads(int.Parse(args.First(a => a.StartsWith("threads=", StringComparison.Ordinal))[8..], System.Globalization.CultureInfo.InvariantCulture));
+        foreach (var precision in precisions)
         {
             using var model = new GptModel(new GptConfig(67, 64, 4, 4, 128, 0, true), seed: 1);
             model.ComputeType = precision;
             model.train();
             var optimizer = optim.AdamW(model.parameters(), 1e-3);
             var random = new Random(1);
-            var x = new long[12 * 64];
-            var y = new long[12 * 64];
+            var x = new long[batch * 64];
+            var y = new long[batch * 64];
             var phases = new List<double>[4];
             for (int i = 0; i < 4; i++) phases[i] = [];
-            for (int step = 0; step < 60; step++)
+            for (int step = 0; step < steps; step++)
             {
                 for (int i = 0; i < x.Length; i++) { x[i] = random.Next(67); y[i] = random.Next(67); }
                 using var scope = NewDisposeScope();
                 var clock = Stopwatch.StartNew();
-                var loss = nn.functional.cross_entropy(model.call(tensor(x, [12, 64])).view(-1, 67), tensor(y));
+                var loss = nn.functional.cross_entropy(model.call(tensor(x, [batch, 64])).view(-1, 67), tensor(y));
                 _ = loss.item<float>();
                 double forward = clock.Elapsed.TotalMilliseconds;
                 optimizer.zero_grad();
@@ -42,7 +47,7 @@ internal static class GptStepProfile
                 phases[0].Add(forward); phases[1].Add(backward - forward); phases[2].Add(clip - backward); phases[3].Add(total - clip);
             }
             double Median(List<double> v) { v.Sort(); return v[v.Count / 2]; }
-            Console.WriteLine($"{precision,-9} forward {Median(phases[0]):F2} ms, backward {Median(phases[1]):F2} ms, clip {Median(phases[2]):F2} ms, AdamW {Median(phases[3]):F2} ms");
+            Console.WriteLine($"{precision,-9} batch {batch}, {torch.get_num_threads()} threads: forward {Median(phases[0]):F2} ms, backward {Median(phases[1]):F2} ms, clip {Median(phases[2]):F2} ms, AdamW {Median(phases[3]):F2} ms");
         }
         return 0;
     }

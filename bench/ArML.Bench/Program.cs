@@ -24,6 +24,7 @@ return args.FirstOrDefault() switch
     "gpt-speed" => GptSpeedBenchmark.Run(args[1..]),
     "gpt-shakespeare" => GptShakespeareBenchmark.Run(args[1..]),
     "gpt-profile" => GptStepProfile.Run(args[1..]),
+    "attention" => AttentionBenchmark.Run(args[1..]),
     "ngram" => NGramBenchmark.Run(args[1..]),
     "ngram-one" => NGramBenchmark.RunOne(args[1..]),
     "tokenizers" => TokenizerBenchmark.Run(args[1..]),
@@ -38,6 +39,6 @@ return args.FirstOrDefault() switch
 
 static int Usage(string command)
 {
-    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn, gpt-speed, gpt-shakespeare, gpt-profile, ngram, tokenizers, tokenizers-train, eval, gen-speed, lstm, density.");
+    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn, gpt-speed, gpt-shakespeare, gpt-profile, attention, ngram, tokenizers, tokenizers-train, eval, gen-speed, lstm, density.");
     return 2;
 }

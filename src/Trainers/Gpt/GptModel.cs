@@ -55,8 +55,8 @@ public sealed class GptModel : Module<Tensor, Tensor>
 
     /// <summary>
     /// Type of the matrix products: Float32 (default: the weights' own precision), or BFloat16 for mixed precision —
-    /// products in bfloat16 from float32 master weights; layer norms, softmax, the residual stream and the logits
-    /// stay float32.
+    /// the linear layers' products in bfloat16 from float32 master weights; layer norms, attention (with its softmax),
+    /// the residual stream and the logits stay float32.
     /// </summary>
     public ScalarType ComputeType
     {
@@ -176,7 +176,9 @@ public sealed class GptModel : Module<Tensor, Tensor>
         public override Tensor forward(Tensor x)
         {
             long b = x.shape[0], t = x.shape[1], c = x.shape[2], hs = c / _heads;
-            var qkv = _precision.Linear(x, c_attn).split(c, dim: 2);                        // 3 × (B, T, C)
+            // Attention itself stays in the residual stream's type: libtorch's fused CPU attention is several times
+            // slower in bfloat16 than in float32 at these sizes (bench: attention), while the projections gain.
+            var qkv = _precision.Linear(x, c_attn).to_type(x.dtype).split(c, dim: 2);      // 3 × (B, T, C)
             var q = qkv[0].view(b, t, _heads, hs).transpose(1, 2);             // (B, nh, T, hs)
             var k = qkv[1].view(b, t, _heads, hs).transpose(1, 2);
             var v = qkv[2].view(b, t, _heads, hs).transpose(1, 2);
@@ -192,7 +194,7 @@ public sealed class GptModel : Module<Tensor, Tensor>
         public Tensor ForwardCached(Tensor x, Tensor positions, GptKvCache cache, int layer)
         {
             long b = x.shape[0], t = x.shape[1], c = x.shape[2], hs = c / _heads;
-            var qkv = _precision.Linear(x, c_attn).split(c, dim: 2);                        // 3 × (B, T, C)
+            var qkv = _precision.Linear(x, c_attn).to_type(x.dtype).split(c, dim: 2);      // 3 × (B, T, C), as in forward
             var q = qkv[0].view(b, t, _heads, hs).transpose(1, 2);             // (B, nh, T, hs)
             var k = qkv[1].view(b, t, _heads, hs).transpose(1, 2);
             var v = qkv[2].view(b, t, _heads, hs).transpose(1, 2);
