@@ -61,9 +61,10 @@ public sealed class FlatAdamW : IDisposable
         foreach (var g in _groups)
         {
             if (g.WeightDecay > 0) g.Values.mul_(1 - learningRate * g.WeightDecay);
-            g.FirstMoment.mul_(_beta1).add_(g.Gradients, alpha: 1 - _beta1);
+            // In place where possible: every pass over the flat buffers costs as much as a small layer's product.
+            g.FirstMoment.lerp_(g.Gradients, 1 - _beta1);                  // β₁m + (1−β₁)g
             g.SecondMoment.mul_(_beta2).addcmul_(g.Gradients, g.Gradients, value: 1 - _beta2);
-            var denominator = (g.SecondMoment.sqrt() / Math.Sqrt(correction2)).add_(_epsilon);
+            var denominator = g.SecondMoment.sqrt().div_(Math.Sqrt(correction2)).add_(_epsilon);
             g.Values.addcdiv_(g.FirstMoment, denominator, value: -learningRate / correction1);
         }
     }
