@@ -45,7 +45,7 @@ public class GptScoringTests(TinyGpt fixture) : IClassFixture<TinyGpt>
         for (int i = 0; i < texts.Length; i++)
         {
             Assert.Equal(rows[i].Length + 1, scores[i].TokenCount);
-            Assert.Equal(ReferenceLogLikelihood(fixture.Lm, rows[i]), scores[i].LogLikelihood, 3);
+            Assert.Equal(ReferenceLogLikelihood(fixture.Lm, rows[i]), scores[i].LogLikelihood, 1e-3);
             Assert.Equal(Math.Exp(-scores[i].LogLikelihood / scores[i].TokenCount), scores[i].Perplexity, 12);
         }
     }
@@ -60,7 +60,7 @@ public class GptScoringTests(TinyGpt fixture) : IClassFixture<TinyGpt>
         var count = new int[1];
         lm.Score([row], [row.Length], stride: 1, ll, count);
         Assert.Equal(row.Length + 1, count[0]);
-        Assert.Equal(ReferenceLogLikelihood(lm, row), ll[0], 3);
+        Assert.Equal(ReferenceLogLikelihood(lm, row), ll[0], 1e-3);
     }
 
     [Fact]
@@ -111,7 +111,7 @@ public class GptScoringTests(TinyGpt fixture) : IClassFixture<TinyGpt>
         {
             var single = new double[1];
             lm.Score([rows[i]], [rows[i].Length], 8, single, new int[1]);
-            Assert.Equal(single[0], batched[i], 3);
+            Assert.Equal(single[0], batched[i], 1e-3);
         }
     }
 
@@ -135,7 +135,7 @@ public class GptScoringTests(TinyGpt fixture) : IClassFixture<TinyGpt>
         {
             var prediction = engine.Predict(texts[i]);
             Assert.Equal(expected[i].TokenCount, prediction.TokenCount);
-            Assert.Equal(expected[i].LogLikelihood, prediction.LogLikelihood, 3);
+            Assert.Equal(expected[i].LogLikelihood, prediction.LogLikelihood, 1e-3);
         }
     }
 

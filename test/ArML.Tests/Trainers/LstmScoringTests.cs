@@ -46,7 +46,7 @@ public class LstmScoringTests(TinyLstm fixture) : IClassFixture<TinyLstm>
         for (int i = 0; i < texts.Length; i++)
         {
             Assert.Equal(rows[i].Length + 1, scores[i].TokenCount);
-            Assert.Equal(StepByStepLogLikelihood(fixture.Lm.Model, fixture.Lm.Vocabulary.Separator, rows[i]), scores[i].LogLikelihood, 4);
+            Assert.Equal(StepByStepLogLikelihood(fixture.Lm.Model, fixture.Lm.Vocabulary.Separator, rows[i]), scores[i].LogLikelihood, 1e-4);
             Assert.Equal(Math.Exp(-scores[i].LogLikelihood / scores[i].TokenCount), scores[i].Perplexity, 12);
         }
     }
@@ -58,7 +58,7 @@ public class LstmScoringTests(TinyLstm fixture) : IClassFixture<TinyLstm>
         var whole = Score(fixture.Lm, rows);
         // The same network read three positions per pass: long rows continue from the state the previous pass left.
         var pieces = Score(new LstmLanguageModel(fixture.Lm.Model, fixture.Lm.Vocabulary, CPU) { MaxPiece = 3 }, rows);
-        for (int i = 0; i < rows.Length; i++) Assert.Equal(whole[i], pieces[i], 4);
+        for (int i = 0; i < rows.Length; i++) Assert.Equal(whole[i], pieces[i], 1e-4);
     }
 
     [Fact]
@@ -67,7 +67,7 @@ public class LstmScoringTests(TinyLstm fixture) : IClassFixture<TinyLstm>
         // Rows of very different lengths: the batch is read longest first and narrows as rows end.
         var rows = TinyGpt.TokenIds(fixture.Tokenizer.Transform(fixture.Valid)).Take(12).Append([]).ToArray();
         var batched = Score(fixture.Lm, rows);
-        for (int i = 0; i < rows.Length; i++) Assert.Equal(Score(fixture.Lm, [rows[i]])[0], batched[i], 4);
+        for (int i = 0; i < rows.Length; i++) Assert.Equal(Score(fixture.Lm, [rows[i]])[0], batched[i], 1e-4);
     }
 
     [Fact]
@@ -82,7 +82,7 @@ public class LstmScoringTests(TinyLstm fixture) : IClassFixture<TinyLstm>
         for (int i = 0; i < rows.Length; i++)
         {
             Assert.Equal(rows[i].Length + 1, perToken[i].Length);
-            Assert.Equal(ll[i], perToken[i].Sum(), 9);
+            Assert.Equal(ll[i], perToken[i].Sum(), 1e-9);
             Assert.All(perToken[i], p => Assert.True(p < 0));
         }
     }
@@ -157,7 +157,7 @@ public class LstmScoringTests(TinyLstm fixture) : IClassFixture<TinyLstm>
         {
             var prediction = engine.Predict(texts[i]);
             Assert.Equal(expected[i].TokenCount, prediction.TokenCount);
-            Assert.Equal(expected[i].LogLikelihood, prediction.LogLikelihood, 4);
+            Assert.Equal(expected[i].LogLikelihood, prediction.LogLikelihood, 1e-4);
         }
     }
 

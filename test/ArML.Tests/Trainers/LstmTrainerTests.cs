@@ -40,7 +40,7 @@ public class LstmTrainerTests
         var ll = new double[texts.Count];
         var counts = new int[texts.Count];
         lm.ScoreFramed(framed, lengths, firsts, 1, ll, counts);
-        Assert.Equal(-ll.Sum() / counts.Sum(), task.ValidationLoss()!.Value, 5);
+        Assert.Equal(-ll.Sum() / counts.Sum(), task.ValidationLoss()!.Value, 1e-5);
         Assert.Equal(counts.Sum(), task.TokensPerEpoch);
     }
 
@@ -59,7 +59,7 @@ public class LstmTrainerTests
         var ll = new double[1];
         var count = new int[1];
         lm.ScoreFramed([joined], [joined.Length], [1], 1, ll, count);
-        Assert.Equal(-ll[0] / count[0], task.ValidationLoss()!.Value, 5);
+        Assert.Equal(-ll[0] / count[0], task.ValidationLoss()!.Value, 1e-5);
         Assert.Equal(count[0], task.TokensPerEpoch);
     }
 

@@ -24,7 +24,7 @@ public class KnownEntropyTests
         double entropy = DensityTestData.MarkovChainEntropy(d);
         Assert.Equal(testRows, metrics.RowCount);
         Assert.Equal((long)testRows * d, metrics.TokenCount);
-        Assert.Equal(-DensityTestData.Scores(scored).LogLikelihood.Sum(), metrics.NegativeLogLikelihood, 6);
+        Assert.Equal(-DensityTestData.Scores(scored).LogLikelihood.Sum(), metrics.NegativeLogLikelihood, 1e-6);
         // The standard error of the mean NLL over 3000 rows is about 0.04 nats.
         Assert.InRange(metrics.NegativeLogLikelihoodPerRow, entropy - 0.12, entropy + 0.3);
     }
@@ -58,7 +58,7 @@ public class KnownEntropyTests
                 logs[m] = log;
                 mean += Math.Exp(log) / masks;
             }
-            Assert.Equal(Math.Log(mean), scores[r], 4);
+            Assert.Equal(Math.Log(mean), scores[r], 1e-4);
             Assert.True(logs.Max() - logs.Min() > 1e-3, "the masks agree: the average is not tested");
         }
     }
@@ -85,7 +85,7 @@ public class KnownEntropyTests
         using var large = DensityTrainers.Fit(ml, options(), DensityTestData.Load(ml, scaled, d));
         var a = DensityTestData.Scores(small.Transform(DensityTestData.Load(ml, rows[..20], d))).LogLikelihood;
         var b = DensityTestData.Scores(large.Transform(DensityTestData.Load(ml, scaled[..20], d))).LogLikelihood;
-        for (int i = 0; i < a.Length; i++) Assert.Equal(a[i] - d * Math.Log(8), b[i], 6);
+        for (int i = 0; i < a.Length; i++) Assert.Equal(a[i] - d * Math.Log(8), b[i], 1e-6);
     }
 
     public static TheoryData<string> FamilyNames => new(DensityTrainers.Families);

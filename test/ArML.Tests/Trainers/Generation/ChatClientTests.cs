@@ -67,8 +67,8 @@ public class ChatClientTests(TinyGpt fixture)
         {
             Temperature = 0.5f, TopP = 0.25f, TopK = 7, MaxOutputTokens = 12, Seed = 42, StopSequences = ["!"],
         }, defaults, ["\nUser:"]);
-        Assert.Equal(0.5, mapped.Temperature!.Value, 6);
-        Assert.Equal(0.25, mapped.TopP!.Value, 6);
+        Assert.Equal(0.5, mapped.Temperature!.Value, 1e-6);
+        Assert.Equal(0.25, mapped.TopP!.Value, 1e-6);
         Assert.Equal(7, mapped.TopK);
         Assert.Equal(12, mapped.MaxNewTokens);
         Assert.Equal(42, mapped.Seed);
