@@ -133,7 +133,7 @@ internal static class DensityBenchmark
         {
             HiddenLayerSizes = [500], DirectConnections = true, LearningRate = 2e-3, MinLearningRate = 3e-5, WeightDecay = 0.1,
             EvaluationInterval = 500, EarlyStoppingPatience = 4, Seed = 1,
-        }, new Published("MADE 1 hidden layer, 1 mask, Germain et al. 2015", 88.40), 30),
+        }, new Published("MADE 1 hidden layer, 1 mask, Germain et al. 2015", 88.40), 80),
         _ => throw new ArgumentException($"Unknown model '{name}' (fvsbn, nade, made, made-direct)."),
     };
 

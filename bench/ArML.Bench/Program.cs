@@ -33,6 +33,7 @@ return args.FirstOrDefault() switch
     "gen-speed" => GenerationSpeedBenchmark.Run(args[1..]),
     "lstm" => RecurrentBenchmark.Run(args[1..]),
     "density" => DensityBenchmark.Run(args[1..]),
+    "made-reference" => MadeReference.Run(args[1..]),
     null or "threading" => ThreadingBenchmark.Run(),
     var other => Usage(other),
 };
