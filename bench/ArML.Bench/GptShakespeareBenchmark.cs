@@ -40,25 +40,23 @@ internal static class GptShakespeareBenchmark
 
     private static double Train(TextCorpus corpus, string text, int split, int iterations, TrainingPrecision precision, int seed)
     {
+        var ml = new MLContext(seed: 1);
+        var reports = new List<TrainingProgress>();
+        var options = new GptTrainer.Options
         {
-            var ml = new MLContext(seed: 1);
-            var reports = new List<TrainingProgress>();
-            var options = new GptTrainer.Options
-            {
-                ContextLength = 64, LayerCount = 4, HeadCount = 4, EmbeddingSize = 128, BatchSize = 12, Dropout = 0, Bias = false,
-                MaxIterations = iterations, LearningRate = 1e-3, MinLearningRate = 1e-4, WarmupIterations = 100,
-                Beta2 = 0.99, WeightDecay = 0.1, GradientClipNorm = 1.0, Precision = precision, Seed = seed,
-                ValidationSet = corpus.TokenColumn(ml, text[split..]), EvaluationInterval = 250, EvaluationBatches = 100,
-                Progress = new Recorder(p => { reports.Add(p); Console.WriteLine("    " + p); }),
-            };
-            var clock = Stopwatch.StartNew();
-            using var model = ml.LanguageModeling().Trainers.Gpt(options).Fit(corpus.TokenColumn(ml, text[..split]));
-            double seconds = clock.Elapsed.TotalSeconds;
-            var last = reports[^1];
-            double tokensPerSecond = (double)iterations * 12 * 64 / last.Elapsed.TotalSeconds;
-            Console.WriteLine($"{precision,-10} {last.ValidationLoss,9:F4} {last.Loss,11:F4} {tokensPerSecond,9:N0} {seconds,8:F0} {Process.GetCurrentProcess().PeakWorkingSet64 >> 20,9}  seed {seed}");
-            return last.ValidationLoss ?? double.NaN;
-        }
+            ContextLength = 64, LayerCount = 4, HeadCount = 4, EmbeddingSize = 128, BatchSize = 12, Dropout = 0, Bias = false,
+            MaxIterations = iterations, LearningRate = 1e-3, MinLearningRate = 1e-4, WarmupIterations = 100,
+            Beta2 = 0.99, WeightDecay = 0.1, GradientClipNorm = 1.0, Precision = precision, Seed = seed,
+            ValidationSet = corpus.TokenColumn(ml, text[split..]), EvaluationInterval = 250, EvaluationBatches = 100,
+            Progress = new Recorder(p => { reports.Add(p); Console.WriteLine("    " + p); }),
+        };
+        var clock = Stopwatch.StartNew();
+        using var model = ml.LanguageModeling().Trainers.Gpt(options).Fit(corpus.TokenColumn(ml, text[..split]));
+        double seconds = clock.Elapsed.TotalSeconds;
+        var last = reports[^1];
+        double tokensPerSecond = (double)iterations * 12 * 64 / last.Elapsed.TotalSeconds;
+        Console.WriteLine($"{precision,-10} {last.ValidationLoss,9:F4} {last.Loss,11:F4} {tokensPerSecond,9:N0} {seconds,8:F0} {Process.GetCurrentProcess().PeakWorkingSet64 >> 20,9}  seed {seed}");
+        return last.ValidationLoss ?? double.NaN;
     }
 
     private sealed class Recorder(Action<TrainingProgress> onReport) : IProgress<TrainingProgress>

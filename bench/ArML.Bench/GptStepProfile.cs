@@ -12,11 +12,11 @@ internal static class GptStepProfile
     public static int Run(string[] args)
     {
         TorchRuntime.EnsureInitialized();
-        // Optional arguments: "fp32" or "bf16" (default both) and a step count (default 60), e.g. to run under perf.
+        // Optional arguments: "fp32" or "bf16" (default both), a step count (default 60), batch=N, threads=N.
         var precisions = args.Contains("fp32") ? new[] { ScalarType.Float32 } : args.Contains("bf16") ? [ScalarType.BFloat16] : new[] { ScalarType.Float32, ScalarType.BFloat16 };
         int steps = args.Select(a => int.TryParse(a, out int n) ? n : 0).FirstOrDefault(n => n > 0, 60);
-        int batch = args.Where(a => a.StartsWith("batch=", StringComparison.Ordinal)).Select(a => int.Parse(a[6..], System.Globalization.CultureInfo.InvariantCulture)).FirstOrDefault(12);
-        if (args.Any(a => a.StartsWith("threads=", StringComparison.Ordinal))) torch.set_num_threads(int.Parse(args.First(a => a.StartsWith("threads=", StringComparison.Ordinal))[8..], System.Globalization.CultureInfo.InvariantCulture));
+        int batch = Named(args, "batch") ?? 12;
+        if (Named(args, "threads") is int threads) torch.set_num_threads(threads);
         foreach (var precision in precisions)
         {
             using var model = new GptModel(new GptConfig(67, 64, 4, 4, 128, 0, true), seed: 1);
@@ -51,4 +51,9 @@ internal static class GptStepProfile
         }
         return 0;
     }
+
+    // The value of a "name=N" argument, if given.
+    private static int? Named(string[] args, string name) =>
+        args.FirstOrDefault(a => a.StartsWith(name + "=", StringComparison.Ordinal)) is string arg
+            ? int.Parse(arg[(name.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture) : null;
 }

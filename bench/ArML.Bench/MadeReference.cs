@@ -32,8 +32,8 @@ internal static class MadeReference
         using var inMask = h.unsqueeze(1).ge(x.unsqueeze(0)).to_type(ScalarType.Float32);    // (H, D)
         using var outMask = x.unsqueeze(1).gt(h.unsqueeze(0)).to_type(ScalarType.Float32);   // (D, H)
 
-        var first = nn.Linear(d, hidden);
-        var second = nn.Linear(hidden, d);
+        using var first = nn.Linear(d, hidden);
+        using var second = nn.Linear(hidden, d);
         var parameters = first.parameters().Concat(second.parameters()).ToList();
         var optimizer = optim.Adam(parameters, lr);
         long rows = train.shape[0];
@@ -60,12 +60,10 @@ internal static class MadeReference
     }
 
     // Negative log-likelihood per image (B).
-    private static Tensor Nll(nn.Module<Tensor, Tensor> first, nn.Module<Tensor, Tensor> second, Tensor inMask, Tensor outMask, Tensor batch)
+    private static Tensor Nll(TorchSharp.Modules.Linear first, TorchSharp.Modules.Linear second, Tensor inMask, Tensor outMask, Tensor batch)
     {
-        var w1 = ((TorchSharp.Modules.Linear)first).weight! * inMask;
-        var w2 = ((TorchSharp.Modules.Linear)second).weight! * outMask;
-        var hidden = F.relu(F.linear(batch, w1, ((TorchSharp.Modules.Linear)first).bias));
-        var logits = F.linear(hidden, w2, ((TorchSharp.Modules.Linear)second).bias);
+        var hidden = F.relu(F.linear(batch, first.weight! * inMask, first.bias));
+        var logits = F.linear(hidden, second.weight! * outMask, second.bias);
         return F.binary_cross_entropy_with_logits(logits, batch, reduction: nn.Reduction.None).sum(1);
     }
 

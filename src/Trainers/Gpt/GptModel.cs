@@ -175,13 +175,8 @@ public sealed class GptModel : Module<Tensor, Tensor>
 
         public override Tensor forward(Tensor x)
         {
-            long b = x.shape[0], t = x.shape[1], c = x.shape[2], hs = c / _heads;
-            // Attention itself stays in the residual stream's type: libtorch's fused CPU attention is several times
-            // slower in bfloat16 than in float32 at these sizes (bench: attention), while the projections gain.
-            var qkv = _precision.Linear(x, c_attn).to_type(x.dtype).split(c, dim: 2);      // 3 × (B, T, C)
-            var q = qkv[0].view(b, t, _heads, hs).transpose(1, 2);             // (B, nh, T, hs)
-            var k = qkv[1].view(b, t, _heads, hs).transpose(1, 2);
-            var v = qkv[2].view(b, t, _heads, hs).transpose(1, 2);
+            long b = x.shape[0], t = x.shape[1], c = x.shape[2];
+            var (q, k, v) = Heads(x);
             if (_rotary) (q, k) = (Rotary.Apply(q), Rotary.Apply(k));
             // TorchSharp spells the flag "is_casual".
             var y = F.scaled_dot_product_attention(q, k, v, p: training ? _dropout : 0.0, is_casual: true);  // (B, nh, T, hs)
@@ -189,15 +184,23 @@ public sealed class GptModel : Module<Tensor, Tensor>
             return resid_dropout.call(_precision.Linear(y, c_proj));
         }
 
+        // Queries, keys and values (B, nh, T, hs) of x (B, T, C) from one fused projection. They stay in the residual
+        // stream's type: libtorch's fused CPU attention is several times slower in bfloat16 than in float32 at these
+        // sizes (bench: attention), while the projection itself gains from bfloat16.
+        private (Tensor Q, Tensor K, Tensor V) Heads(Tensor x)
+        {
+            long b = x.shape[0], t = x.shape[1], c = x.shape[2], hs = c / _heads;
+            var qkv = _precision.Linear(x, c_attn).to_type(x.dtype).split(c, dim: 2);      // 3 × (B, T, C)
+            Tensor Split(Tensor part) => part.view(b, t, _heads, hs).transpose(1, 2);
+            return (Split(qkv[0]), Split(qkv[1]), Split(qkv[2]));
+        }
+
         // The same attention for new positions only: their keys and values join the cached ones, and the cache's mask
         // says which cached positions each new one sees (its own row's, up to itself).
         public Tensor ForwardCached(Tensor x, Tensor positions, GptKvCache cache, int layer)
         {
-            long b = x.shape[0], t = x.shape[1], c = x.shape[2], hs = c / _heads;
-            var qkv = _precision.Linear(x, c_attn).to_type(x.dtype).split(c, dim: 2);      // 3 × (B, T, C), as in forward
-            var q = qkv[0].view(b, t, _heads, hs).transpose(1, 2);             // (B, nh, T, hs)
-            var k = qkv[1].view(b, t, _heads, hs).transpose(1, 2);
-            var v = qkv[2].view(b, t, _heads, hs).transpose(1, 2);
+            long b = x.shape[0], t = x.shape[1], c = x.shape[2];
+            var (q, k, v) = Heads(x);
             if (_rotary) (q, k) = (Rotary.Apply(q, positions), Rotary.Apply(k, positions));
             var (keys, values) = cache.Append(layer, k, v);                    // (B, nh, S, hs): cached positions, then these
             var y = F.scaled_dot_product_attention(q, keys, values, cache.Mask, is_casual: cache.IsCausal);   // (B, nh, T, hs)
