@@ -9,7 +9,8 @@ namespace ArML.Bench;
 /// <summary>
 /// A second, plain TorchSharp MADE on binarized MNIST (784-H-784, one mask, natural order, ReLU, Adam, batch 100),
 /// written independently of ArML's trainer: a cross-check that ArML's figures are MADE's and not an artefact of its
-/// training machinery. Arguments: data folder, epochs (default 10), hidden units (default 500), learning rate (1e-3).
+/// training machinery. Arguments: data folder, epochs (default 10), hidden units (default 500), learning rate (1e-3),
+/// optimizer (adam or adagrad, the MADE paper's), direct input-to-output connections (0 or 1, the paper's MNIST setting).
 /// </summary>
 internal static class MadeReference
 {
@@ -19,6 +20,7 @@ internal static class MadeReference
         string data = args.Length > 0 ? args[0] : "../shared/data/binarized_mnist";
         int epochs = args.Length > 1 ? int.Parse(args[1]) : 10, hidden = args.Length > 2 ? int.Parse(args[2]) : 500;
         double lr = args.Length > 3 ? double.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 1e-3;
+        bool adagrad = args.Length > 4 && args[4] == "adagrad", direct = args.Length > 5 && args[5] == "1";
         using var train = Images(Path.Combine(data, "train.bin"));
         using var valid = Images(Path.Combine(data, "valid.bin"));
         const int d = BinarizedMnist.Pixels;
@@ -31,11 +33,15 @@ internal static class MadeReference
         using var x = tensor(inputDegree);
         using var inMask = h.unsqueeze(1).ge(x.unsqueeze(0)).to_type(ScalarType.Float32);    // (H, D)
         using var outMask = x.unsqueeze(1).gt(h.unsqueeze(0)).to_type(ScalarType.Float32);   // (D, H)
+        using var directMask = x.unsqueeze(1).gt(x.unsqueeze(0)).to_type(ScalarType.Float32); // (D, D)
 
         using var first = nn.Linear(d, hidden);
         using var second = nn.Linear(hidden, d);
+        using var directWeight = nn.Parameter(zeros(d, d), requires_grad: direct);
         var parameters = first.parameters().Concat(second.parameters()).ToList();
-        var optimizer = optim.Adam(parameters, lr);
+        if (direct) parameters.Add(directWeight);
+        optim.Optimizer optimizer = adagrad ? optim.Adagrad(parameters, lr) : optim.Adam(parameters, lr);
+        var model = new Made(first, second, inMask, outMask, direct ? directWeight : null, directMask);
         long rows = train.shape[0];
         var clock = Stopwatch.StartNew();
         for (int epoch = 1; epoch <= epochs; epoch++)
@@ -45,7 +51,7 @@ internal static class MadeReference
             {
                 using var scope = NewDisposeScope();
                 var batch = train.index_select(0, permutation.narrow(0, start, 100));
-                var loss = Nll(first, second, inMask, outMask, batch).mean();
+                var loss = model.Nll(batch).mean();
                 optimizer.zero_grad();
                 loss.backward();
                 optimizer.step();
@@ -53,18 +59,22 @@ internal static class MadeReference
             double validNll;
             using (no_grad())
             using (var scope = NewDisposeScope())
-                validNll = Nll(first, second, inMask, outMask, valid).mean().item<float>();
+                validNll = model.Nll(valid).mean().item<float>();
             Console.WriteLine($"reference MADE {hidden} hidden, epoch {epoch}: valid NLL {validNll:F2} nats/image ({clock.Elapsed:mm\\:ss})");
         }
         return 0;
     }
 
-    // Negative log-likelihood per image (B).
-    private static Tensor Nll(TorchSharp.Modules.Linear first, TorchSharp.Modules.Linear second, Tensor inMask, Tensor outMask, Tensor batch)
+    private sealed record Made(TorchSharp.Modules.Linear First, TorchSharp.Modules.Linear Second, Tensor InMask, Tensor OutMask, Tensor? Direct, Tensor DirectMask)
     {
-        var hidden = F.relu(F.linear(batch, first.weight! * inMask, first.bias));
-        var logits = F.linear(hidden, second.weight! * outMask, second.bias);
-        return F.binary_cross_entropy_with_logits(logits, batch, reduction: nn.Reduction.None).sum(1);
+        // Negative log-likelihood per image (B).
+        public Tensor Nll(Tensor batch)
+        {
+            var hidden = F.relu(F.linear(batch, First.weight! * InMask, First.bias));
+            var logits = F.linear(hidden, Second.weight! * OutMask, Second.bias);
+            if (Direct is not null) logits = logits + F.linear(batch, Direct * DirectMask);
+            return F.binary_cross_entropy_with_logits(logits, batch, reduction: nn.Reduction.None).sum(1);
+        }
     }
 
     private static Tensor Images(string file)
