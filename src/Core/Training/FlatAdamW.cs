@@ -43,7 +43,8 @@ public sealed class FlatAdamW : IDisposable
     public double ClipGradNorm(double maxNorm)
     {
         using var scope = NewDisposeScope();
-        double norm = Math.Sqrt(_groups.Sum(g => g.Gradients.square().sum().to_type(ScalarType.Float64).item<double>()));
+        // One read pass per group, no temporary the size of the gradients.
+        double norm = Math.Sqrt(_groups.Sum(g => Math.Pow(g.Gradients.norm().to_type(ScalarType.Float64).item<double>(), 2)));
         double coefficient = maxNorm / (norm + 1e-6);
         if (coefficient < 1)
             foreach (var g in _groups) g.Gradients.mul_(coefficient);
@@ -64,8 +65,9 @@ public sealed class FlatAdamW : IDisposable
             // In place where possible: every pass over the flat buffers costs as much as a small layer's product.
             g.FirstMoment.lerp_(g.Gradients, 1 - _beta1);                  // β₁m + (1−β₁)g
             g.SecondMoment.mul_(_beta2).addcmul_(g.Gradients, g.Gradients, value: 1 - _beta2);
-            var denominator = g.SecondMoment.sqrt().div_(Math.Sqrt(correction2)).add_(_epsilon);
-            g.Values.addcdiv_(g.FirstMoment, denominator, value: -learningRate / correction1);
+            // √(v/c₂) + ε scaled by √c₂, the step size by the same factor: one pass fewer over the buffers.
+            var denominator = g.SecondMoment.sqrt().add_(_epsilon * Math.Sqrt(correction2));
+            g.Values.addcdiv_(g.FirstMoment, denominator, value: -learningRate * Math.Sqrt(correction2) / correction1);
         }
     }
 
