@@ -24,9 +24,13 @@ internal static class GptSpeedBenchmark
     public static int Run(string[] args)
     {
         TorchRuntime.EnsureInitialized();
-        // Options: a corpus path, --small-only, --bf16-only (quick checks of one configuration).
-        var text = TextCorpus.Load(args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)), 300_000);
+        // Options: a corpus path, --small-only, --bf16-only (quick checks of one configuration), --repeats N (small
+        // configuration: N interleaved bare/ArML measurements, medians reported; default 3, as this shared machine's
+        // speed drifts by 10-20% over tens of seconds).
+        var text = TextCorpus.Load(args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)), 300_000);
         Console.WriteLine($"Corpus: {text.Description}. nanoGPT on this machine kind: ≈35,000 tokens/s small, ≈3,180 tokens/s baby (OpenBLAS, fp32).");
+        int repeatsAt = Array.IndexOf(args, "--repeats");
+        int repeats = repeatsAt >= 0 ? int.Parse(args[repeatsAt + 1], System.Globalization.CultureInfo.InvariantCulture) : 3;
         var gemm = new Dictionary<ScalarType, double>
         {
             [ScalarType.Float32] = GemmRate(ScalarType.Float32),
@@ -40,14 +44,27 @@ internal static class GptSpeedBenchmark
                 foreach (int threads in shape == Small ? new[] { 2, 1 } : [2])
                 {
                     torch.set_num_threads(threads);
-                    double bare = BareLoop(shape, text.Ids, text.VocabularySize, precision, out long parameters);
-                    double arml = ArmlTrainer(shape, text, precision);
+                    var bares = new List<double>();
+                    var armls = new List<double>();
+                    long parameters = 0;
+                    for (int r = 0; r < (shape == Small ? repeats : 1); r++)
+                    {
+                        bares.Add(BareLoop(shape, text.Ids, text.VocabularySize, precision, out parameters));
+                        armls.Add(ArmlTrainer(shape, text, precision));
+                    }
+                    double bare = Median(bares), arml = Median(armls);
                     double flopsPerToken = 6.0 * parameters + 12.0 * shape.Layers * shape.Width * shape.Context;   // + attention (PaLM appendix)
                     double mfu = arml * flopsPerToken / (gemm[precision] * 1e9 * threads / 2);
                     Console.WriteLine($"{shape.Name,-40} {precision,-9} {threads,3} {bare,11:N0} {arml,11:N0} {arml / bare,6:F2} {mfu,6:P0} {Process.GetCurrentProcess().PeakWorkingSet64 >> 20,9}");
                 }
         torch.set_num_threads(Environment.ProcessorCount);
         return 0;
+    }
+
+    private static double Median(List<double> values)
+    {
+        values.Sort();
+        return values.Count % 2 == 1 ? values[values.Count / 2] : (values[values.Count / 2 - 1] + values[values.Count / 2]) / 2;
     }
 
     private static double GemmRate(ScalarType type)

@@ -23,14 +23,14 @@ public enum BatchLayout
     RowAligned,
 }
 
-/// <summary>Arithmetic of the training step's matrix products.</summary>
+/// <summary>Arithmetic of the training step's activations and matrix products.</summary>
 public enum TrainingPrecision
 {
     /// <summary>bfloat16 where the hardware multiplies it natively (CPUs with AVX512-BF16 or AMX, CUDA devices), else float32.</summary>
     Auto,
     /// <summary>float32 throughout.</summary>
     Float32,
-    /// <summary>Mixed precision: bfloat16 products, float32 master weights, norms, softmax and loss.</summary>
+    /// <summary>Mixed precision: bfloat16 products and residual stream; float32 master weights, norm statistics, attention and loss.</summary>
     BFloat16,
 }
 
