@@ -18,7 +18,7 @@ internal static class DensityBenchmark
     private sealed record Published(string Label, double Nll);
 
     /// <summary>Command-line changes to a model's configuration (for tuning runs); null keeps the configured value.</summary>
-    private sealed record Overrides(int? Batch, double? LearningRate, double? MinLearningRate, double? Beta2, double? WeightDecay, int? Patience)
+    private sealed record Overrides(int? Batch, double? LearningRate, double? MinLearningRate, double? Beta2, double? WeightDecay, int? Patience, double? L1Penalty = null)
     {
         public void Apply(DensityTrainerOptions options, int validationRows)
         {
@@ -28,6 +28,7 @@ internal static class DensityBenchmark
             if (Beta2 is double beta2) options.Beta2 = beta2;
             if (WeightDecay is double wd) options.WeightDecay = wd;
             if (Patience is int patience) options.EarlyStoppingPatience = patience;
+            if (L1Penalty is double l1) options.L1Penalty = l1;
         }
     }
 
@@ -53,10 +54,11 @@ internal static class DensityBenchmark
                 case "--min-lr": overrides = overrides with { MinLearningRate = Number(args[++i]) }; break;
                 case "--beta2": overrides = overrides with { Beta2 = Number(args[++i]) }; break;
                 case "--weight-decay": overrides = overrides with { WeightDecay = Number(args[++i]) }; break;
+                case "--l1": overrides = overrides with { L1Penalty = Number(args[++i]) }; break;
                 case "--patience": overrides = overrides with { Patience = (int)Number(args[++i]) }; break;
                 default:
                     Console.Error.WriteLine($"Unknown option {args[i]}. Options: --data DIR --models fvsbn,nade,made,made-direct --epochs E --max-minutes M " +
-                                            "--train-rows N --batch ROWS --lr RATE --min-lr RATE --beta2 B --weight-decay W --patience EVALUATIONS");
+                                            "--train-rows N --batch ROWS --lr RATE --min-lr RATE --beta2 B --weight-decay W --l1 PENALTY --patience EVALUATIONS");
                     return 2;
             }
         }
@@ -140,7 +142,7 @@ internal static class DensityBenchmark
     private static string Describe(DensityTrainerOptions o) =>
         (o is NadeOptions nade ? $"{nade.HiddenSize} hidden, " : "") +
         (o is MadeOptions made ? $"hidden [{string.Join(",", made.HiddenLayerSizes)}], {made.MaskCount} mask(s), direct connections {made.DirectConnections}, " : "") +
-        $"{o.MaxEpochs} epochs ({o.MaxIterations} steps) of batch {o.BatchSize}, AdamW lr {o.LearningRate:G3} (cosine to {o.MinLearningRate ?? o.LearningRate / 10:G3}), β₂ {o.Beta2}, weight decay {o.WeightDecay:G3}, " +
+        $"{o.MaxEpochs} epochs ({o.MaxIterations} steps) of batch {o.BatchSize}, AdamW lr {o.LearningRate:G3} (cosine to {o.MinLearningRate ?? o.LearningRate / 10:G3}), β₂ {o.Beta2}, weight decay {o.WeightDecay:G3}, L1 {o.L1Penalty:G3}, " +
         $"early stopping after {o.EarlyStoppingPatience} evaluations without progress (every {o.EvaluationInterval} steps)";
 
     private static double Number(string text) => double.Parse(text, CultureInfo.InvariantCulture);

@@ -72,7 +72,8 @@ public sealed class DensityTrainer : IEstimator<DensityTransformer>
             network.SetOutputBias(distribution.InitialBias(train));
             network.to(device);
             host.Info($"{config.Family}: {network.parameters().Sum(p => p.numel())} parameters on {device}.");
-            var task = new DensityTrainingTask(network, standardization, train, validation, _options.BatchSize, _options.EvaluationBatches, device);
+            var task = new DensityTrainingTask(network, standardization, train, validation, _options.BatchSize, _options.EvaluationBatches, device,
+                _options.L1Penalty);
             string fingerprint = JsonSerializer.Serialize(new { config, train.Rows });
             TrainingLoop.Run(task, _options, host, seed, fingerprint);
             var model = new DensityModel(network, standardization, device);

@@ -24,11 +24,13 @@ internal sealed class DensityTrainingTask : ITrainingTask, ITokensPerStep
     private readonly int _batch;
     private readonly int _evaluationBatches;
     private readonly Device _device;
+    private readonly double _l1Penalty;
     private float[] _batchValues = [];
 
     public DensityTrainingTask(AutoregressiveNetwork network, Standardization? standardization, DensityData train, DensityData? validation,
-        int batch, int evaluationBatches, Device device)
+        int batch, int evaluationBatches, Device device, double l1Penalty = 0)
     {
+        _l1Penalty = l1Penalty;
         _network = network;
         _distribution = ConditionalDistribution.Create(network.Config);
         _standardization = standardization;
@@ -53,7 +55,11 @@ internal sealed class DensityTrainingTask : ITrainingTask, ITokensPerStep
         var rows = new int[_batch];
         for (int b = 0; b < rows.Length; b++) rows[b] = (int)random.NextInt64(_train.Rows);
         int mask = _network.MaskCount == 1 ? 0 : (int)random.NextInt64(_network.MaskCount);
-        return (Loss(_train, rows, mask), (long)_batch * _train.Dimension);
+        var loss = Loss(_train, rows, mask);
+        if (_l1Penalty > 0)
+            foreach (var (name, parameter) in _network.named_parameters())
+                if (DecaysWeight(name, parameter)) loss = loss + parameter.abs().sum() * (_l1Penalty / _train.Dimension);
+        return (loss, (long)_batch * _train.Dimension);
     }
 
     public double? ValidationLoss()
