@@ -125,8 +125,11 @@ internal static class DensityBenchmark
     // epoch at batch 100) on the whole validation set (EvaluationBatches 100 × 100 rows), keeping the best weights.
     private static (DensityTrainerOptions Options, Published Reference, double Epochs) Configure(string name) => name switch
     {
-        "fvsbn" => (new FvsbnOptions { LearningRate = 3e-3, MinLearningRate = 3e-5, WeightDecay = 0.05, EvaluationInterval = 500, EarlyStoppingPatience = 10, Seed = 1 },
-            new Published("FVSBN, Larochelle & Murray 2011", 97.45), 60),
+        "fvsbn" => (new FvsbnOptions
+        {
+            LearningRate = 3e-3, MinLearningRate = 1e-5, Beta2 = 0.999, WeightDecay = 0, L1Penalty = 1.3e-4, EvaluationInterval = 500,
+            EarlyStoppingPatience = 30, Seed = 1,
+        }, new Published("FVSBN, Larochelle & Murray 2011", 97.45), 120),
         "nade" => (new NadeOptions { HiddenSize = 500, LearningRate = 2e-3, EvaluationInterval = 500, EarlyStoppingPatience = 4, Seed = 1 },
             new Published("NADE 500 hidden, fixed order, Larochelle & Murray 2011", 88.86), 30),
         "made" => (new MadeOptions { HiddenLayerSizes = [500], LearningRate = 2e-3, MinLearningRate = 3e-5, WeightDecay = 0.1, EvaluationInterval = 500, EarlyStoppingPatience = 4, Seed = 1 },
