@@ -25,12 +25,16 @@ internal sealed class DensityTrainingTask : ITrainingTask, ITokensPerStep
     private readonly int _evaluationBatches;
     private readonly Device _device;
     private readonly double _l1Penalty;
+    private readonly Tensor[] _penalized;   // the weight matrices, found once rather than at every step
     private float[] _batchValues = [];
 
     public DensityTrainingTask(AutoregressiveNetwork network, Standardization? standardization, DensityData train, DensityData? validation,
-        int batch, int evaluationBatches, Device device, double l1Penalty = 0)
+        int batch, int evaluationBatches, Device device, double l1Penalty)
     {
         _l1Penalty = l1Penalty;
+        _penalized = l1Penalty > 0
+            ? network.named_parameters().Where(p => DecaysWeight(p.name, p.parameter)).Select(p => (Tensor)p.parameter).ToArray()
+            : [];
         _network = network;
         _distribution = ConditionalDistribution.Create(network.Config);
         _standardization = standardization;
@@ -56,9 +60,7 @@ internal sealed class DensityTrainingTask : ITrainingTask, ITokensPerStep
         for (int b = 0; b < rows.Length; b++) rows[b] = (int)random.NextInt64(_train.Rows);
         int mask = _network.MaskCount == 1 ? 0 : (int)random.NextInt64(_network.MaskCount);
         var loss = Loss(_train, rows, mask);
-        if (_l1Penalty > 0)
-            foreach (var (name, parameter) in _network.named_parameters())
-                if (DecaysWeight(name, parameter)) loss = loss + parameter.abs().sum() * (_l1Penalty / _train.Dimension);
+        foreach (var weight in _penalized) loss = loss + weight.abs().sum() * (_l1Penalty / _train.Dimension);
         return (loss, (long)_batch * _train.Dimension);
     }
 
