@@ -4,6 +4,7 @@ using ArML.Trainers.Gpt;
 using ArML.Transforms.Text;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Xunit;
 
 namespace ArML.Tests.Support;
 
@@ -69,6 +70,20 @@ public sealed class TinyGpt : IDisposable
         return result;
     }
 
+    /// <summary>ML.NET's prediction engine over <paramref name="model"/> gives the values its batched transform gives.</summary>
+    public static void AssertPredictionEngineMatchesTransform(MLContext ml, ITransformer model, IDataView rows, double tolerance)
+    {
+        var expected = Scores(model.Transform(rows));
+        var engine = ml.Model.CreatePredictionEngine<TextRow, ScoreRow>(model);
+        var texts = ml.Data.CreateEnumerable<TextRow>(rows, reuseRowObject: false).Take(5).ToList();
+        for (int i = 0; i < texts.Count; i++)
+        {
+            var prediction = engine.Predict(texts[i]);
+            Assert.Equal(expected[i].TokenCount, prediction.TokenCount);
+            Assert.Equal(expected[i].LogLikelihood, prediction.LogLikelihood, tolerance);
+        }
+    }
+
     public static List<int[]> TokenIds(IDataView data, string column = "Tokens")
     {
         var result = new List<int[]>();
@@ -85,4 +100,10 @@ public sealed class TinyGpt : IDisposable
     }
 
     public void Dispose() => Gpt.Dispose();
+
+    private sealed class ScoreRow
+    {
+        public double LogLikelihood { get; set; }
+        public int TokenCount { get; set; }
+    }
 }

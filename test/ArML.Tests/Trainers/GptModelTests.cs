@@ -1,3 +1,4 @@
+using ArML.Tests.Support;
 using ArML.Torch;
 using ArML.Trainers.Gpt;
 using TorchSharp;
@@ -38,29 +39,8 @@ public class GptModelTests
             var logits = model.call(tensor(x, [1, 6]));
             nn.functional.cross_entropy(logits.view(-1, 7), tensor(y)).backward();
         }
-        var random = new Random(1);
-        const double h = 1e-6;
-        int checkedEntries = 0;
-        foreach (var (name, parameter) in model.named_parameters())
-        {
-            var flat = parameter.detach().view(-1);
-            var grad = parameter.grad!.view(-1);
-            for (int k = 0; k < 2; k++)
-            {
-                long i = random.NextInt64(flat.shape[0]);
-                double original = flat[i].item<double>();
-                using (no_grad()) flat[i] = original + h;
-                double plus = Loss(model, x, y);
-                using (no_grad()) flat[i] = original - h;
-                double minus = Loss(model, x, y);
-                using (no_grad()) flat[i] = original;
-                double numeric = (plus - minus) / (2 * h);
-                double analytic = grad[i].item<double>();
-                Assert.True(Math.Abs(numeric - analytic) <= 1e-6 + 1e-4 * Math.Abs(numeric),
-                    $"{name}[{i}]: autograd {analytic}, finite difference {numeric}");
-                checkedEntries++;
-            }
-        }
+        int checkedEntries = FiniteDifferences.AssertGradients(model, () => Loss(model, x, y), entriesPerParameter: 2,
+            absoluteTolerance: 1e-6, relativeTolerance: 1e-4);
         Assert.True(checkedEntries >= 20);
     }
 

@@ -128,15 +128,7 @@ public class GptScoringTests(TinyGpt fixture) : IClassFixture<TinyGpt>
     [Fact]
     public void PredictionEngineGivesTheTransformValues()
     {
-        var expected = TinyGpt.Scores(fixture.Model.Transform(fixture.Valid));
-        var engine = fixture.Ml.Model.CreatePredictionEngine<TextRow, ScoreRow>(fixture.Model);
-        var texts = fixture.Ml.Data.CreateEnumerable<TextRow>(fixture.Valid, reuseRowObject: false).Take(5).ToList();
-        for (int i = 0; i < texts.Count; i++)
-        {
-            var prediction = engine.Predict(texts[i]);
-            Assert.Equal(expected[i].TokenCount, prediction.TokenCount);
-            Assert.Equal(expected[i].LogLikelihood, prediction.LogLikelihood, 1e-3);
-        }
+        TinyGpt.AssertPredictionEngineMatchesTransform(fixture.Ml, fixture.Model, fixture.Valid, tolerance: 1e-3);
     }
 
     [Fact]
@@ -169,11 +161,5 @@ public class GptScoringTests(TinyGpt fixture) : IClassFixture<TinyGpt>
         Assert.Equal(a, gpt.Generate("the ", maxNewTokens: 30, temperature: 1.0, seed: 3));
         Assert.All(a, c => Assert.Contains(c.ToString(), gpt.Vocabulary!));
         Assert.Throws<ArgumentOutOfRangeException>(() => gpt.Generate("the", temperature: -1));
-    }
-
-    private sealed class ScoreRow
-    {
-        public double LogLikelihood { get; set; }
-        public int TokenCount { get; set; }
     }
 }

@@ -1,3 +1,4 @@
+using ArML.Tests.Support;
 using ArML.Torch;
 using ArML.Trainers.Baseline;
 using ArML.Trainers.Lstm;
@@ -79,29 +80,8 @@ public class LstmModelTests
     {
         var start = MidSequence(model);
         Loss(model, start, backward: true);
-        var random = new Random(1);
-        const double h = 1e-6;
-        int checkedEntries = 0;
-        foreach (var (name, parameter) in model.named_parameters())
-        {
-            var flat = parameter.detach().view(-1);
-            var grad = parameter.grad!.view(-1);
-            for (int k = 0; k < 3; k++)
-            {
-                long i = random.NextInt64(flat.shape[0]);
-                double original = flat[i].item<double>();
-                using (no_grad()) flat[i] = original + h;
-                double plus = Loss(model, start);
-                using (no_grad()) flat[i] = original - h;
-                double minus = Loss(model, start);
-                using (no_grad()) flat[i] = original;
-                double numeric = (plus - minus) / (2 * h);
-                double analytic = grad[i].item<double>();
-                Assert.True(Math.Abs(numeric - analytic) <= 1e-7 + 1e-5 * Math.Abs(numeric),
-                    $"{name}[{i}]: autograd {analytic}, finite difference {numeric}");
-                checkedEntries++;
-            }
-        }
+        int checkedEntries = FiniteDifferences.AssertGradients(model, () => Loss(model, start), entriesPerParameter: 3,
+            absoluteTolerance: 1e-7, relativeTolerance: 1e-5);
         Assert.True(checkedEntries >= 9);
     }
 

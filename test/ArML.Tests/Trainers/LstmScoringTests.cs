@@ -150,15 +150,7 @@ public class LstmScoringTests(TinyLstm fixture) : IClassFixture<TinyLstm>
     [Fact]
     public void PredictionEngineGivesTheTransformValues()
     {
-        var expected = TinyGpt.Scores(fixture.Model.Transform(fixture.Valid));
-        var engine = fixture.Ml.Model.CreatePredictionEngine<TextRow, ScoreRow>(fixture.Model);
-        var texts = fixture.Ml.Data.CreateEnumerable<TextRow>(fixture.Valid, reuseRowObject: false).Take(5).ToList();
-        for (int i = 0; i < texts.Count; i++)
-        {
-            var prediction = engine.Predict(texts[i]);
-            Assert.Equal(expected[i].TokenCount, prediction.TokenCount);
-            Assert.Equal(expected[i].LogLikelihood, prediction.LogLikelihood, 1e-4);
-        }
+        TinyGpt.AssertPredictionEngineMatchesTransform(fixture.Ml, fixture.Model, fixture.Valid, tolerance: 1e-4);
     }
 
     [Fact]
@@ -212,12 +204,6 @@ public class LstmScoringTests(TinyLstm fixture) : IClassFixture<TinyLstm>
             framed[i] = buffer.ToArray();
         }
         return (framed, framed.Select(f => f.Length).ToArray(), firsts);
-    }
-
-    private sealed class ScoreRow
-    {
-        public double LogLikelihood { get; set; }
-        public int TokenCount { get; set; }
     }
 
     /// <summary>The trained network, recording how many positions each forward pass reads.</summary>
