@@ -51,6 +51,13 @@ public sealed class FlatAdamW : IDisposable
         return norm;
     }
 
+    /// <summary>Whether no parameter is NaN or infinite (one read pass).</summary>
+    public bool ParametersAreFinite()
+    {
+        using var scope = NewDisposeScope();
+        return _groups.All(g => g.Values.isfinite().all().item<bool>());
+    }
+
     /// <summary>One AdamW update at learning rate <paramref name="learningRate"/>.</summary>
     public void Step(double learningRate)
     {

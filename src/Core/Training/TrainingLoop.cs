@@ -41,7 +41,8 @@ public static class TrainingLoop
     /// <param name="host">Log channel.</param>
     /// <param name="seed">Seed of batch sampling (initialisation is the caller's).</param>
     /// <param name="fingerprint">Identifies model shape and data, so a checkpoint of something else is refused.</param>
-    /// <exception cref="InvalidOperationException">The loss became NaN or infinite (the iteration is named; the last checkpoint stays).</exception>
+    /// <exception cref="InvalidOperationException">The loss, the gradient norm (when clipping) or, at a checkpoint, the weights became NaN or
+    /// infinite (the iteration is named; the last checkpoint stays).</exception>
     /// <exception cref="OperationCanceledException">The options' cancellation token fired (after checkpointing, when a folder is set).</exception>
     public static TrainingResult Run(ITrainingTask task, TrainerOptionsBase options, ArmlHost host, int seed, string fingerprint)
     {
@@ -84,11 +85,10 @@ public static class TrainingLoop
                 state.TokensSeen += tokens;
                 tokensSinceReport += tokens;
             }
-            if (!double.IsFinite(loss))
-                throw new InvalidOperationException(
-                    $"Training diverged: the loss at iteration {state.Iteration} is {loss}. Lower LearningRate (now {options.LearningRate}), " +
-                    "raise WarmupIterations or enable GradientClipNorm." + (store != null ? $" The last good checkpoint is {store.Path}." : ""));
-            if (options.GradientClipNorm > 0) optimizer.ClipGradNorm(options.GradientClipNorm);
+            if (!double.IsFinite(loss)) throw Diverged($"the loss at iteration {state.Iteration} is {loss}");
+            // A finite loss can still have a non-finite gradient (an overflow in the backward pass): stop before the step.
+            if (options.GradientClipNorm > 0 && optimizer.ClipGradNorm(options.GradientClipNorm) is var norm && !double.IsFinite(norm))
+                throw Diverged($"the gradient norm at iteration {state.Iteration} is {norm}");
             optimizer.Step(learningRate);
             state.LossSum += loss;
             state.LossCount++;
@@ -118,6 +118,8 @@ public static class TrainingLoop
             bool cancelled = options.CancellationToken.IsCancellationRequested;
             if (store != null && (state.Iteration % options.CheckpointInterval == 0 || reason != null || cancelled))
             {
+                // Without clipping a non-finite gradient reaches the weights unseen; a checkpoint must never keep them.
+                if (!optimizer.ParametersAreFinite()) throw Diverged($"the weights after iteration {state.Iteration} are not finite");
                 state.RandomState = random.State;
                 state.ElapsedSeconds += clock.Elapsed.TotalSeconds;
                 clock.Restart();
@@ -136,6 +138,10 @@ public static class TrainingLoop
         host.Info($"Training stopped at iteration {state.Iteration}: {reason}.");
         return new TrainingResult(state.Iteration, state.TokensSeen, lastLoss,
             double.IsFinite(state.BestValidationLoss) ? state.BestValidationLoss : null, reason.Value);
+
+        InvalidOperationException Diverged(string what) => new(
+            $"Training diverged: {what}. Lower LearningRate (now {options.LearningRate}), raise WarmupIterations or enable GradientClipNorm." +
+            (store != null ? $" The last good checkpoint is {store.Path}." : ""));
     }
 
     /// <summary>The iterations the limits other than time imply: the horizon of the learning-rate schedule.</summary>
