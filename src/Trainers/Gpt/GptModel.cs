@@ -55,8 +55,9 @@ public sealed class GptModel : Module<Tensor, Tensor>
 
     /// <summary>
     /// Type of the activations: Float32 (default: the weights' own precision), or BFloat16 for mixed precision — the
-    /// residual stream and the linear layers' products in bfloat16 from float32 master weights; layer norms reduce in
-    /// float32 with float32 weights, attention (with its softmax) and the logits stay float32.
+    /// residual stream and the linear layers' products (the output head's included) in bfloat16 from float32 master
+    /// weights; layer norms reduce in float32 with float32 weights, attention (with its softmax) stays float32, and the
+    /// logits are converted to float32 before any softmax or loss.
     /// </summary>
     public ScalarType ComputeType
     {

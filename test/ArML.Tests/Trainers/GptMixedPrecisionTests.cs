@@ -15,10 +15,10 @@ public class GptMixedPrecisionTests
 {
     private const int Vocabulary = 11;
 
-    private static GptModel Model(PositionEncoding positions)
+    private static GptModel Model(PositionEncoding positions, int layers = 2)
     {
         TorchRuntime.EnsureInitialized();
-        var model = new GptModel(new GptConfig(Vocabulary, ContextLength: 16, LayerCount: 2, HeadCount: 2, EmbeddingSize: 32,
+        var model = new GptModel(new GptConfig(Vocabulary, ContextLength: 16, LayerCount: layers, HeadCount: 2, EmbeddingSize: 32,
             Dropout: 0, Bias: true, positions), seed: 7);
         model.eval();
         return model;
@@ -30,12 +30,15 @@ public class GptMixedPrecisionTests
         return Enumerable.Range(0, count).Select(_ => (long)random.Next(Vocabulary)).ToArray();
     }
 
+    // Six layers too: unlike PyTorch's autocast the residual additions accumulate in bfloat16, and their rounding
+    // must not grow with depth beyond the same bounds.
     [Theory]
-    [InlineData(PositionEncoding.Learned)]
-    [InlineData(PositionEncoding.Rotary)]
-    public void BFloat16LogitsAndGradientsMatchFloat32WithinBFloat16Rounding(PositionEncoding positions)
+    [InlineData(PositionEncoding.Learned, 2)]
+    [InlineData(PositionEncoding.Rotary, 2)]
+    [InlineData(PositionEncoding.Learned, 6)]
+    public void BFloat16LogitsAndGradientsMatchFloat32WithinBFloat16Rounding(PositionEncoding positions, int layers)
     {
-        using var model = Model(positions);
+        using var model = Model(positions, layers);
         var x = Ids(3 * 16, 1);
         var y = Ids(3 * 16, 2);
         (float[] Logits, Dictionary<string, float[]> Gradients) Run(ScalarType compute)
@@ -57,10 +60,10 @@ public class GptMixedPrecisionTests
         var (exactLogits, exactGradients) = Run(ScalarType.Float32);
         var (mixedLogits, mixedGradients) = Run(ScalarType.BFloat16);
 
-        // bfloat16 keeps 8 significant bits (relative rounding 2^-9); through two blocks the logits (order 1) move by
-        // a few hundredths at most, and not by nothing (the products really ran in bfloat16).
+        // bfloat16 keeps 8 significant bits (relative rounding 2^-9); through two or six blocks the logits (order 1)
+        // move by a few thousandths (measured 0.002–0.0025), and not by nothing (the products really ran in bfloat16).
         double largest = exactLogits.Zip(mixedLogits, (a, b) => Math.Abs(a - b)).Max();
-        Assert.InRange(largest, 1e-6, 0.05);
+        Assert.InRange(largest, 1e-6, 0.01);
         foreach (var (name, exact) in exactGradients)
         {
             var mixed = mixedGradients[name];

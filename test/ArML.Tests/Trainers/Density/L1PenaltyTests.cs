@@ -1,4 +1,5 @@
 using ArML.Trainers.Density;
+using ArML.Training;
 using Microsoft.ML;
 using TorchSharp;
 using Xunit;
@@ -38,6 +39,42 @@ public class L1PenaltyTests
         Assert.True(free.Irrelevant > 0.5, $"unpenalized irrelevant weights {free.Irrelevant}: the data should leave them visibly non-zero");
         Assert.True(penalized.Irrelevant < free.Irrelevant / 4, $"irrelevant |w| {penalized.Irrelevant} with the penalty vs {free.Irrelevant} without");
         Assert.True(penalized.Adjacent > 1.5, $"mean adjacent |w| {penalized.Adjacent} with the penalty (stay probability 0.85: about 3.5 unpenalized, {free.Adjacent})");
+    }
+
+    [Fact]
+    public void ThePenaltyIsLambdaTimesTheWeightMatrixL1NormPerRowAndLeavesBiasesAlone()
+    {
+        const double lambda = 0.3;
+        var ml = new MLContext(seed: 1);
+        var options = new FvsbnOptions();
+        var config = options.Config(D);
+        var data = DensityData.Read(DensityTestData.Load(ml, DensityTestData.MarkovChain(50, D, seed: 2), D), options.FeatureColumnName,
+            options.Distribution, ConditionalDistribution.Create(config), D);
+        using var network = AutoregressiveNetwork.Create(config, seed: 1);
+        var weight = network.named_parameters().Single(p => p.name == "weight").parameter;
+        var bias = network.named_parameters().Single(p => p.name == "bias").parameter;
+        using (no_grad())
+        {
+            // Non-zero biases: at zero, |b| would have no gradient and a penalized bias would go unnoticed.
+            weight.copy_(randn(weight.shape, generator: manual_seed(5)));
+            bias.copy_(randn(bias.shape, generator: manual_seed(6)));
+        }
+
+        (double Loss, float[] BiasGradient) LossAndBiasGradient(double l1)
+        {
+            var task = new DensityTrainingTask(network, null, data, null, batch: 16, evaluationBatches: 1, CPU, l1);
+            network.zero_grad();
+            var (loss, _) = task.TrainingLoss(new TrainingRandom(7));
+            loss.backward();
+            return (loss.item<float>(), bias.grad!.data<float>().ToArray());
+        }
+
+        var free = LossAndBiasGradient(0);
+        var penalized = LossAndBiasGradient(lambda);
+        double l1Norm = weight.abs().sum().item<float>();
+        // The loss is in nats per value, so λ·Σ|w| (nats per row) enters divided by the dimension.
+        Assert.Equal(lambda * l1Norm / D, penalized.Loss - free.Loss, 1e-4);
+        Assert.Equal(free.BiasGradient, penalized.BiasGradient);
     }
 
     [Theory]
