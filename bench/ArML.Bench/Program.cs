@@ -12,8 +12,10 @@
 //   dotnet run -c Release --project bench/ArML.Bench -- gen-speed [--tokens N] decoding with vs without the KV cache, ctx 256 and 1024
 //   dotnet run -c Release --project bench/ArML.Bench -- lstm ../shared/data/tinyshakespeare.txt [--tokens N]
 //                                                     2x512 LSTM vs the GPT small config on the same number of characters
-//   dotnet run -c Release --project bench/ArML.Bench -- density [--data DIR] [--models fvsbn,nade,made,made-direct] [--minutes M]
+//   dotnet run -c Release --project bench/ArML.Bench -- density [--data DIR] [--models fvsbn,nade,made,made-direct] [--max-minutes M] [--epochs E] [--seed S] ...
 //       binarized MNIST test NLL of FVSBN, NADE and MADE (default data ../shared/data/binarized_mnist)
+//   dotnet run -c Release --project bench/ArML.Bench -- made-reference [DIR] [epochs] [hidden] [lr] [adam|adagrad] [direct 0|1]
+//       an independent plain-TorchSharp MADE on binarized MNIST, to cross-check the trainer
 using ArML.Bench;
 using ArML.Bench.Tokenizers;
 
@@ -40,6 +42,6 @@ return args.FirstOrDefault() switch
 
 static int Usage(string command)
 {
-    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn, gpt-speed, gpt-shakespeare, gpt-profile, attention, ngram, tokenizers, tokenizers-train, eval, gen-speed, lstm, density.");
+    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn, gpt-speed, gpt-shakespeare, gpt-profile, attention, ngram, tokenizers, tokenizers-train, eval, gen-speed, lstm, density, made-reference.");
     return 2;
 }
