@@ -43,8 +43,7 @@ internal static class AttentionBenchmark
             y.backward([gradient]);
             if (i >= 10) times.Add(clock.Elapsed.TotalMilliseconds);
         }
-        times.Sort();
-        return times[times.Count / 2];
+        return Measurements.Median(times);
     }
 
     private static Tensor Explicit(Tensor q, Tensor k, Tensor v)

@@ -96,8 +96,7 @@ internal static class EvaluationBenchmark
             action();
             times[i] = clock.Elapsed.TotalSeconds;
         }
-        Array.Sort(times);
-        return times[repeats / 2];
+        return Measurements.Median(times);
     }
 
     private static double Median<T>(Func<T> function, int repeats = 5) => Median(() => { function(); }, repeats);

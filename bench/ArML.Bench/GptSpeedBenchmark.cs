@@ -52,19 +52,13 @@ internal static class GptSpeedBenchmark
                         bares.Add(BareLoop(shape, text.Ids, text.VocabularySize, precision, out parameters));
                         armls.Add(ArmlTrainer(shape, text, precision));
                     }
-                    double bare = Median(bares), arml = Median(armls);
+                    double bare = Measurements.Median(bares), arml = Measurements.Median(armls);
                     double flopsPerToken = 6.0 * parameters + 12.0 * shape.Layers * shape.Width * shape.Context;   // + attention (PaLM appendix)
                     double mfu = arml * flopsPerToken / (gemm[precision] * 1e9 * threads / 2);
                     Console.WriteLine($"{shape.Name,-40} {precision,-9} {threads,3} {bare,11:N0} {arml,11:N0} {arml / bare,6:F2} {mfu,6:P0} {Process.GetCurrentProcess().PeakWorkingSet64 >> 20,9}");
                 }
         torch.set_num_threads(Environment.ProcessorCount);
         return 0;
-    }
-
-    private static double Median(List<double> values)
-    {
-        values.Sort();
-        return values.Count % 2 == 1 ? values[values.Count / 2] : (values[values.Count / 2 - 1] + values[values.Count / 2]) / 2;
     }
 
     private static double GemmRate(ScalarType type)

@@ -46,8 +46,7 @@ internal static class GptStepProfile
                 if (step < 10) continue;
                 phases[0].Add(forward); phases[1].Add(backward - forward); phases[2].Add(clip - backward); phases[3].Add(total - clip);
             }
-            double Median(List<double> v) { v.Sort(); return v[v.Count / 2]; }
-            Console.WriteLine($"{precision,-9} batch {batch}, {torch.get_num_threads()} threads: forward {Median(phases[0]):F2} ms, backward {Median(phases[1]):F2} ms, clip {Median(phases[2]):F2} ms, AdamW {Median(phases[3]):F2} ms");
+            Console.WriteLine($"{precision,-9} batch {batch}, {torch.get_num_threads()} threads: forward {Measurements.Median(phases[0]):F2} ms, backward {Measurements.Median(phases[1]):F2} ms, clip {Measurements.Median(phases[2]):F2} ms, AdamW {Measurements.Median(phases[3]):F2} ms");
         }
         return 0;
     }
