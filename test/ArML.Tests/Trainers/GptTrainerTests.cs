@@ -53,7 +53,10 @@ public class GptTrainerTests
     {
         var ml = new MLContext(seed: 1);
         var messages = new List<string>();
+        var trainerLines = new List<string>();
         ml.Log += (_, e) => { lock (messages) messages.Add(e.Message); };
+        // The README's recipe for seeing training progress on MLContext.Log.
+        ml.Log += (_, e) => { if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Info && e.Source.StartsWith("GptTrainer")) lock (trainerLines) trainerLines.Add(e.RawMessage); };
         var reports = new SynchronousProgress();
         var options = TinyGpt.Options(iterations: 20);
         options.EvaluationInterval = 5;
@@ -71,6 +74,7 @@ public class GptTrainerTests
         });
         Assert.Equal(TimeSpan.Zero, reports.Items[^1].EstimatedRemaining);
         Assert.Contains(messages, m => m.Contains("iter 20/20"));
+        Assert.Contains(trainerLines, m => m.StartsWith("iter 20/20"));
     }
 
     [Fact]

@@ -1,0 +1,112 @@
+// The README's C# blocks, line for line, so that the compiler checks them (ReadmeSnippetsTests checks that every
+// line of every block stands here, in order). None of these methods is run: they need the README's files.
+#pragma warning disable CS1998, CS0219, IDE0059 // snippets: an async method without await, unused locals
+using ArML;
+using ArML.Evaluators.ScalingLaws;
+using ArML.Persistence;
+using ArML.Trainers;
+using ArML.Trainers.Density;
+using ArML.Trainers.Generation;
+using ArML.Trainers.Gpt;
+using ArML.Trainers.NGram;
+using ArML.Transforms.Text;
+using Microsoft.Extensions.AI;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Tokenizers;
+
+namespace ArML.Tests.Docs;
+
+internal static class ReadmeSnippets
+{
+    private static void APipelineInCSharp()
+    {
+var mlContext = new MLContext(seed: 1);
+IDataView train = mlContext.Data.LoadFromTextFile<TextRow>("train.txt");   // one row per line
+IDataView valid = mlContext.Data.LoadFromTextFile<TextRow>("valid.txt");
+
+var pipeline = mlContext.Transforms.Text.TokenizeCharacters("Tokens", "Text")        // learns a character vocabulary
+    .Append(mlContext.LanguageModeling().Trainers.Gpt(new GptTrainer.Options
+    {
+        TokenColumnName = "Tokens", ContextLength = 64, LayerCount = 4, HeadCount = 4, EmbeddingSize = 128,
+        BatchSize = 16, MaxIterations = 2000, LearningRate = 1e-3,
+    }));
+var model = pipeline.Fit(train);
+
+IDataView scored = model.Transform(valid);              // adds LogLikelihood, TokenCount, Perplexity per row
+var metrics = mlContext.LanguageModeling().Evaluate(scored);
+Console.WriteLine($"perplexity {metrics.Perplexity:F3}, {metrics.BitsPerToken:F3} bits/token");
+Console.WriteLine(model.LastTransformer.Generate("the ", maxNewTokens: 100, temperature: 0.8, seed: 1));
+
+mlContext.Model.SaveArml(model, train.Schema, "model.zip");
+var loaded = mlContext.Model.LoadArml("model.zip", out var inputSchema);
+    }
+
+public class TextRow { [LoadColumn(0)] public string Text { get; set; } = ""; }
+
+    private static async Task GeneratingText(MLContext mlContext, TransformerChain<LanguageModelTransformer> model, IDataView data, CancellationToken ct)
+    {
+var generator = mlContext.LanguageModeling().CreateTextGenerator(model);   // finds tokenizer and language model, also in a loaded model
+var options = new GenerationOptions { MaxNewTokens = 100, Temperature = 0.8, TopP = 0.95, StopSequences = ["\n"], Seed = 1 };
+string text = generator.Generate("the ", options);                                     // the continuation only
+var batch = generator.Generate(["the ", "a "], options);                               // GeneratedSequence: ids, text, finish reason
+await foreach (string piece in generator.GenerateStreamingAsync("the ", options, cancellationToken: ct)) Console.Write(piece);
+IChatClient chat = generator.AsChatClient();                                            // Microsoft.Extensions.AI
+IDataView answers = mlContext.LanguageModeling().Generate("Answer", "Question", model, options).Fit(data).Transform(data);
+    }
+
+    private static void NGrams(MLContext mlContext, IDataView train, IDataView valid)
+    {
+var ngram = mlContext.Transforms.Text.TokenizeCharacters("Tokens", "Text")
+    .Append(mlContext.LanguageModeling().Trainers.NGram(new NGramTrainer.Options { Order = 7 }))   // modified Kneser-Ney
+    .Fit(train);
+var metrics = mlContext.LanguageModeling().Evaluate(ngram.Transform(valid));        // same columns as the GPT scorer
+ngram.LastTransformer.ExportArpa("model.arpa");                                       // for KenLM, SRILM, decoders
+var kenlm = mlContext.LanguageModeling().LoadArpa("other.arpa", ngram.First().Transform(valid).Schema["Tokens"]);
+    }
+
+    private static void Evaluation(MLContext mlContext, IDataView scored, ITransformer modelA, ITransformer modelB, IDataView valid,
+        LanguageModelTransformer gpt, IDataView tokens, (long Parameters, long Tokens, double Loss)[] runs, double largestCompute)
+    {
+var lm = mlContext.LanguageModeling();
+var metrics = lm.Evaluate(scored, textColumnName: "Text");  // + bits per byte, byte and word perplexity
+Console.WriteLine($"{metrics.Perplexity:F3} (95% CI {metrics.PerplexityInterval})  {metrics.BitsPerByte:F3} bits/byte");
+
+var comparison = lm.Compare(modelA.Transform(valid), modelB.Transform(valid));   // same rows, same order
+Console.WriteLine($"A − B = {comparison.PerplexityDifference:F3}, CI {comparison.DifferenceInterval}, A better in {comparison.FractionABetter:P0}");
+
+var longContext = lm.Evaluate(gpt.WithScoringStride(1).Transform(tokens));   // every token with the full context
+
+var fit = ScalingLaw.Fit(runs.Select(r => new ScalingPoint(ScalingLaw.TrainingCompute(r.Parameters, r.Tokens), r.Loss)));
+Console.WriteLine($"{fit}; at 10x: {fit.Predict(10 * largestCompute)}");
+    }
+
+    private static void Tokenizers(MLContext mlContext)
+    {
+// Pretrained, offline (Microsoft.ML.Tokenizers' Data packages): gpt2, r50k_base, cl100k_base, o200k_base.
+var gpt2 = mlContext.Transforms.Text.TokenizeToIds("Tokens", "Text", "gpt2",
+    new TokenizeOptions { EndOfSequenceToken = "<|endoftext|>", MaximumTokenCount = 1024, Truncation = TruncationPolicy.KeepStart });
+// Any tokenizer: TiktokenTokenizer.CreateForModel("gpt-4o"), BpeVocabulary.FromFiles("vocab.json", "merges.txt").Tokenizer, ...
+var mine = mlContext.Transforms.Text.TokenizeToIds("Tokens", "Text", TiktokenTokenizer.CreateForModel("gpt-4o"));
+// Learned in Fit: ByteLevelBpe (GPT-2 style), Word or Character.
+var bpe = mlContext.Transforms.Text.TrainTokenizer("Tokens", "Text",
+    new TokenizerTrainerOptions { Kind = TokenizerKind.ByteLevelBpe, VocabularySize = 8192, SpecialTokens = ["<|endoftext|>"] });
+// Back to text with the vocabulary of the tokenizer that produced the column.
+var decode = mlContext.Transforms.Text.DecodeTokens("Decoded", "Tokens");
+    }
+
+    private static void DensityEstimation(MLContext mlContext, IDataView train, IDataView valid, IDataView test)
+    {
+var pipeline = mlContext.Transforms.Concatenate("Features", "A", "B", "C")
+    .Append(mlContext.DensityEstimation().Trainers.Made(new MadeOptions
+    {
+        Distribution = OutputDistribution.GaussianMixture, HiddenLayerSizes = [500], MaskCount = 8,
+        ValidationSet = valid, EarlyStoppingPatience = 5,
+    }));
+var model = pipeline.Fit(train);
+IDataView scored = model.Transform(test);      // adds LogLikelihood, TokenCount, Score, PredictedLabel
+var anomalies = mlContext.AnomalyDetection.Evaluate(scored);              // with a Single label column "Label"
+var nats = mlContext.LanguageModeling().Evaluate(scored).CrossEntropy;    // nats per value
+float[][] samples = model.LastTransformer.Sample(16, seed: 1);             // ancestral sampling
+    }
+}
