@@ -23,6 +23,15 @@ public static partial class LanguageModelEvaluator
         /// <summary>Coverage of the confidence intervals, in (0, 1). Default 0.95.</summary>
         public double ConfidenceLevel { get; set; } = 0.95;
 
+        /// <summary>
+        /// <c>Compare</c> only: the unit both models' negative log-likelihoods are divided by. Default null: per token
+        /// when both models give every row the same token count (the same tokenization), else per byte when
+        /// <see cref="TextColumnName"/> is set, else per row (total NLL per row, which any two tokenizers share for the
+        /// same rows). <see cref="Evaluators.ComparisonUnit.Byte"/> needs <see cref="TextColumnName"/>;
+        /// <see cref="Evaluators.ComparisonUnit.Token"/> fails when the token counts differ.
+        /// </summary>
+        public ComparisonUnit? ComparisonUnit { get; set; }
+
         /// <summary>Seed of the bootstrap. Default: drawn from the MLContext's seed.</summary>
         public int? Seed { get; set; }
 
@@ -33,6 +42,10 @@ public static partial class LanguageModelEvaluator
             if (TextColumnName is { Length: 0 })
                 throw new ArgumentException("TextColumnName must be null (no text metrics) or a column name, not empty.", nameof(TextColumnName));
             ArgumentOutOfRangeException.ThrowIfNegative(BootstrapResamples, nameof(BootstrapResamples));
+            if (ComparisonUnit == Evaluators.ComparisonUnit.Byte && TextColumnName == null)
+                throw new ArgumentException("ComparisonUnit Byte needs TextColumnName: the bytes are counted in the rows' text.", nameof(ComparisonUnit));
+            if (ComparisonUnit is { } unit && !Enum.IsDefined(unit))
+                throw new ArgumentOutOfRangeException(nameof(ComparisonUnit), $"ComparisonUnit {unit} is not a unit.");
             if (!(ConfidenceLevel > 0 && ConfidenceLevel < 1))
                 throw new ArgumentOutOfRangeException(nameof(ConfidenceLevel), $"ConfidenceLevel must be in (0, 1), but is {ConfidenceLevel}.");
         }

@@ -73,35 +73,45 @@ public static partial class LanguageModelEvaluator
         if (scoredA.GetRowCount() is long countA && scoredB.GetRowCount() is long countB && countA != countB)
             throw new InvalidDataException(
                 $"Scored data A has {countA} rows and B has {countB}: a paired comparison needs the scores of the same rows, in the same order.");
-        var (rowsA, rowsB, tokenCountsMatch) = ReadPaired(scoredA, scoredB, options);
+        var (rowsA, rowsB, tokenMismatch) = ReadPaired(scoredA, scoredB, options);
         rowsA.RequireTokens("scored data A");
+        var unit = ComparisonUnits.Choose(options.ComparisonUnit, tokenMismatch, rowsA);
+        bool tokenCountsMatch = tokenMismatch == null;
         if (options.BootstrapResamples == 0)
-            return new LanguageModelComparison(new LanguageModelMetrics(rowsA, null, 0), new LanguageModelMetrics(rowsB, null, 0), null, null, tokenCountsMatch);
+            return new LanguageModelComparison(new LanguageModelMetrics(rowsA, null, 0), new LanguageModelMetrics(rowsB, null, 0), unit, null, null, tokenCountsMatch);
 
-        var (perplexitiesA, perplexitiesB) = PerplexityBootstrap.ResamplePaired(rowsA, rowsB, options.BootstrapResamples, seed);
-        var differences = new double[options.BootstrapResamples];
+        // Each model's own perplexity interval, and the compared unit's figures, from the same drawn rows.
+        var nllA = rowsA.NegativeLogLikelihoods.ToArray();
+        var nllB = rowsB.NegativeLogLikelihoods.ToArray();
+        int resamples = options.BootstrapResamples;
+        var (perplexitiesA, perplexitiesB) = PerplexityBootstrap.ResamplePaired(nllA, ComparisonUnits.Weights(ComparisonUnit.Token, rowsA),
+            nllB, ComparisonUnits.Weights(ComparisonUnit.Token, rowsB), Math.Exp, resamples, seed);
+        var (valuesA, valuesB) = unit == ComparisonUnit.Token ? (perplexitiesA, perplexitiesB)
+            : PerplexityBootstrap.ResamplePaired(nllA, ComparisonUnits.Weights(unit, rowsA), nllB, ComparisonUnits.Weights(unit, rowsB),
+                ComparisonUnits.Statistic(unit), resamples, seed);
+        var differences = new double[resamples];
         int aBetter = 0;
         for (int r = 0; r < differences.Length; r++)
         {
-            differences[r] = perplexitiesA[r] - perplexitiesB[r];
-            if (perplexitiesA[r] < perplexitiesB[r]) aBetter++;
+            differences[r] = valuesA[r] - valuesB[r];
+            if (valuesA[r] < valuesB[r]) aBetter++;
         }
         double level = options.ConfidenceLevel;
         return new LanguageModelComparison(
-            new LanguageModelMetrics(rowsA, PerplexityBootstrap.PercentileInterval(perplexitiesA, level), options.BootstrapResamples),
-            new LanguageModelMetrics(rowsB, PerplexityBootstrap.PercentileInterval(perplexitiesB, level), options.BootstrapResamples),
-            PerplexityBootstrap.PercentileInterval(differences, level), (double)aBetter / differences.Length, tokenCountsMatch);
+            new LanguageModelMetrics(rowsA, PerplexityBootstrap.PercentileInterval(perplexitiesA, level), resamples),
+            new LanguageModelMetrics(rowsB, PerplexityBootstrap.PercentileInterval(perplexitiesB, level), resamples),
+            unit, PerplexityBootstrap.PercentileInterval(differences, level), (double)aBetter / differences.Length, tokenCountsMatch);
     }
 
-    /// <summary>Reads both inputs in lockstep, checking that their rows align.</summary>
-    private static (ScoredRows A, ScoredRows B, bool TokenCountsMatch) ReadPaired(IDataView scoredA, IDataView scoredB, Options options)
+    /// <summary>Reads both inputs in lockstep, checking that their rows align; describes the first row whose token counts differ.</summary>
+    private static (ScoredRows A, ScoredRows B, string? TokenMismatch) ReadPaired(IDataView scoredA, IDataView scoredB, Options options)
     {
         using var a = ScoredRowReader.Open(scoredA, options, "scored data A");
         using var b = ScoredRowReader.Open(scoredB, options, "scored data B");
         bool keepRows = options.BootstrapResamples > 0;
         var rowsA = new ScoredRows(a.HasText, keepRows);
         var rowsB = new ScoredRows(b.HasText, keepRows);
-        bool tokenCountsMatch = true;
+        string? tokenMismatch = null;
         for (long row = 0; ; row++)
         {
             bool movedA = a.MoveNext(), movedB = b.MoveNext();
@@ -116,10 +126,11 @@ public static partial class LanguageModelEvaluator
             if (options.TextColumnName != null && !a.Text.Span.SequenceEqual(b.Text.Span))
                 throw new InvalidDataException(
                     $"Row {row} holds different text in column '{options.TextColumnName}' of scored data A and B: the rows do not align.");
-            if (a.TokenCount != b.TokenCount) tokenCountsMatch = false;
+            if (a.TokenCount != b.TokenCount)
+                tokenMismatch ??= $"Row {row} has {a.TokenCount} predicted tokens in scored data A but {b.TokenCount} in B";
             rowsA.Add(a);
             rowsB.Add(b);
         }
-        return (rowsA, rowsB, tokenCountsMatch);
+        return (rowsA, rowsB, tokenMismatch);
     }
 }

@@ -45,39 +45,53 @@ public static class LanguageModelingEvaluationExtensions
     }
 
     /// <summary>
-    /// Compares two models scored on the same rows in the same order: perplexity difference (A − B), its paired
-    /// bootstrap confidence interval (1000 resamples, 95%) and the fraction of resamples in which A beats B.
+    /// Compares two models scored on the same rows in the same order: the difference (A − B) of their figures, its
+    /// paired bootstrap confidence interval (1000 resamples, 95%) and the fraction of resamples in which A beats B.
+    /// The figure is per-token perplexity when both models tokenize every row into as many tokens; otherwise bits per
+    /// byte with <paramref name="textColumnName"/>, else nats per row (see <see cref="LanguageModelComparison.Unit"/>).
     /// </summary>
     /// <param name="catalog">The language modeling catalog.</param>
     /// <param name="scoredA">Model A's scores.</param>
     /// <param name="scoredB">Model B's scores of the same rows.</param>
     /// <param name="logLikelihoodColumnName">Per-row log-likelihood column of both (Double, natural log).</param>
     /// <param name="tokenCountColumnName">Per-row predicted-token count column of both (Int32).</param>
-    /// <param name="textColumnName">Optional text column of both: checked equal row by row, and enables the per-byte metrics.</param>
-    /// <exception cref="ArgumentOutOfRangeException">A column is missing or not of the expected type.</exception>
+    /// <param name="textColumnName">
+    /// Optional text column of both: checked equal row by row, enables the per-byte metrics, and makes models with
+    /// different tokenizers compare per byte (the unit lm-evaluation-harness uses across tokenizers).
+    /// </param>
+    /// <param name="unit">The unit to compare in; null chooses as described above.</param>
+    /// <exception cref="ArgumentException">
+    /// A column is missing or not of the expected type (<see cref="ArgumentOutOfRangeException"/>), or
+    /// <paramref name="unit"/> is <see cref="ComparisonUnit.Byte"/> without a text column.
+    /// </exception>
     /// <exception cref="InvalidDataException">
-    /// The rows do not align (different row counts, a row with tokens in one input only, or different text), or a
-    /// row has an invalid value (the row index is given).
+    /// The rows do not align (different row counts, a row with tokens in one input only, or different text), a
+    /// row has an invalid value (the row index is given), or <paramref name="unit"/> is <see cref="ComparisonUnit.Token"/>
+    /// but the token counts differ.
     /// </exception>
     /// <exception cref="InvalidOperationException">No row has a predicted token.</exception>
     public static LanguageModelComparison Compare(this LanguageModelingCatalog catalog, IDataView scoredA, IDataView scoredB,
         string logLikelihoodColumnName = LanguageModelEvaluator.DefaultLogLikelihoodColumnName,
         string tokenCountColumnName = LanguageModelEvaluator.DefaultTokenCountColumnName,
-        string? textColumnName = null) =>
+        string? textColumnName = null, ComparisonUnit? unit = null) =>
         catalog.Compare(scoredA, scoredB, new LanguageModelEvaluator.Options
         {
             LogLikelihoodColumnName = logLikelihoodColumnName,
             TokenCountColumnName = tokenCountColumnName,
             TextColumnName = textColumnName,
+            ComparisonUnit = unit,
         });
 
     /// <summary>Compares two models scored on the same rows, with explicit columns, resamples, confidence level and seed.</summary>
     /// <param name="catalog">The language modeling catalog.</param>
     /// <param name="scoredA">Model A's scores.</param>
     /// <param name="scoredB">Model B's scores of the same rows.</param>
-    /// <param name="options">Columns (the same in both inputs) and bootstrap settings.</param>
+    /// <param name="options">Columns (the same in both inputs), the comparison unit and bootstrap settings.</param>
     /// <exception cref="ArgumentException">A column is missing or not of the expected type (<see cref="ArgumentOutOfRangeException"/>), or an option is invalid.</exception>
-    /// <exception cref="InvalidDataException">The rows do not align, or a row has an invalid value (the row index is given).</exception>
+    /// <exception cref="InvalidDataException">
+    /// The rows do not align, a row has an invalid value (the row index is given), or the unit is per token but the
+    /// token counts differ.
+    /// </exception>
     /// <exception cref="InvalidOperationException">No row has a predicted token.</exception>
     public static LanguageModelComparison Compare(this LanguageModelingCatalog catalog, IDataView scoredA, IDataView scoredB,
         LanguageModelEvaluator.Options options)

@@ -33,30 +33,30 @@ internal static class PerplexityBootstrap
         return result;
     }
 
-    /// <summary>Perplexities of each resample of two series over the same rows, drawn together.</summary>
-    public static (double[] A, double[] B) ResamplePaired(ScoredRows a, ScoredRows b, int resamples, int seed)
+    /// <summary>
+    /// Each resample's statistic of two series over the same rows, drawn together: <paramref name="statistic"/> of
+    /// Σ NLL / Σ weight over the drawn rows, the weights being each row's tokens, bytes or 1 (see <see cref="ComparisonUnits"/>).
+    /// The draws depend only on the seed and the row count, so every unit's resamples draw the same rows.
+    /// </summary>
+    public static (double[] A, double[] B) ResamplePaired(double[] nllA, double[] weightsA, double[] nllB, double[] weightsB,
+        Func<double, double> statistic, int resamples, int seed)
     {
-        var nllA = a.NegativeLogLikelihoods.ToArray();
-        var tokensA = a.TokenCounts.ToArray();
-        var nllB = b.NegativeLogLikelihoods.ToArray();
-        var tokensB = b.TokenCounts.ToArray();
         var resultA = new double[resamples];
         var resultB = new double[resamples];
         Parallel.For(0, resamples, r =>
         {
             var random = Generator(seed, r);
-            double sumNllA = 0, sumNllB = 0;
-            long sumTokensA = 0, sumTokensB = 0;
+            double sumNllA = 0, sumNllB = 0, sumWeightsA = 0, sumWeightsB = 0;
             for (int i = 0; i < nllA.Length; i++)
             {
                 int row = random.Next(nllA.Length);
                 sumNllA += nllA[row];
-                sumTokensA += tokensA[row];
+                sumWeightsA += weightsA[row];
                 sumNllB += nllB[row];
-                sumTokensB += tokensB[row];
+                sumWeightsB += weightsB[row];
             }
-            resultA[r] = Math.Exp(sumNllA / sumTokensA);
-            resultB[r] = Math.Exp(sumNllB / sumTokensB);
+            resultA[r] = statistic(sumNllA / sumWeightsA);
+            resultB[r] = statistic(sumNllB / sumWeightsB);
         });
         return (resultA, resultB);
     }

@@ -8,6 +8,7 @@ internal sealed class ScoredRows
 {
     private readonly List<double> _negativeLogLikelihoods = [];
     private readonly List<int> _tokenCounts = [];
+    private readonly List<long> _byteCounts = [];
 
     /// <summary>Creates an empty collection.</summary>
     /// <param name="hasText">Whether byte and word counts are collected.</param>
@@ -29,6 +30,9 @@ internal sealed class ScoredRows
 
     /// <summary>Predicted tokens of each counted row.</summary>
     public IReadOnlyList<int> TokenCounts => _tokenCounts;
+
+    /// <summary>UTF-8 bytes of each counted row's text (empty without a text column or kept rows).</summary>
+    public IReadOnlyList<long> ByteCounts => _byteCounts;
 
     /// <summary>Total −log-likelihood over counted rows, in nats.</summary>
     public double NegativeLogLikelihood { get; private set; }
@@ -67,7 +71,9 @@ internal sealed class ScoredRows
         if (HasText)
         {
             var text = row.Text.Span;
-            ByteCount += ScoredRowReader.Utf8ByteCount(text);
+            long bytes = ScoredRowReader.Utf8ByteCount(text);
+            if (KeepsRows) _byteCounts.Add(bytes);
+            ByteCount += bytes;
             WordCount += ScoredRowReader.WordCount(text);
         }
     }

@@ -115,13 +115,7 @@ internal sealed class LanguageModelScoringMapper : BatchRowMapper
         public override ValueGetter<T> GetGetter<T>(int outputIndex, Func<int> slot)
         {
             if (outputIndex < 3) return LanguageModelScoreColumns.Getter<T>(outputIndex, slot, _logLikelihoods, _tokenCounts, _perplexities);
-            ValueGetter<VBuffer<double>> getter = (ref VBuffer<double> value) =>
-            {
-                var source = _tokenLogProbabilities![slot()];
-                var editor = VBufferEditor.Create(ref value, source.Length);
-                source.CopyTo(editor.Values);
-                value = editor.Commit();
-            };
+            ValueGetter<VBuffer<double>> getter = (ref VBuffer<double> value) => DetachedVectors.Write<double>(_tokenLogProbabilities![slot()], ref value);
             return getter as ValueGetter<T> ?? throw new InvalidOperationException($"{TokenLogProbabilitiesColumnName} holds VBuffer<Double>.");
         }
     }

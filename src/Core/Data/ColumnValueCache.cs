@@ -31,7 +31,8 @@ internal abstract class ColumnValueCache
         public override Delegate GetGetter(Func<int> slot) => (ValueGetter<T>)((ref T value) => value = _values[slot()]);
     }
 
-    // Vectors are deep-copied: a source getter may hand out buffers it reuses for the next row.
+    // Vectors are deep-copied in and handed out detached: a source getter may reuse its buffers for the next row,
+    // and a reader may keep what it read (see DetachedVectors).
     private sealed class VectorCache<T>(DataViewRow row, DataViewSchema.Column column, int capacity) : ColumnValueCache
     {
         private readonly ValueGetter<VBuffer<T>> _getter = row.GetGetter<VBuffer<T>>(column);
@@ -45,6 +46,6 @@ internal abstract class ColumnValueCache
         }
 
         public override Delegate GetGetter(Func<int> slot) =>
-            (ValueGetter<VBuffer<T>>)((ref VBuffer<T> value) => _values[slot()].CopyTo(ref value));
+            (ValueGetter<VBuffer<T>>)((ref VBuffer<T> value) => DetachedVectors.Write(_values[slot()], ref value));
     }
 }

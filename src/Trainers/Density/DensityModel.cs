@@ -58,15 +58,33 @@ public sealed class DensityModel : IDisposable
     /// <paramref name="rows"/> (row-major, <see cref="Dimension"/> values each).
     /// </summary>
     /// <exception cref="ArgumentException">The number of values is not <paramref name="result"/>.Length × <see cref="Dimension"/>.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">A value is NaN or outside the distribution's support; the message names the vector and index.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// A value is NaN, outside the distribution's support or (Gaussian mixture) too far from the training data, or a
+    /// log-likelihood comes out non-finite; the message names the vector (and index).
+    /// </exception>
     public void LogLikelihoods(ReadOnlySpan<float> rows, Span<double> result)
     {
         int d = Dimension;
         if (rows.Length != result.Length * d)
             throw new ArgumentException($"Expected {result.Length} rows of {d} values ({result.Length * d} in all), got {rows.Length} values.", nameof(rows));
         for (int i = 0; i < rows.Length; i++)
-            if (Distribution.Problem(rows[i]) is string problem)
+            if ((Distribution.Problem(rows[i]) ?? Standardization?.Problem(i % d, rows[i])) is string problem)
                 throw new ArgumentOutOfRangeException(nameof(rows), $"Vector {i / d} holds {rows[i]} at index {i % d}, but {problem}.");
+        if (ComputeLogLikelihoods(rows, result) is int bad)
+            throw new ArgumentOutOfRangeException(nameof(rows), $"Vector {bad}: {NotFinite(result[bad])}");
+    }
+
+    /// <summary>Why a log-likelihood of <paramref name="value"/> (NaN or infinite) is an error.</summary>
+    internal static string NotFinite(double value) =>
+        $"its log-likelihood is {value}, not finite: the float32 network overflowed on it (rescale the column or retrain).";
+
+    /// <summary>
+    /// <see cref="LogLikelihoods"/> for values already checked; returns the first vector whose log-likelihood is not
+    /// finite, or null. A NaN must never reach a score column, so callers report it with the row.
+    /// </summary>
+    internal int? ComputeLogLikelihoods(ReadOnlySpan<float> rows, Span<double> result)
+    {
+        int d = Dimension;
         int chunk = (int)Math.Clamp(ParameterBudget / ((long)d * Config.ParametersPerDimension), 1, 4096);
         for (int start = 0; start < result.Length; start += chunk)
         {
@@ -78,6 +96,9 @@ public sealed class DensityModel : IDisposable
             for (int r = 0; r < count; r++)
                 result[start + r] = AverageOverMasks(perMask, r) + (Standardization?.LogJacobian ?? 0);
         }
+        for (int r = 0; r < result.Length; r++)
+            if (!double.IsFinite(result[r])) return r;
+        return null;
     }
 
     /// <summary>

@@ -37,13 +37,14 @@ internal sealed class DensityScoringMapper : BatchRowMapper
         private readonly int[] _counts;
         private readonly float[] _scores;
         private readonly bool[] _predicted;
+        private readonly long[] _positions;
 
         public Computation(DensityScoringMapper owner, DataViewRow input, bool[] activeOutputs, int capacity)
         {
             _owner = owner;
             _input = input;
             var model = owner._model;
-            _reader = DensityVectorReader.Create(input, owner._features, model.Distribution, model.Dimension);
+            _reader = DensityVectorReader.Create(input, owner._features, model.Distribution, model.Dimension, model.Standardization);
             // TokenCount alone needs no forward pass.
             _needsLikelihood = activeOutputs[0] || activeOutputs[2] || activeOutputs[3];
             _values = new float[capacity * model.Dimension];
@@ -51,12 +52,14 @@ internal sealed class DensityScoringMapper : BatchRowMapper
             _counts = new int[capacity];
             _scores = new float[capacity];
             _predicted = new bool[capacity];
+            _positions = new long[capacity];
         }
 
         public override void Capture(int slot)
         {
             int d = _owner._model.Dimension;
             _reader.Read(_input.Position).CopyTo(_values.AsSpan(slot * d, d));
+            _positions[slot] = _input.Position;
         }
 
         public override void Compute(int count)
@@ -64,7 +67,9 @@ internal sealed class DensityScoringMapper : BatchRowMapper
             int d = _owner._model.Dimension;
             Array.Fill(_counts, d, 0, count);
             if (!_needsLikelihood) return;
-            _owner._model.LogLikelihoods(_values.AsSpan(0, count * d), _logLikelihoods.AsSpan(0, count));
+            // The reader has checked every value.
+            if (_owner._model.ComputeLogLikelihoods(_values.AsSpan(0, count * d), _logLikelihoods.AsSpan(0, count)) is int bad)
+                throw new InvalidDataException($"Row {_positions[bad]} of column '{_owner._features.Name}': {DensityModel.NotFinite(_logLikelihoods[bad])}");
             for (int i = 0; i < count; i++)
             {
                 _scores[i] = (float)-_logLikelihoods[i];

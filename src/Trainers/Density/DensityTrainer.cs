@@ -42,7 +42,11 @@ public sealed class DensityTrainer : IEstimator<DensityTransformer>
 
     /// <summary>Trains a model on <paramref name="input"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The feature column is missing, of the wrong type, or (validation set) of another size.</exception>
-    /// <exception cref="InvalidDataException">A row has another length, a NaN, or a value outside the distribution's support; the message names the column and row.</exception>
+    /// <exception cref="InvalidDataException">
+    /// A row has another length, a NaN, or a value outside the distribution's support, or (Gaussian mixture) a validation
+    /// value lies too far from the training data (see <see cref="Standardization.MaxStandardizedMagnitude"/>). The message
+    /// names the column and row.
+    /// </exception>
     /// <exception cref="InvalidOperationException">The data has no rows, or training diverged.</exception>
     public DensityTransformer Fit(IDataView input)
     {
@@ -66,6 +70,7 @@ public sealed class DensityTrainer : IEstimator<DensityTransformer>
         var device = TorchRuntime.SelectDevice(_context);
         torch.manual_seed(seed);
         var standardization = config.Distribution == OutputDistribution.GaussianMixture ? Standardization.Fit(train) : null;
+        if (validation != null) standardization?.CheckRows(validation, $"column '{name}' of the validation set");
         var network = AutoregressiveNetwork.Create(config, seed);
         try
         {

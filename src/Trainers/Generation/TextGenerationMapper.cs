@@ -50,7 +50,7 @@ internal sealed class TextGenerationMapper : BatchRowMapper
         private readonly string[] _prompts;
         private readonly int[]?[] _conditions;
         private readonly long[] _positions;
-        private readonly string[][] _texts;
+        private readonly ReadOnlyMemory<char>[][] _texts;
         private int[] _conditionIds = new int[16];
         private ReadOnlyMemory<char> _text;
 
@@ -63,7 +63,7 @@ internal sealed class TextGenerationMapper : BatchRowMapper
             _prompts = new string[capacity];
             _conditions = new int[]?[capacity];
             _positions = new long[capacity];
-            _texts = new string[capacity][];
+            _texts = new ReadOnlyMemory<char>[capacity][];
         }
 
         public override void Capture(int slot)
@@ -92,22 +92,17 @@ internal sealed class TextGenerationMapper : BatchRowMapper
                 requests[slot] = new GenerationRequest(ids, _conditions[slot], GenerationSeeds.Derive(owner.Seed, _positions[slot]));
             }
             int sequences = owner.SharedOptions.NumberOfSequences;
-            for (int slot = 0; slot < count; slot++) _texts[slot] = Enumerable.Repeat("", sequences).ToArray();
+            for (int slot = 0; slot < count; slot++) _texts[slot] = new ReadOnlyMemory<char>[sequences];
             foreach (var generated in owner.Generator.Tokens.GenerateBatch(requests, owner.SharedOptions))
-                _texts[generated.PromptIndex][generated.SequenceIndex] = generated.Text ?? "";
+                _texts[generated.PromptIndex][generated.SequenceIndex] = (generated.Text ?? "").AsMemory();
         }
 
         public override ValueGetter<T> GetGetter<T>(int outputIndex, Func<int> slot)
         {
             Delegate getter = _mapper._outputs[0].Type is VectorDataViewType
                 ? (ValueGetter<VBuffer<ReadOnlyMemory<char>>>)((ref VBuffer<ReadOnlyMemory<char>> value) =>
-                {
-                    var texts = _texts[slot()];
-                    var editor = VBufferEditor.Create(ref value, texts.Length);
-                    for (int i = 0; i < texts.Length; i++) editor.Values[i] = texts[i].AsMemory();
-                    value = editor.Commit();
-                })
-                : (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> value) => value = _texts[slot()][0].AsMemory());
+                    DetachedVectors.Write<ReadOnlyMemory<char>>(_texts[slot()], ref value))
+                : (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> value) => value = _texts[slot()][0]);
             return getter as ValueGetter<T>
                 ?? throw new InvalidOperationException($"Column '{_mapper._owner.OutputColumnName}' holds {_mapper._outputs[0].Type.RawType.Name}, not {typeof(T).Name}.");
         }

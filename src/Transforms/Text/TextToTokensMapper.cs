@@ -88,7 +88,7 @@ internal sealed class TextToTokensMapper : BatchRowMapper
 
         public override ValueGetter<T> GetGetter<T>(int outputIndex, Func<int> slot)
         {
-            ValueGetter<VBuffer<uint>> getter = (ref VBuffer<uint> value) => _tokens[slot()].CopyTo(ref value);
+            ValueGetter<VBuffer<uint>> getter = (ref VBuffer<uint> value) => DetachedVectors.Write(_tokens[slot()], ref value);
             return getter as ValueGetter<T> ?? throw new InvalidOperationException($"Token columns hold VBuffer<UInt32>, not {typeof(T).Name}.");
         }
     }

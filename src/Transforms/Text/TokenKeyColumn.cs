@@ -20,9 +20,10 @@ internal static class TokenKeyColumn
         int size = codec.VocabularySize;
         ValueGetter<VBuffer<ReadOnlyMemory<char>>> getter = (ref VBuffer<ReadOnlyMemory<char>> value) =>
         {
-            var editor = VBufferEditor.Create(ref value, size);
-            for (int i = 0; i < size; i++) editor.Values[i] = codec.GetToken(i).AsMemory();
-            value = editor.Commit();
+            // New arrays each read, like every ArML vector getter (see DetachedVectors).
+            var tokens = new ReadOnlyMemory<char>[size];
+            for (int i = 0; i < size; i++) tokens[i] = codec.GetToken(i).AsMemory();
+            value = new VBuffer<ReadOnlyMemory<char>>(size, tokens);
         };
         builder.Add("KeyValues", new VectorDataViewType(TextDataViewType.Instance, size), getter);
         TokenCodecAnnotation.Add(builder, codec);

@@ -105,4 +105,85 @@ public class ComparisonTests
         var b = ScoredTable.Of(Ml, (-1, 1, "a"), (-2, 1, "bb"));
         Assert.False(Ml.LanguageModeling().Compare(a, b, Seeded()).TokenCountsMatch);
     }
+
+    /// <summary>
+    /// A scores the source exactly with word tokens; B is worse on every row (0.1 nats more per byte) but splits rows
+    /// into characters, so its per-token perplexity looks far better.
+    /// </summary>
+    private static (IDataView A, IDataView B) DifferentTokenizers()
+    {
+        var a = Ml.Data.LoadFromEnumerable(Rows.Select(t => new ScoredTextRow
+        {
+            LogLikelihood = Source.LogProbability(t), TokenCount = t.Split(' ').Length + 1, Text = t,
+        }).ToList());
+        var b = Ml.Data.LoadFromEnumerable(Rows.Select(t => new ScoredTextRow
+        {
+            LogLikelihood = Source.LogProbability(t) - 0.1 * t.Length, TokenCount = t.Length + 1, Text = t,
+        }).ToList());
+        return (a, b);
+    }
+
+    [Fact]
+    public void DifferentTokenizersAreComparedPerByteWithText()
+    {
+        var (a, b) = DifferentTokenizers();
+        var comparison = Ml.LanguageModeling().Compare(a, b, Seeded("Text"));
+        Assert.True(comparison.A.Perplexity > comparison.B.Perplexity, "per token, B looks better");
+        Assert.False(comparison.TokenCountsMatch);
+        Assert.Equal(1.0, comparison.FractionABetter);
+        Assert.True(comparison.IsSignificant, comparison.ToString());
+        Assert.Equal(ComparisonUnit.Byte, comparison.Unit);
+        // Independent: bits per byte of each model from the rows.
+        double bytes = Rows.Sum(t => System.Text.Encoding.UTF8.GetByteCount(t));
+        double nllA = -Rows.Sum(t => Source.LogProbability(t));
+        double nllB = nllA + 0.1 * Rows.Sum(t => t.Length);
+        Assert.Equal(nllA / bytes / Math.Log(2), comparison.ValueA, 10);
+        Assert.Equal(nllB / bytes / Math.Log(2), comparison.ValueB, 10);
+        Assert.Equal(comparison.ValueA - comparison.ValueB, comparison.Difference, 12);
+        Assert.Equal(comparison.A.BitsPerByte!.Value, comparison.ValueA, 12);
+        Assert.True(comparison.DifferenceInterval!.Value.Contains(comparison.Difference));
+        Assert.True(comparison.DifferenceInterval.Value.Upper < 0, comparison.ToString());
+        Assert.Contains("per byte", comparison.ToString());
+        Assert.Contains("token counts differ", comparison.ToString());
+    }
+
+    [Fact]
+    public void DifferentTokenizersWithoutTextAreComparedPerRow()
+    {
+        var (a, b) = DifferentTokenizers();
+        var comparison = Ml.LanguageModeling().Compare(a, b, Seeded());
+        Assert.Equal(ComparisonUnit.Row, comparison.Unit);
+        Assert.Equal(1.0, comparison.FractionABetter);
+        Assert.Equal(-Rows.Average(t => Source.LogProbability(t)), comparison.ValueA, 10);
+        Assert.Equal(-0.1 * Rows.Average(t => t.Length), comparison.Difference, 10);
+        Assert.Equal(comparison.A.NegativeLogLikelihoodPerRow, comparison.ValueA, 12);
+        Assert.True(comparison.DifferenceInterval!.Value.Upper < 0, comparison.ToString());
+        Assert.Contains("per row", comparison.ToString());
+    }
+
+    [Fact]
+    public void TheUnitCanBeChosenAndPerTokenNeedsTheSameTokenization()
+    {
+        var (a, b) = DifferentTokenizers();
+        var perToken = Seeded("Text");
+        perToken.ComparisonUnit = ComparisonUnit.Token;
+        var e = Assert.Throws<InvalidDataException>(() => Ml.LanguageModeling().Compare(a, b, perToken));
+        Assert.Contains("Row 0", e.Message);
+        Assert.Contains("ComparisonUnit", e.Message);
+
+        var perByte = Seeded();
+        perByte.ComparisonUnit = ComparisonUnit.Byte;
+        Assert.Throws<ArgumentException>(() => Ml.LanguageModeling().Compare(a, b, perByte));
+
+        var same = Ml.LanguageModeling().Compare(Scores(0), Scores(0.03, noiseSeed: 1, noise: 0.5), Seeded("Text"));
+        Assert.Equal(ComparisonUnit.Token, same.Unit);
+        Assert.Equal(same.PerplexityDifference, same.Difference);
+        Assert.Contains("per token", same.ToString());
+        var perRow = Seeded("Text");
+        perRow.ComparisonUnit = ComparisonUnit.Row;
+        var rows = Ml.LanguageModeling().Compare(Scores(0), Scores(0.03, noiseSeed: 1, noise: 0.5), perRow);
+        Assert.Equal(ComparisonUnit.Row, rows.Unit);
+        Assert.Equal(rows.A.NegativeLogLikelihoodPerRow - rows.B.NegativeLogLikelihoodPerRow, rows.Difference, 10);
+        Assert.True(rows.FractionABetter > 0.99, rows.ToString());
+    }
 }
