@@ -28,7 +28,8 @@ internal static class VocabularyStore
                 SavedVocabulary.BpeKind => BpeVocabulary.FromFiles(
                     new MemoryStream(reader.ReadBytes("vocab.json")), new MemoryStream(reader.ReadBytes("merges.txt")),
                     saved.ByteLevel ?? true, saved.UnknownToken, saved.SpecialTokens),
-                SavedVocabulary.WordKind => new WordVocabulary(saved.Words ?? throw Missing(saved, "words"), saved.UnknownToken ?? "<unk>", saved.SpecialTokens),
+                SavedVocabulary.WordKind => new WordVocabulary(saved.Words ?? throw Missing(saved, "words"), saved.UnknownToken ?? "<unk>", saved.SpecialTokens,
+                    saved.WordSplitting ?? WordSplitting.WordsAndPunctuation),
                 SavedVocabulary.CharacterKind => new CharacterVocabulary(saved.CodePoints ?? throw Missing(saved, "codePoints"), saved.SpecialTokens),
                 SavedVocabulary.KeyValuesKind => new KeyValuesVocabulary(new KeyValuesCodec(saved.Words ?? throw Missing(saved, "words"))),
                 _ => throw new ArmlModelFormatException($"Component {reader.Kind} has a vocabulary of unknown kind '{saved.Kind}'."),
