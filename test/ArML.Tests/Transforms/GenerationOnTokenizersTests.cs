@@ -92,6 +92,18 @@ public class GenerationOnTokenizersTests
         }
     }
 
+    [Fact]
+    public void ASavedCodecOfAnotherSizeThanTheColumnIsAFormatError()
+    {
+        var ml = new MLContext(seed: 3);
+        var train = ml.Data.LoadFromEnumerable(MarkovTextSource.CreateDefault(seed: 2).Sample(60, seed: 1).Select(t => new TextRow { Text = t }).ToList());
+        var chain = Tokenizer(ml, "character").Append(LanguageModel(ml, "ngram")).Fit(train);
+        var ngram = (NGramTransformer)chain.Last();
+        var forged = new NGramTransformer(ngram.TokenColumnName, ngram.KeyCount, ngram.Vocabulary, ngram.Model, 8, new WordVocabulary(["a", "b"]));
+        var error = Assert.Throws<ArmlModelFormatException>(() => SaveAndLoad(ml, forged, ((ITransformer)chain.First()).Transform(train).Schema));
+        Assert.Contains($"token codec of 3 tokens for a column of {ngram.KeyCount} keys", error.Message);
+    }
+
     private static int[] Encode(ITokenCodec codec, string text)
     {
         var ids = new List<int>();
