@@ -57,9 +57,8 @@ public sealed class LanguageModelTransformer : RowMappingTransformer, IArmlPersi
 
     /// <summary>
     /// Turns text into ids and back: the tokenizer's own codec when the token column carried it at training time
-    /// (exact for byte-level encodings), else one over <see cref="Vocabulary"/> (exact for character vocabularies),
-    /// or null. A model loaded with <c>LoadArml</c> holds only the key values; generate text through the whole
-    /// chain's tokenizer for other vocabularies.
+    /// (exact for every ArML tokenizer), else one over <see cref="Vocabulary"/> (exact for character vocabularies),
+    /// or null. <c>SaveArml</c> saves an ArML tokenizer's codec with the model, so a loaded model encodes as it did.
     /// </summary>
     public ITokenCodec? Codec { get; }
 
@@ -134,7 +133,11 @@ public sealed class LanguageModelTransformer : RowMappingTransformer, IArmlPersi
     public int ArmlKindVersion => Model.ArmlKindVersion;
 
     /// <inheritdoc/>
-    public void SaveArml(ArmlComponentWriter writer) => Model.SaveArml(writer, this);
+    public void SaveArml(ArmlComponentWriter writer)
+    {
+        Model.SaveArml(writer, this);
+        TokenCodecStore.Save(Codec, writer);
+    }
 
     /// <summary>Releases the network's native memory, unless this transformer shares it (<see cref="WithScoringStride"/>).</summary>
     public void Dispose()

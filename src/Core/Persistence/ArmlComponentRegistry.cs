@@ -27,7 +27,12 @@ public static class ArmlComponentRegistry
 
     /// <summary>Creates the loader for <paramref name="kind"/> as <paramref name="table"/> names it.</summary>
     /// <exception cref="ArmlModelFormatException">The kind is unknown, or its loader cannot be found or created.</exception>
-    internal static IArmlComponentLoader CreateLoader(string kind, IReadOnlyDictionary<string, string> table)
+    internal static IArmlComponentLoader CreateLoader(string kind, IReadOnlyDictionary<string, string> table) =>
+        CreateLoader<IArmlComponentLoader>(kind, table);
+
+    /// <summary>Creates the loader of type <typeparamref name="TLoader"/> for <paramref name="kind"/> as <paramref name="table"/> names it.</summary>
+    /// <exception cref="ArmlModelFormatException">The kind is unknown, or its loader cannot be found or created.</exception>
+    internal static TLoader CreateLoader<TLoader>(string kind, IReadOnlyDictionary<string, string> table) where TLoader : class
     {
         if (!table.TryGetValue(kind, out string? typeName))
             throw new ArmlModelFormatException(
@@ -49,12 +54,12 @@ public static class ArmlComponentRegistry
             throw new ArmlModelFormatException(
                 $"The model contains a component of kind '{kind}', whose loader {typeName} was not found. It lives in " +
                 $"assembly '{assembly}': reference that ArML package (of a version that has the loader) from the application that loads the model.");
-        if (!typeof(IArmlComponentLoader).IsAssignableFrom(type) || type.IsAbstract || type.GetConstructor(Type.EmptyTypes) is not { IsPublic: true })
+        if (!typeof(TLoader).IsAssignableFrom(type) || type.IsAbstract || type.GetConstructor(Type.EmptyTypes) is not { IsPublic: true })
             throw new ArmlModelFormatException(
-                $"{typeName}, registered for component kind '{kind}', is not a concrete IArmlComponentLoader with a public parameterless constructor.");
+                $"{typeName}, registered for component kind '{kind}', is not a concrete {typeof(TLoader).Name} with a public parameterless constructor.");
         try
         {
-            return (IArmlComponentLoader)Activator.CreateInstance(type)!;
+            return (TLoader)Activator.CreateInstance(type)!;
         }
         catch (System.Reflection.TargetInvocationException e)
         {

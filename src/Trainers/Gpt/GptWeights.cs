@@ -1,3 +1,4 @@
+using ArML.Text;
 using ArML.Persistence;
 using ArML.Torch;
 using TorchSharp;
@@ -46,6 +47,6 @@ public sealed class GptLanguageModelLoader : IArmlComponentLoader
             throw;
         }
         return new LanguageModelTransformer(new GptLanguageModel(model, ids, device), config.Columns, config.Tokens,
-            config.ScoringBatchSize, config.ScoringStride);
+            config.ScoringBatchSize, config.ScoringStride, TokenCodecStore.Load(reader, ids.TokenKeyCount));
     }
 }

@@ -42,7 +42,8 @@ public static class NGramCatalogExtensions
         if (tokenColumn.Type is not VectorDataViewType { ItemType: KeyDataViewType key })
             throw new ArgumentOutOfRangeException(nameof(tokenColumn), $"Column '{tokenColumn.Name}' must be a vector of keys (token ids), but is {tokenColumn.Type}.");
         var vocabulary = KeyValuesCodec.FromColumn(tokenColumn)?.Tokens;
-        return new NGramTransformer(tokenColumn.Name, checked((int)key.Count), vocabulary, ArpaReader.Read(arpaPath), scoringBatchSize);
+        return new NGramTransformer(tokenColumn.Name, checked((int)key.Count), vocabulary, ArpaReader.Read(arpaPath), scoringBatchSize,
+            TokenCodecAnnotation.CodecOf(tokenColumn));
     }
 
     /// <summary>

@@ -87,7 +87,7 @@ public sealed partial class NGramTrainer : IEstimator<NGramTransformer>
         var model = NGramTrieBuilder.Build(counter, estimate, present, countingWords.ToArray());
         Report(host, estimator, model);
         host.Info($"N-gram: model built in {clock.Elapsed.TotalSeconds:F2} s.");
-        return new NGramTransformer(name, keyCount, vocabulary, model, _options.ScoringBatchSize);
+        return new NGramTransformer(name, keyCount, vocabulary, model, _options.ScoringBatchSize, TokenCodecAnnotation.CodecOf(column));
     }
 
     /// <inheritdoc/>

@@ -29,7 +29,8 @@ public sealed class NGramTransformer : RowMappingTransformer, IArmlPersistable
     private readonly int[] _keyToWord;
     private readonly int[] _wordToKey;
 
-    internal NGramTransformer(string tokenColumnName, int keyCount, IReadOnlyList<string>? vocabulary, NGramLanguageModel model, int scoringBatchSize)
+    internal NGramTransformer(string tokenColumnName, int keyCount, IReadOnlyList<string>? vocabulary, NGramLanguageModel model, int scoringBatchSize,
+        ITokenCodec? codec = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(tokenColumnName);
         ArgumentOutOfRangeException.ThrowIfLessThan(keyCount, 1);
@@ -37,7 +38,7 @@ public sealed class NGramTransformer : RowMappingTransformer, IArmlPersistable
         TokenColumnName = tokenColumnName;
         KeyCount = keyCount;
         Vocabulary = vocabulary?.ToArray();
-        Codec = Vocabulary != null ? new KeyValuesCodec(Vocabulary) : null;
+        Codec = codec ?? (Vocabulary != null ? new KeyValuesCodec(Vocabulary) : null);
         Model = model;
         ScoringBatchSize = scoringBatchSize;
         var spelled = ArpaWords.OfKeys(keyCount, Vocabulary, tokenColumnName);
@@ -62,8 +63,11 @@ public sealed class NGramTransformer : RowMappingTransformer, IArmlPersistable
     /// <summary>The token column's key values (null when it has none); they spell the keys as model words.</summary>
     public IReadOnlyList<string>? Vocabulary { get; }
 
-    /// <summary>Turns text into token ids and back through <see cref="Vocabulary"/>, or null without one.</summary>
-    public KeyValuesCodec? Codec { get; }
+    /// <summary>
+    /// Turns text into token ids and back: the tokenizer's own codec when the token column carried it (saved with the
+    /// model), else one over <see cref="Vocabulary"/>, or null without either.
+    /// </summary>
+    public ITokenCodec? Codec { get; }
 
     /// <summary>The n-gram model.</summary>
     public NGramLanguageModel Model { get; }

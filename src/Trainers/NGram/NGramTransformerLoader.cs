@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using ArML.Persistence;
+using ArML.Text;
 
 namespace ArML.Trainers.NGram;
 
@@ -37,6 +38,7 @@ public sealed class NGramTransformerLoader : IArmlComponentLoader
             if (level.Children != null) tensors.Add(new($"{k}.children", Tensor("I32", level.Children)));
         }
         writer.WriteTensors("trie.safetensors", tensors);
+        TokenCodecStore.Save(transformer.Codec, writer);
     }
 
     /// <inheritdoc/>
@@ -63,7 +65,8 @@ public sealed class NGramTransformerLoader : IArmlComponentLoader
         try
         {
             var model = new NGramLanguageModel(config.Words, levels);
-            return new NGramTransformer(config.TokenColumnName, config.KeyCount, config.Vocabulary, model, config.ScoringBatchSize);
+            return new NGramTransformer(config.TokenColumnName, config.KeyCount, config.Vocabulary, model, config.ScoringBatchSize,
+                TokenCodecStore.Load(reader, config.KeyCount));
         }
         catch (Exception e) when (e is InvalidDataException or ArgumentException)
         {

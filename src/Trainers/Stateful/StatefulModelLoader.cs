@@ -1,3 +1,4 @@
+using ArML.Text;
 using ArML.Persistence;
 using ArML.Torch;
 using TorchSharp;
@@ -45,6 +46,7 @@ internal static class StatefulModelLoader
             network.Dispose();
             throw;
         }
-        return new LanguageModelTransformer(wrap(network, ids, device), file.Columns, file.Tokens, file.ScoringBatchSize, int.MaxValue);
+        return new LanguageModelTransformer(wrap(network, ids, device), file.Columns, file.Tokens, file.ScoringBatchSize, int.MaxValue,
+            TokenCodecStore.Load(reader, ids.TokenKeyCount));
     }
 }

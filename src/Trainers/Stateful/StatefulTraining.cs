@@ -61,10 +61,10 @@ internal static class StatefulTraining
             network.Dispose();
             throw;
         }
-        var codec = KeyValuesCodec.FromColumn(input.Schema[options.TokenColumnName]);
+        var column = input.Schema[options.TokenColumnName];
         return new LanguageModelTransformer(wrap(network, vocabulary, device),
             new LanguageModelColumns(options.TokenColumnName, TokenLogProbabilities: options.TokenLogProbabilities),
-            codec?.Tokens, options.ScoringBatchSize, int.MaxValue);
+            KeyValuesCodec.FromColumn(column)?.Tokens, options.ScoringBatchSize, int.MaxValue, TokenCodecAnnotation.CodecOf(column));
     }
 
     /// <summary>The input schema with the score columns appended, after checking the token column.</summary>

@@ -14,7 +14,8 @@ namespace ArML.Transforms.Text;
 /// Byte-level vocabularies (the default) split text with GPT-2's pattern, exact on all of Unicode
 /// (<see cref="CodePointPreTokenizer.Gpt2"/>), as Hugging Face's <c>ByteLevel(add_prefix_space=false)</c>
 /// pre-tokenizer does, and decode any encoded text exactly. Other vocabularies use Microsoft.ML.Tokenizers'
-/// default word/non-word split and may have an unknown token. Key values are the vocab.json strings.
+/// default word/non-word split and must name an unknown token, so that no text is dropped. Files are checked
+/// entry by entry and line by line before anything is sized by them (ids must be dense, 0..N−1). Key values are the vocab.json strings.
 /// Thread-safe. Saved with the model by its two files.
 /// </remarks>
 public sealed class BpeVocabulary : TokenVocabulary
@@ -25,43 +26,51 @@ public sealed class BpeVocabulary : TokenVocabulary
     private readonly ByteTokenTable? _bytes;
     private readonly byte[] _vocabJson;
     private readonly byte[] _mergesText;
+    private readonly PreTokenizer _preTokenizer;
+    private readonly BpeWordMerger _longWords;
 
-    private BpeVocabulary(byte[] vocabJson, byte[] mergesText, bool byteLevel, string? unknownToken, IEnumerable<string>? specialTokens)
+    private BpeVocabulary(byte[] vocabJson, byte[] mergesText, bool byteLevel, string? unknownToken, IEnumerable<string>? specialTokens,
+        string vocabName = "vocab.json", string mergesName = "merges.txt")
     {
         _vocabJson = vocabJson;
         _mergesText = mergesText;
         ByteLevel = byteLevel;
-        var vocabulary = ReadVocabJson(vocabJson);
-        var merges = ReadMerges(mergesText);
+        var entries = BpeFiles.ReadVocabulary(vocabJson, vocabName);
+        var vocabulary = new Dictionary<string, int>(entries, StringComparer.Ordinal);
+        var merges = BpeFiles.ReadMerges(mergesText, mergesName, vocabulary);
         _specialTokens = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (string special in SpecialTokenList.Validate(specialTokens))
         {
             if (!vocabulary.TryGetValue(special, out int id))
-                throw new ArgumentException($"The special token '{special}' is not in vocab.json.", nameof(specialTokens));
+                throw new ArgumentException($"The special token '{special}' is not in {vocabName}.", nameof(specialTokens));
             _specialTokens[special] = id;
         }
         if (unknownToken != null && !vocabulary.ContainsKey(unknownToken))
-            throw new ArgumentException($"The unknown token '{unknownToken}' is not in vocab.json.", nameof(unknownToken));
+            throw new ArgumentException($"The unknown token '{unknownToken}' is not in {vocabName}.", nameof(unknownToken));
         if (byteLevel && unknownToken != null)
             throw new ArgumentException("A byte-level vocabulary encodes every text and takes no unknown token.", nameof(unknownToken));
+        // Microsoft.ML.Tokenizers drops characters that have no token and no unknown token to stand for them: never
+        // let that happen silently. Byte-level vocabularies need every byte; others need an unknown token.
+        if (byteLevel) BpeFiles.CheckByteTokens(vocabulary, _specialTokens, vocabName);
+        else if (unknownToken is null)
+            throw new ArgumentException(
+                $"A BPE vocabulary that is not byte-level cannot spell every text: name its unknown token (unknownToken), which {vocabName} " +
+                "must hold, so that characters outside the vocabulary map to it instead of being dropped.", nameof(unknownToken));
         UnknownToken = unknownToken;
 
-        _tokens = new string[vocabulary.Count == 0 ? 0 : vocabulary.Values.Max() + 1];
-        foreach (var (token, id) in vocabulary)
-        {
-            if (id < 0) throw new ArgumentException($"vocab.json gives '{token}' the negative id {id}.", nameof(vocabJson));
-            if (_tokens[id] != null) throw new ArgumentException($"vocab.json gives id {id} to both '{_tokens[id]}' and '{token}'.", nameof(vocabJson));
-            _tokens[id] = token;
-        }
-        for (int id = 0; id < _tokens.Length; id++) _tokens[id] ??= $"<|unused:{id}|>";
+        // Ids are dense (checked by BpeFiles), so this table is no larger than the file's entry count.
+        _tokens = new string[entries.Count];
+        foreach (var (token, id) in entries) _tokens[id] = token;
 
+        _preTokenizer = byteLevel ? CodePointPreTokenizer.Gpt2 : PreTokenizer.CreateWordOrNonWord();
         _tokenizer = BpeTokenizer.Create(new BpeOptions(vocabulary)
         {
             Merges = merges,
             ByteLevel = byteLevel,
-            PreTokenizer = byteLevel ? CodePointPreTokenizer.Gpt2 : PreTokenizer.CreateWordOrNonWord(),
+            PreTokenizer = _preTokenizer,
             UnknownToken = unknownToken,
         });
+        _longWords = new BpeWordMerger(vocabulary, merges, unknownToken is null ? null : vocabulary[unknownToken]);
         TokenizerVocabularies.Register(_tokenizer, this);
         if (byteLevel)
         {
@@ -112,7 +121,10 @@ public sealed class BpeVocabulary : TokenVocabulary
     /// <param name="byteLevel">Whether tokens are written in GPT-2's byte-level alphabet (default true).</param>
     /// <param name="unknownToken">For a vocabulary that is not byte-level: the token for text it cannot encode.</param>
     /// <param name="specialTokens">Entries of vocab.json that are special tokens (never produced from text).</param>
-    /// <exception cref="ArgumentException">The files are malformed or inconsistent with the other arguments.</exception>
+    /// <exception cref="ArgumentException">
+    /// The files are malformed (the message names the file and the entry or line) or inconsistent with the other
+    /// arguments; a byte-level vocabulary lacks some of the 256 byte tokens; a vocabulary that is not byte-level has no unknown token.
+    /// </exception>
     public static BpeVocabulary FromFiles(Stream vocabJson, Stream mergesText, bool byteLevel = true,
         string? unknownToken = null, IEnumerable<string>? specialTokens = null)
     {
@@ -124,7 +136,7 @@ public sealed class BpeVocabulary : TokenVocabulary
     /// <summary>Reads vocab.json and merges.txt from paths; see <see cref="FromFiles(Stream, Stream, bool, string?, IEnumerable{string}?)"/>.</summary>
     public static BpeVocabulary FromFiles(string vocabJsonPath, string mergesTextPath, bool byteLevel = true,
         string? unknownToken = null, IEnumerable<string>? specialTokens = null) =>
-        new(File.ReadAllBytes(vocabJsonPath), File.ReadAllBytes(mergesTextPath), byteLevel, unknownToken, specialTokens);
+        new(File.ReadAllBytes(vocabJsonPath), File.ReadAllBytes(mergesTextPath), byteLevel, unknownToken, specialTokens, vocabJsonPath, mergesTextPath);
 
     /// <summary>Creates a byte-level vocabulary from tokens (in id order) and merges (by rank), as ArML's trainer does.</summary>
     internal static BpeVocabulary FromTrained(IReadOnlyList<string> tokens, IReadOnlyList<(string Left, string Right)> merges, IEnumerable<string> specialTokens) =>
@@ -148,10 +160,36 @@ public sealed class BpeVocabulary : TokenVocabulary
     public override string GetToken(int id) => _tokens[id];
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// Pre-tokens longer than <see cref="LongPreTokenLength"/> characters are merged by ArML's O(n log n) merger, which
+    /// gives exactly the library's ids; the library's own merge is quadratic in a pre-token's length.
+    /// </remarks>
     public override void Encode(ReadOnlySpan<char> text, List<int> ids)
     {
         if (text.IsEmpty) return;
+        if (text.Length > LongPreTokenLength)
+        {
+            var pieces = _preTokenizer.PreTokenize(text).ToList();
+            if (pieces.Exists(p => p.Length > LongPreTokenLength))
+            {
+                foreach (var (offset, length) in pieces) EncodePreToken(text.Slice(offset, length), ids);
+                return;
+            }
+        }
         ids.AddRange(_tokenizer.EncodeToIds(text, considerPreTokenization: true, considerNormalization: false));
+    }
+
+    /// <summary>Pre-tokens longer than this are merged by ArML's merger instead of the library's; 0 sends every pre-token there (tests).</summary>
+    internal int LongPreTokenLength { get; set; } = 256;
+
+    private void EncodePreToken(ReadOnlySpan<char> piece, List<int> ids)
+    {
+        if (piece.Length <= LongPreTokenLength)
+            ids.AddRange(_tokenizer.EncodeToIds(piece, considerPreTokenization: false, considerNormalization: false));
+        else if (ByteLevel)
+            _longWords.Encode(ByteLevelAlphabet.EncodeGeneralizedUtf8(piece), ids);
+        else
+            _longWords.Encode(piece, ids);
     }
 
     /// <inheritdoc/>
@@ -169,36 +207,6 @@ public sealed class BpeVocabulary : TokenVocabulary
         using var buffer = new MemoryStream();
         stream.CopyTo(buffer);
         return buffer.ToArray();
-    }
-
-    private static Dictionary<string, int> ReadVocabJson(byte[] json)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<Dictionary<string, int>>(json) ?? throw new ArgumentException("vocab.json holds null.");
-        }
-        catch (JsonException e)
-        {
-            throw new ArgumentException("vocab.json is not a JSON object of token → id: " + e.Message, nameof(json), e);
-        }
-    }
-
-    private static List<string> ReadMerges(byte[] text)
-    {
-        var merges = new List<string>();
-        using var reader = new StreamReader(new MemoryStream(text), Encoding.UTF8);
-        int lineNumber = 0;
-        while (reader.ReadLine() is string line)
-        {
-            lineNumber++;
-            if (lineNumber == 1 && line.StartsWith("#version", StringComparison.Ordinal)) continue;
-            if (line.Length == 0) continue;
-            int space = line.IndexOf(' ');
-            if (space <= 0 || space == line.Length - 1 || line.IndexOf(' ', space + 1) >= 0)
-                throw new ArgumentException($"Line {lineNumber} of merges.txt is not two tokens separated by one space: '{line}'.", nameof(text));
-            merges.Add(line);
-        }
-        return merges;
     }
 
     private static byte[] WriteVocabJson(IReadOnlyList<string> tokens)

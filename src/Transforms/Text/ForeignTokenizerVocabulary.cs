@@ -43,6 +43,8 @@ internal sealed class ForeignTokenizerVocabulary : TokenVocabulary
 
     public override string Decode(ReadOnlySpan<int> ids) => _tokenizer.Decode(ids.ToArray());
 
+    internal override bool CanSave => false;
+
     internal override SavedVocabulary Describe(Dictionary<string, byte[]> files) =>
         throw new NotSupportedException(
             $"The {_tokenizer.GetType().Name} given to TokenizeToIds was created outside ArML, which cannot read back how it was " +

@@ -38,6 +38,9 @@ public sealed record SavedVocabulary(string Kind)
     /// <summary>Whether a BPE vocabulary is byte-level (GPT-2 style).</summary>
     public bool? ByteLevel { get; init; }
 
+    /// <summary>How a word vocabulary splits text; null is <c>WordsAndPunctuation</c>.</summary>
+    public WordSplitting? WordSplitting { get; init; }
+
     /// <summary>The unknown token of a non-byte-level BPE vocabulary.</summary>
     public string? UnknownToken { get; init; }
 }

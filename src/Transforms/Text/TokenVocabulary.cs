@@ -13,8 +13,11 @@ namespace ArML.Transforms.Text;
 /// token's string inside a row is not recognized (as tiktoken's <c>encode_ordinary</c>); special ids enter a row only
 /// through <see cref="TokenizeOptions.BeginOfSequenceToken"/> and <see cref="TokenizeOptions.EndOfSequenceToken"/>.
 /// </remarks>
-public abstract class TokenVocabulary : ITokenCodec
+public abstract class TokenVocabulary : IPersistableTokenCodec
 {
+    /// <summary>The codec kind under which language models save a vocabulary (<see cref="TokenCodecStore"/>).</summary>
+    internal const string CodecKind = "ArML.TokenVocabulary";
+
     private protected TokenVocabulary()
     {
     }
@@ -59,6 +62,15 @@ public abstract class TokenVocabulary : ITokenCodec
 
     /// <summary>How <c>SaveArml</c> writes this vocabulary; throws when it cannot be saved.</summary>
     internal abstract SavedVocabulary Describe(Dictionary<string, byte[]> files);
+
+    /// <summary>Whether <see cref="Describe"/> can save this vocabulary.</summary>
+    internal virtual bool CanSave => true;
+
+    bool IPersistableTokenCodec.CanSave => CanSave;
+
+    string IPersistableTokenCodec.CodecKind => CodecKind;
+
+    void IPersistableTokenCodec.SaveCodec(Persistence.ArmlComponentWriter writer, string prefix) => VocabularyStore.SaveCodec(this, writer, prefix);
 
     private HashSet<int> SpecialIds => field ??= [.. SpecialTokens.Values];
 }

@@ -16,6 +16,13 @@ public sealed class TokenizerTrainerOptions
     /// <summary>ByteLevelBpe: the fewest occurrences of a pair for it to be merged; default 2.</summary>
     public int MinimumPairFrequency { get; set; } = 2;
 
+    /// <summary>
+    /// Word: how text is split into words; default <see cref="WordSplitting.WordsAndPunctuation"/>. Use
+    /// <see cref="WordSplitting.Whitespace"/> for pre-tokenized corpora (Penn Treebank: "n't" and "&lt;unk&gt;" stay whole;
+    /// a "&lt;unk&gt;" in the text is then the unknown token when <see cref="UnknownToken"/> is "&lt;unk&gt;"). Saved with the model.
+    /// </summary>
+    public WordSplitting WordSplitting { get; set; } = WordSplitting.WordsAndPunctuation;
+
     /// <summary>Word: the fewest occurrences of a word for it to enter the vocabulary; default 1.</summary>
     public int MinimumWordCount { get; set; } = 1;
 
@@ -37,6 +44,7 @@ public sealed class TokenizerTrainerOptions
     internal void Validate()
     {
         if (!Enum.IsDefined(Kind)) throw new ArgumentOutOfRangeException(nameof(Kind), $"Unknown tokenizer kind {Kind}.");
+        if (!Enum.IsDefined(WordSplitting)) throw new ArgumentOutOfRangeException(nameof(WordSplitting), $"Unknown word splitting {WordSplitting}.");
         SpecialTokenList.Validate(SpecialTokens);
         if (Kind == TokenizerKind.ByteLevelBpe && VocabularySize < 256 + SpecialTokens.Count)
             throw new ArgumentOutOfRangeException(nameof(VocabularySize),

@@ -73,7 +73,7 @@ public sealed class TokenizerTrainingEstimator : IEstimator<TokenizerTransformer
 
     private WordVocabulary TrainWords(IDataView input, DataViewSchema.Column column, Stopwatch clock)
     {
-        var counts = new WordCounts(CodePointPreTokenizer.Words);
+        var counts = new WordCounts(CodePointPreTokenizer.Of(_options.WordSplitting));
         ReadRows(input, column, clock, counts.Add, () => counts.Counts.Count);
         int room = (_options.MaximumVocabularySize ?? int.MaxValue) - 1 - _options.SpecialTokens.Count;
         var reserved = new HashSet<string>(_options.SpecialTokens.Append(_options.UnknownToken), StringComparer.Ordinal);
@@ -81,7 +81,7 @@ public sealed class TokenizerTrainingEstimator : IEstimator<TokenizerTransformer
             .Where(p => p.Value >= _options.MinimumWordCount && !reserved.Contains(p.Key))
             .OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal)
             .Take(room).Select(p => p.Key).ToList();
-        var vocabulary = new WordVocabulary(words, _options.UnknownToken, _options.SpecialTokens);
+        var vocabulary = new WordVocabulary(words, _options.UnknownToken, _options.SpecialTokens, _options.WordSplitting);
         Report("done", counts.Rows, counts.Counts.Count, clock, vocabulary.VocabularySize);
         return vocabulary;
     }

@@ -4,7 +4,8 @@ namespace ArML.Transforms.Text;
 
 /// <summary>
 /// A closed vocabulary of words: text is split into runs of letters, digits and marks and single other characters
-/// (whitespace is dropped, <see cref="CodePointPreTokenizer.Words"/>), and each piece is one id. Id 0 is the unknown
+/// (whitespace is dropped, <see cref="CodePointPreTokenizer.Words"/>), or only at white space
+/// (<see cref="WordSplitting.Whitespace"/>, for pre-tokenized corpora), and each piece is one id. Id 0 is the unknown
 /// token, then the special tokens in the order given, then the words.
 /// </summary>
 /// <remarks>Decoding joins the words with single spaces, so it does not restore the original spacing. Thread-safe.</remarks>
@@ -17,11 +18,19 @@ public sealed class WordVocabulary : TokenVocabulary
     private readonly Dictionary<string, int> _ids;
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup;
     private readonly Dictionary<string, int> _specialTokens = new(StringComparer.Ordinal);
+    private readonly CodePointPreTokenizer _split;
 
     /// <summary>Creates a vocabulary of <paramref name="words"/> (in id order, after the unknown and special tokens).</summary>
+    /// <param name="words">The words.</param>
+    /// <param name="unknownToken">The unknown token's string (id 0).</param>
+    /// <param name="specialTokens">Special tokens (ids 1 and up).</param>
+    /// <param name="splitting">How text is split into words.</param>
     /// <exception cref="ArgumentException">A word is empty, repeated, or equal to the unknown or a special token.</exception>
-    public WordVocabulary(IEnumerable<string> words, string unknownToken = "<unk>", IEnumerable<string>? specialTokens = null)
+    public WordVocabulary(IEnumerable<string> words, string unknownToken = "<unk>", IEnumerable<string>? specialTokens = null,
+        WordSplitting splitting = WordSplitting.WordsAndPunctuation)
     {
+        _split = CodePointPreTokenizer.Of(splitting);
+        Splitting = splitting;
         ArgumentNullException.ThrowIfNull(words);
         ArgumentException.ThrowIfNullOrEmpty(unknownToken);
         var specials = SpecialTokenList.Validate(specialTokens, unknownToken);
@@ -43,6 +52,9 @@ public sealed class WordVocabulary : TokenVocabulary
     /// <summary>The unknown token's string.</summary>
     public string UnknownToken { get; }
 
+    /// <summary>How text is split into words.</summary>
+    public WordSplitting Splitting { get; }
+
     /// <summary>All key values, by id.</summary>
     public IReadOnlyList<string> Tokens => _tokens;
 
@@ -59,9 +71,10 @@ public sealed class WordVocabulary : TokenVocabulary
     public override IReadOnlyDictionary<string, int> SpecialTokens => _specialTokens;
 
     /// <inheritdoc/>
-    public override string Description => $"word vocabulary of {_tokens.Length} tokens";
+    public override string Description =>
+        $"word vocabulary of {_tokens.Length} tokens" + (Splitting == WordSplitting.Whitespace ? " (split at white space)" : "");
 
-    /// <summary>Appends the pieces of <paramref name="text"/> as the words would split it.</summary>
+    /// <summary>Appends the pieces of <paramref name="text"/> as <see cref="WordSplitting.WordsAndPunctuation"/> splits it.</summary>
     public static void Split(ReadOnlySpan<char> text, List<(int Offset, int Length)> pieces) => CodePointPreTokenizer.Words.Split(text, pieces);
 
     /// <inheritdoc/>
@@ -71,7 +84,7 @@ public sealed class WordVocabulary : TokenVocabulary
     public override void Encode(ReadOnlySpan<char> text, List<int> ids)
     {
         var pieces = new List<(int Offset, int Length)>();
-        Split(text, pieces);
+        _split.Split(text, pieces);
         foreach (var (offset, length) in pieces)
         {
             var word = text.Slice(offset, length);
@@ -89,5 +102,10 @@ public sealed class WordVocabulary : TokenVocabulary
     }
 
     internal override SavedVocabulary Describe(Dictionary<string, byte[]> files) =>
-        new(SavedVocabulary.WordKind) { Words = [.. Words], UnknownToken = UnknownToken, SpecialTokens = [.. _specialTokens.Keys] };
+        new(SavedVocabulary.WordKind)
+        {
+            Words = [.. Words], UnknownToken = UnknownToken, SpecialTokens = [.. _specialTokens.Keys],
+            // Written only when not the default, so files of the default mode stay as earlier versions wrote them.
+            WordSplitting = Splitting == WordSplitting.WordsAndPunctuation ? null : Splitting,
+        };
 }

@@ -31,7 +31,7 @@ public class BpeFileVocabularyTests
         Assert.Contains("Line 1 of merges.txt", merges.Message);
         var ids = Assert.Throws<ArgumentException>(() => BpeVocabulary.FromFiles(Utf8("""{"a":0,"b":0}"""), Utf8("")));
         Assert.Contains("id 0", ids.Message);
-        var special = Assert.Throws<ArgumentException>(() => BpeVocabulary.FromFiles(Utf8("""{"a":0}"""), Utf8(""), specialTokens: ["<s>"]));
+        var special = Assert.Throws<ArgumentException>(() => BpeVocabulary.FromFiles(BpeFileValidationTests.ByteVocabulary(), Utf8(""), specialTokens: ["<s>"]));
         Assert.Contains("'<s>' is not in vocab.json", special.Message);
     }
 }

@@ -42,6 +42,42 @@ internal static class ByteLevelAlphabet
         return bytes;
     }
 
+    /// <summary>
+    /// The alphabet string of <paramref name="text"/>'s bytes as Microsoft.ML.Tokenizers' byte-level BPE writes them:
+    /// UTF-8, except that an unpaired surrogate becomes the three-byte form of its own code unit (generalized UTF-8)
+    /// instead of U+FFFD.
+    /// </summary>
+    public static string EncodeGeneralizedUtf8(ReadOnlySpan<char> text)
+    {
+        var chars = new char[text.Length * 3];
+        int n = 0;
+        for (int i = 0; i < text.Length; i++)
+        {
+            uint c = text[i];
+            if (c < 0x80) chars[n++] = CharOfByte[c];
+            else if (c < 0x800)
+            {
+                chars[n++] = CharOfByte[0xC0 | (c >> 6)];
+                chars[n++] = CharOfByte[0x80 | (c & 0x3F)];
+            }
+            else if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                uint scalar = (uint)char.ConvertToUtf32(text[i], text[++i]);
+                chars[n++] = CharOfByte[0xF0 | (scalar >> 18)];
+                chars[n++] = CharOfByte[0x80 | ((scalar >> 12) & 0x3F)];
+                chars[n++] = CharOfByte[0x80 | ((scalar >> 6) & 0x3F)];
+                chars[n++] = CharOfByte[0x80 | (scalar & 0x3F)];
+            }
+            else
+            {
+                chars[n++] = CharOfByte[0xE0 | (c >> 12)];
+                chars[n++] = CharOfByte[0x80 | ((c >> 6) & 0x3F)];
+                chars[n++] = CharOfByte[0x80 | (c & 0x3F)];
+            }
+        }
+        return new string(chars, 0, n);
+    }
+
     private static char[] BuildCharOfByte()
     {
         // Printable Latin-1 bytes stand for themselves; the others (controls, space, soft hyphen...) are moved, in

@@ -41,6 +41,17 @@ public sealed class CodePointPreTokenizer : PreTokenizer
     /// <summary>Word vocabularies' split: runs of letters, digits and marks; each other non-space character alone.</summary>
     public static CodePointPreTokenizer Words { get; } = new(SplitPatterns.Words());
 
+    /// <summary>Pre-tokenized text's split: runs of characters other than white space.</summary>
+    public static CodePointPreTokenizer Whitespace { get; } = new(SplitPatterns.Whitespace());
+
+    /// <summary>The split of <paramref name="splitting"/>.</summary>
+    internal static CodePointPreTokenizer Of(WordSplitting splitting) => splitting switch
+    {
+        WordSplitting.WordsAndPunctuation => Words,
+        WordSplitting.Whitespace => Whitespace,
+        _ => throw new ArgumentOutOfRangeException(nameof(splitting), $"Unknown word splitting {splitting}."),
+    };
+
     /// <inheritdoc/>
     public override IEnumerable<(int Offset, int Length)> PreTokenize(string text) =>
         text is null ? [] : PreTokenize(text.AsSpan());

@@ -30,4 +30,8 @@ internal static partial class SplitPatterns
     /// <summary>Words: runs of letters, digits, marks and connectors; every other non-space character alone.</summary>
     [GeneratedRegex(@"\w+|[^\w\s]", Options)]
     public static partial Regex Words();
+
+    /// <summary>Whitespace-separated words: every run of characters other than white space.</summary>
+    [GeneratedRegex(@"\S+", Options)]
+    public static partial Regex Whitespace();
 }
