@@ -131,7 +131,7 @@ public sealed partial class GptTrainer : IEstimator<LanguageModelTransformer>
     // The initial model's key map, with this trainer's policy; its column must be the data's.
     private TokenKeyMap WarmStartMap(LanguageModelTransformer initial, TokenIdLayout keys)
     {
-        Gpt(initial);
+        _ = Gpt(initial);   // a GPT model, or an ArgumentException
         if (initial.KeyCount != keys.TokenKeyCount || initial.Model.Vocabulary.ConditionKeyCount != keys.ConditionKeyCount)
             throw new ArgumentException(
                 $"The initial model reads {initial.KeyCount} token keys and {initial.Model.Vocabulary.ConditionKeyCount} condition keys, " +
