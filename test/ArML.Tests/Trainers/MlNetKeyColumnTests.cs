@@ -168,6 +168,11 @@ public class MlNetKeyColumnTests
         Assert.Equal(ngram.Model.ScoreSentence(Sentence("abQ")).LogLikelihood, scores[0].LogLikelihood, 1e-9);
         Assert.Equal(ngram.Model.ScoreSentence(Sentence("ab c")).LogLikelihood, scores[1].LogLikelihood, 1e-9);
         Assert.All(ngram.Generate("ab c", maxNewTokens: 6, temperature: 0), c => Assert.Contains(c, Used));
+
+        var stream = new MemoryStream();
+        ml.Model.SaveArml(chain, Rows(ml, Train).Schema, stream);
+        stream.Position = 0;
+        Assert.Equal(scores, TinyGpt.Scores(ml.Model.LoadArml(stream, out _).Transform(Rows(ml, "abQ", "ab c"))));
     }
 
     [Fact]
