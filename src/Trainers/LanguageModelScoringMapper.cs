@@ -16,16 +16,18 @@ internal sealed class LanguageModelScoringMapper : BatchRowMapper
     private readonly DataViewSchema.Column _tokens;
     private readonly DataViewSchema.Column? _condition;
     private readonly IAutoregressiveScorer _model;
+    private readonly TokenKeyMap _keyMap;
     private readonly int _stride;
     private readonly OutputColumn[] _outputs;
 
     public LanguageModelScoringMapper(DataViewSchema inputSchema, DataViewSchema.Column tokens, DataViewSchema.Column? condition,
-        IAutoregressiveScorer model, bool tokenLogProbabilities, int batchSize, int stride)
+        IAutoregressiveScorer model, TokenKeyMap keyMap, bool tokenLogProbabilities, int batchSize, int stride)
         : base(inputSchema, batchSize)
     {
         _tokens = tokens;
         _condition = condition;
         _model = model;
+        _keyMap = keyMap;
         _stride = stride;
         _outputs = Outputs(tokenLogProbabilities);
     }
@@ -98,7 +100,8 @@ internal sealed class LanguageModelScoringMapper : BatchRowMapper
 
         public override void Capture(int slot)
         {
-            int n = _tokens.Read(ref _ids, _input.Position);
+            int n = _tokens.ReadAllowingMissing(ref _ids, _input.Position);
+            _owner._keyMap.ToModelIds(_ids.AsSpan(0, n), _owner._tokens.Name, _input.Position);
             int m = _condition?.Read(ref _conditionIds, _input.Position) ?? 0;
             _firstTargets[slot] = _owner._model.Vocabulary.Frame(_conditionIds.AsSpan(0, m), _ids.AsSpan(0, n), _frame);
             _framed[slot] = _frame.ToArray();

@@ -29,13 +29,21 @@ public sealed class LanguageModelTransformer : RowMappingTransformer, IArmlPersi
     private readonly bool _ownsModel;
 
     internal LanguageModelTransformer(IAutoregressiveScorer model, LanguageModelColumns columns, IReadOnlyList<string>? vocabulary,
-        int scoringBatchSize, int scoringStride, ITokenCodec? codec = null, bool ownsModel = true)
+        int scoringBatchSize, int scoringStride, TokenKeyMap? keyMap = null, ITokenCodec? codec = null, bool ownsModel = true)
     {
+        // Without a map, keys are read one to one (a model built without a compact vocabulary).
+        keyMap ??= TokenKeyMap.Identity(model.Vocabulary.TokenKeyCount);
+        if (keyMap.TokenCount != model.Vocabulary.TokenKeyCount || keyMap.IsIdentity == model.Vocabulary.HasUnknown)
+            throw new ArgumentException(
+                $"The key map gives {keyMap.TokenCount} token ids but the model has {model.Vocabulary.TokenKeyCount} ({model.Vocabulary}).", nameof(keyMap));
+        if (vocabulary != null && vocabulary.Count != keyMap.ColumnKeyCount)
+            throw new ArgumentException($"{vocabulary.Count} key values were given for a column of {keyMap.ColumnKeyCount} keys.", nameof(vocabulary));
         _ownsModel = ownsModel;
         Model = model;
         Columns = columns;
         Vocabulary = vocabulary;
-        Codec = codec ?? (vocabulary != null ? new KeyValuesCodec(vocabulary) : null);
+        KeyMap = keyMap;
+        Codec = codec ?? (vocabulary != null ? CharacterKeysCodec.FromKeyValues(vocabulary) : null);
         ScoringBatchSize = scoringBatchSize;
         ScoringStride = scoringStride;
     }
@@ -47,7 +55,13 @@ public sealed class LanguageModelTransformer : RowMappingTransformer, IArmlPersi
     public string TokenColumnName => Columns.TokenColumnName;
 
     /// <summary>Key count of the token column the model was trained on; scored columns must match it.</summary>
-    public int KeyCount => Model.Vocabulary.TokenKeyCount;
+    public int KeyCount => KeyMap.ColumnKeyCount;
+
+    /// <summary>
+    /// How the token column's keys become the model's token ids: the keys seen in training, then the unknown token that
+    /// every other key is scored as (see <see cref="TokenKeyMap"/>).
+    /// </summary>
+    public TokenKeyMap KeyMap { get; }
 
     /// <summary>The network and its scoring and sampling operations (a <see cref="Gpt.GptLanguageModel"/>, for instance).</summary>
     public IAutoregressiveScorer Model { get; }
@@ -83,7 +97,7 @@ public sealed class LanguageModelTransformer : RowMappingTransformer, IArmlPersi
     {
         if (stride < 1 || stride > Model.ContextLength)
             throw new ArgumentOutOfRangeException(nameof(stride), $"Stride must be in 1..{Model.ContextLength} (the context length), but is {stride}.");
-        return new LanguageModelTransformer(Model, Columns, Vocabulary, ScoringBatchSize, stride, Codec, ownsModel: false);
+        return new LanguageModelTransformer(Model, Columns, Vocabulary, ScoringBatchSize, stride, KeyMap, Codec, ownsModel: false);
     }
 
     /// <inheritdoc/>
@@ -103,7 +117,7 @@ public sealed class LanguageModelTransformer : RowMappingTransformer, IArmlPersi
                     $"Condition column '{name}' has key count {conditionKeys}, but the model was trained on {Model.Vocabulary.ConditionKeyCount}.");
             condition = inputSchema[name];
         }
-        return new LanguageModelScoringMapper(inputSchema, column, condition, Model, Columns.TokenLogProbabilities, ScoringBatchSize, ScoringStride);
+        return new LanguageModelScoringMapper(inputSchema, column, condition, Model, KeyMap, Columns.TokenLogProbabilities, ScoringBatchSize, ScoringStride);
     }
 
     /// <summary>
@@ -121,10 +135,34 @@ public sealed class LanguageModelTransformer : RowMappingTransformer, IArmlPersi
         return codec.Decode(GenerateTokens(ids, maxNewTokens, temperature, seed, condition));
     }
 
-    /// <summary>Samples token ids (zero-based, as key − 1) after <paramref name="promptIds"/>.</summary>
+    /// <summary>
+    /// Samples token ids (zero-based, as key − 1) after <paramref name="promptIds"/>. Prompt keys the model never saw
+    /// are read as its unknown token (see <see cref="KeyMap"/>); only keys seen in training are drawn.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A prompt id is outside the column's keys, or another argument is out of range.</exception>
     public int[] GenerateTokens(IReadOnlyList<int> promptIds, int maxNewTokens = 200, double temperature = 1.0, int? seed = null,
-        IReadOnlyList<int>? condition = null) =>
-        Model.Sample(promptIds, maxNewTokens, temperature, seed ?? Random.Shared.Next(), condition);
+        IReadOnlyList<int>? condition = null)
+    {
+        ArgumentNullException.ThrowIfNull(promptIds);
+        var modelIds = new int[promptIds.Count];
+        for (int i = 0; i < modelIds.Length; i++)
+        {
+            if (promptIds[i] < 0 || promptIds[i] >= KeyCount)
+                throw new ArgumentOutOfRangeException(nameof(promptIds), $"Token id {promptIds[i]} at position {i} is outside the column's keys (0..{KeyCount - 1}).");
+            if (!KeyMap.TryToModelIdOrUnknown(promptIds[i], out modelIds[i]))
+                throw new ArgumentOutOfRangeException(nameof(promptIds),
+                    $"Token id {promptIds[i]} (key {promptIds[i] + 1L}) at position {i} never occurred in the model's training data and UnseenKeys is {KeyMap.Policy}.");
+        }
+        var generated = Model.Sample(modelIds, maxNewTokens, temperature, seed ?? Random.Shared.Next(), condition);
+        for (int i = 0; i < generated.Length; i++) generated[i] = KeyMap.ToColumnId(generated[i]);
+        return generated;
+    }
+
+    /// <summary>
+    /// A codec over the model's token ids (those <see cref="Model"/> and step-by-step generation use) made from
+    /// <paramref name="columnCodec"/>, a codec over the token column's ids (key − 1), such as <see cref="Codec"/>.
+    /// </summary>
+    public ITokenCodec ModelIdCodec(ITokenCodec columnCodec) => KeyMappedCodec.Over(columnCodec, KeyMap);
 
     /// <inheritdoc/>
     public string ArmlKind => Model.ArmlKind;

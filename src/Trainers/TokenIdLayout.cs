@@ -1,13 +1,21 @@
 namespace ArML.Trainers;
 
 /// <summary>
-/// The id layout of an ArML language model: the token column's ids 0..K−1, then the separator K (start and end of every row),
+/// The id layout of an ArML language model: the token ids 0..K−1, then the separator K (start and end of every row),
 /// then — for conditional models — the condition column's ids shifted to K+1..K+C, so conditions never collide with tokens.
 /// </summary>
-/// <param name="TokenKeyCount">K: key count of the token column.</param>
+/// <remarks>
+/// A model trained on a compact vocabulary (<see cref="Data.TokenKeyMap"/>) has the keys seen in training as ids
+/// 0..K−2 and the unknown token as K−1 (<see cref="HasUnknown"/>); models saved before that read key k as id k − 1.
+/// </remarks>
+/// <param name="TokenKeyCount">K: token ids of the model (the column's key count for models without an unknown token).</param>
 /// <param name="ConditionKeyCount">C: key count of the condition column, 0 without one.</param>
-public sealed record TokenIdLayout(int TokenKeyCount, int ConditionKeyCount)
+/// <param name="HasUnknown">Whether the last token id is the unknown token, which scores keys never seen in training and is never sampled.</param>
+public sealed record TokenIdLayout(int TokenKeyCount, int ConditionKeyCount, bool HasUnknown = false)
 {
+    /// <summary>The unknown token's id (K − 1), or −1 when the model has none.</summary>
+    public int UnknownToken => HasUnknown ? TokenKeyCount - 1 : -1;
+
     /// <summary>The separator id.</summary>
     public int Separator => TokenKeyCount;
 

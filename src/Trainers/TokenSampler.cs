@@ -18,27 +18,29 @@ internal static class TokenSampler
 
     /// <summary>
     /// Draws the next id from <paramref name="logits"/> at <paramref name="temperature"/> (0: arg-max). Only tokens and
-    /// the end of the row can follow, so ids from the separator on (the condition ids) are never drawn.
+    /// the end of the row can follow, so ids from the separator on (the condition ids) are never drawn, and neither is
+    /// the unknown token (a model does not choose to emit "unknown").
     /// </summary>
     public static int Pick(ReadOnlySpan<float> logits, TokenIdLayout vocabulary, double temperature, Random random)
     {
         int allowed = vocabulary.Separator + 1;
+        int unknown = vocabulary.UnknownToken;
         if (temperature == 0)
         {
-            int best = 0;
-            for (int i = 1; i < allowed; i++) if (logits[i] > logits[best]) best = i;
+            int best = unknown == 0 ? 1 : 0;
+            for (int i = best + 1; i < allowed; i++) if (i != unknown && logits[i] > logits[best]) best = i;
             return best;
         }
         double max = double.NegativeInfinity;
-        for (int i = 0; i < allowed; i++) max = Math.Max(max, logits[i]);
+        for (int i = 0; i < allowed; i++) if (i != unknown) max = Math.Max(max, logits[i]);
         var weights = new double[allowed];
         double sum = 0;
-        for (int i = 0; i < allowed; i++) sum += weights[i] = Math.Exp((logits[i] - max) / temperature);
+        for (int i = 0; i < allowed; i++) sum += weights[i] = i == unknown ? 0 : Math.Exp((logits[i] - max) / temperature);
         double u = random.NextDouble() * sum;
         for (int i = 0; i < allowed; i++)
         {
             u -= weights[i];
-            if (u <= 0) return i;
+            if (u <= 0 && weights[i] > 0) return i;
         }
         return allowed - 1;
     }

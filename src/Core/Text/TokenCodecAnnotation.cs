@@ -35,8 +35,8 @@ public static class TokenCodecAnnotation
         return codec;
     }
 
-    /// <summary>The codec of a token column: the carried one, else one over its key values, else null.</summary>
-    public static ITokenCodec? CodecOf(DataViewSchema.Column column) => Get(column) ?? KeyValuesCodec.FromColumn(column);
+    /// <summary>The codec of a token column: the carried one, else one over its key values (<see cref="CharacterKeysCodec.FromColumn"/>), else null.</summary>
+    public static ITokenCodec? CodecOf(DataViewSchema.Column column) => Get(column) ?? CharacterKeysCodec.FromColumn(column);
 
     private sealed class CodecType() : StructuredDataViewType(typeof(ITokenCodec))
     {

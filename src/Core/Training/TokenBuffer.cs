@@ -19,7 +19,7 @@ public sealed class TokenBuffer
     }
 
     /// <summary>Ids are below this.</summary>
-    public int VocabularySize { get; }
+    public int VocabularySize { get; private set; }
 
     /// <summary>Tokens stored.</summary>
     public long Length { get; private set; }
@@ -55,6 +55,36 @@ public sealed class TokenBuffer
             for (int i = 0; i < destination.Length; i++) destination[i] = _narrow[start + i];
         else
             for (int i = 0; i < destination.Length; i++) destination[i] = _wide![start + i];
+    }
+
+    /// <summary>
+    /// Replaces every id by <paramref name="map"/>(id), ids then being below <paramref name="vocabularySize"/>; the storage
+    /// narrows to 2 bytes per token when they fit (training reads provisional ids, then renumbers them in place).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A mapped id is outside [0, <paramref name="vocabularySize"/>).</exception>
+    public void Remap(Func<int, int> map, int vocabularySize)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        ArgumentOutOfRangeException.ThrowIfLessThan(vocabularySize, 1);
+        bool narrow = vocabularySize <= ushort.MaxValue + 1;
+        if (!narrow && _narrow != null)
+            throw new ArgumentOutOfRangeException(nameof(vocabularySize), "A 2-byte token buffer cannot be remapped to a wider vocabulary.");
+        var narrowed = narrow && _narrow == null ? new ushort[Math.Max(16, Length)] : null;
+        for (long i = 0; i < Length; i++)
+        {
+            int id = map(this[i]);
+            if ((uint)id >= (uint)vocabularySize)
+                throw new ArgumentOutOfRangeException(nameof(map), $"Token id {id} is outside [0, {vocabularySize}).");
+            if (narrowed != null) narrowed[i] = (ushort)id;
+            else if (_narrow != null) _narrow[i] = (ushort)id;
+            else _wide![i] = id;
+        }
+        if (narrowed != null)
+        {
+            _narrow = narrowed;
+            _wide = null;
+        }
+        VocabularySize = vocabularySize;
     }
 
     private void Grow()

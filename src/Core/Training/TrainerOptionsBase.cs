@@ -85,6 +85,13 @@ public abstract class TrainerOptionsBase
     /// <summary>Stops training (after the current step, with a checkpoint when a folder is set) and throws.</summary>
     public CancellationToken CancellationToken { get; set; }
 
+    /// <summary>
+    /// Token keys the model has no id for — the missing key 0, or a key that never occurred in the training data
+    /// (the model's vocabulary is the keys the training data used, plus an unknown token): score them as the unknown
+    /// token (default), or throw naming the column and row. Kept with the trained model.
+    /// </summary>
+    public ArML.Data.UnseenKeyPolicy UnseenKeys { get; set; } = ArML.Data.UnseenKeyPolicy.ScoreAsUnknown;
+
     /// <summary>Checks the shared options; trainers call it from their constructors.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
     public virtual void Validate()
@@ -109,6 +116,7 @@ public abstract class TrainerOptionsBase
         if (EarlyStoppingPatience != null && ValidationSet == null)
             throw new ArgumentException("EarlyStoppingPatience needs a ValidationSet.", nameof(EarlyStoppingPatience));
         Positive(CheckpointInterval, nameof(CheckpointInterval));
+        if (!Enum.IsDefined(UnseenKeys)) throw new ArgumentOutOfRangeException(nameof(UnseenKeys), $"UnseenKeys {UnseenKeys} is not defined.");
     }
 
     private static void Positive(int value, string name)

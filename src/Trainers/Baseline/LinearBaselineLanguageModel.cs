@@ -17,13 +17,8 @@ public sealed class LinearBaselineLanguageModel : StatefulLanguageModel<AverageE
     public override string ArmlKind => "ArML.LinearBaselineLanguageModel";
 
     /// <inheritdoc/>
-    public override int ArmlKindVersion => 1;
+    public override int ArmlKindVersion => StatefulModelVersion;
 
     /// <inheritdoc/>
-    public override void SaveArml(ArmlComponentWriter writer, LanguageModelTransformer owner)
-    {
-        writer.WriteJson("config.json", new StatefulModelFile<AverageEmbeddingConfig>(owner.Columns, Vocabulary, owner.Vocabulary?.ToArray(), Model.Config,
-            owner.ScoringBatchSize));
-        writer.WriteTensors("weights.safetensors", ModuleWeights.Export(Model));
-    }
+    public override void SaveArml(ArmlComponentWriter writer, LanguageModelTransformer owner) => Save(writer, owner, Model.Config);
 }

@@ -42,7 +42,7 @@ internal static class BeamSearch
     {
         int beamCount = options.BeamCount, vocabulary = model.LogitCount;
         var stops = options.StopTexts;
-        var chooser = new TokenChooser(options, model.TokenCount, model.EndOfRowId);
+        var chooser = new TokenChooser(options, model.TokenCount, model.EndOfRowId, model.UnknownTokenId);
         int candidates = chooser.CandidateCount, endCandidate = candidates - 1;
         var logits = new float[beamCount * vocabulary];
         var logProbabilities = new double[candidates];

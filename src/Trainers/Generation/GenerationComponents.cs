@@ -26,7 +26,10 @@ internal sealed record GenerationComponents(IStepDecodingModel Model, ITokenCode
         if ((object)languageModel.Model is not IStepDecodingModel decodable)
             throw new NotSupportedException($"{languageModel.Model.GetType().Name} cannot be decoded step by step (it does not implement IStepDecodingModel).");
         var tokenizer = parts.Take(index).OfType<ITokenizerTransformer>().LastOrDefault(t => t.OutputColumnName == languageModel.TokenColumnName);
-        return new GenerationComponents(decodable, tokenizer?.Codec ?? languageModel.Codec, languageModel.TokenColumnName, languageModel.Columns.ConditionColumnName);
+        // The codec reads the token column's ids; generation works in the model's ids (its compact vocabulary).
+        var columnCodec = tokenizer?.Codec ?? languageModel.Codec;
+        return new GenerationComponents(decodable, columnCodec is null ? null : languageModel.ModelIdCodec(columnCodec),
+            languageModel.TokenColumnName, languageModel.Columns.ConditionColumnName);
     }
 
     private static void Flatten(ITransformer model, List<ITransformer> into)

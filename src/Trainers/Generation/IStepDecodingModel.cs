@@ -6,7 +6,8 @@ namespace ArML.Trainers.Generation;
 /// implementing it too (an LSTM carries its state, an n-gram model its last n−1 ids).
 /// </summary>
 /// <remarks>
-/// Ids follow ArML's layout: tokens are 0..<see cref="TokenCount"/>−1 (key − 1 of the token column), and
+/// Ids follow ArML's layout: tokens are 0..<see cref="TokenCount"/>−1 (the model's token ids: for a model trained on a
+/// compact vocabulary, the ids of its <see cref="Data.TokenKeyMap"/>, else key − 1 of the token column), and
 /// <see cref="EndOfRowId"/> both starts and ends a row. A decoding step predicts a token or the end of the row.
 /// </remarks>
 public interface IStepDecodingModel
@@ -22,6 +23,12 @@ public interface IStepDecodingModel
 
     /// <summary>Condition ids the model accepts (0..ConditionKeyCount−1); 0 for an unconditional model.</summary>
     int ConditionKeyCount { get; }
+
+    /// <summary>
+    /// The unknown token's id (a token id that keys never seen in training are read as), which decoding never
+    /// chooses; −1 when the model has none.
+    /// </summary>
+    int UnknownTokenId => -1;
 
     /// <summary>Width of each row of logits a decoder returns (every id the model can predict, including ones never sampled).</summary>
     int LogitCount { get; }

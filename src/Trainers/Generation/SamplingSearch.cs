@@ -47,7 +47,7 @@ internal static class SamplingSearch
         Action<int, string>? onText, CancellationToken cancellationToken)
     {
         int perPrompt = options.NumberOfSequences, vocabulary = model.LogitCount;
-        var chooser = new TokenChooser(options, model.TokenCount, model.EndOfRowId);
+        var chooser = new TokenChooser(options, model.TokenCount, model.EndOfRowId, model.UnknownTokenId);
         var logits = new float[sequences.Length * vocabulary];
         using var decoder = model.CreateDecoder(options.UseCache ? StepDecoderMode.Cached : StepDecoderMode.Recompute);
         decoder.Prefill(prompts.Select(p => p.Prefix).ToArray(), logits);

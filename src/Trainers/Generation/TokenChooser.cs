@@ -5,7 +5,8 @@ namespace ArML.Trainers.Generation;
 /// <summary>
 /// Turns one row's next-id logits into a choice (or, for beam search, log-probabilities) under
 /// <see cref="GenerationOptions"/>: repetition penalty, n-gram bans, then arg-max or temperature, top-k, top-p, min-p
-/// and a draw. Candidates are the tokens 0..K−1 and the end of the row; other ids (conditions) are never chosen.
+/// and a draw. Candidates are the tokens 0..K−1 and the end of the row; other ids (conditions) are never chosen, and
+/// neither is the model's unknown token.
 /// </summary>
 /// <remarks>Holds scratch buffers: one instance per generation, used by one thread.</remarks>
 internal sealed class TokenChooser
@@ -13,16 +14,18 @@ internal sealed class TokenChooser
     private readonly GenerationOptions _options;
     private readonly int _tokens;
     private readonly int _end;
+    private readonly int _unknown;
     private readonly double[] _scores;
     private readonly double[] _probabilities;
     private readonly int[] _order;
     private readonly bool[] _seen;
 
-    public TokenChooser(GenerationOptions options, int tokenCount, int endOfRowId)
+    public TokenChooser(GenerationOptions options, int tokenCount, int endOfRowId, int unknownTokenId = -1)
     {
         _options = options;
         _tokens = tokenCount;
         _end = endOfRowId;
+        _unknown = unknownTokenId;
         _scores = new double[tokenCount + 1];
         _probabilities = new double[tokenCount + 1];
         _order = new int[tokenCount + 1];
@@ -82,6 +85,7 @@ internal sealed class TokenChooser
                 if (_seen[c]) _scores[c] = _scores[c] > 0 ? _scores[c] / penalty : _scores[c] * penalty;
         }
         if (_options.NoRepeatNGramSize is int n) RepeatedNGrams.Ban(row, n, _scores);
+        if (_unknown >= 0 && _unknown < _tokens) _scores[_unknown] = double.NegativeInfinity;
     }
 
     // Tempered softmax, then top-k, top-p and min-p: the kept candidates' probabilities, others 0 (not renormalized).

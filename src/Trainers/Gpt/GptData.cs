@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using ArML.Data;
 using ArML.Training;
 
@@ -9,16 +10,29 @@ namespace ArML.Trainers.Gpt;
 /// concatenated with one separator between them; for row-aligned batches each row is framed on its own
 /// (condition, separator, tokens, separator) and its start and first scored position are kept.
 /// </summary>
+/// <remarks>
+/// Token keys become model ids through a <see cref="TokenKeyMap"/>: the given one (validation data, fine-tuning), or
+/// one learned in the same pass (training data), the buffer holding provisional ids until the pass ends and it is
+/// renumbered in place.
+/// </remarks>
 internal sealed class GptData
 {
-    private GptData(TokenBuffer tokens, long[]? rowStarts, int[]? firstTargets, long rows, long predictedTokens)
+    private GptData(TokenKeyMap map, TokenIdLayout layout, TokenBuffer tokens, long[]? rowStarts, int[]? firstTargets, long rows, long predictedTokens)
     {
+        Map = map;
+        Layout = layout;
         Tokens = tokens;
         RowStarts = rowStarts;
         FirstTargets = firstTargets;
         Rows = rows;
         PredictedTokens = predictedTokens;
     }
+
+    /// <summary>How the token column's keys became the ids in <see cref="Tokens"/>.</summary>
+    public TokenKeyMap Map { get; }
+
+    /// <summary>The id layout of <see cref="Tokens"/> (tokens of <see cref="Map"/>, separator, conditions).</summary>
+    public TokenIdLayout Layout { get; }
 
     public TokenBuffer Tokens { get; }
 
@@ -34,11 +48,28 @@ internal sealed class GptData
     /// <summary>Predicted positions in one pass (the tokens and each row's end).</summary>
     public long PredictedTokens { get; }
 
-    public static GptData Read(IDataView data, string tokenColumn, string? conditionColumn, TokenIdLayout vocabulary, BatchLayout layout)
+    /// <summary>The layout of a model over <paramref name="map"/>'s tokens.</summary>
+    public static TokenIdLayout LayoutOf(TokenKeyMap map, int conditionKeyCount) => new(map.TokenCount, conditionKeyCount, HasUnknown: !map.IsIdentity);
+
+    /// <summary>Reads the rows of a layout without an unknown token: key k is id k − 1.</summary>
+    public static GptData Read(IDataView data, string tokenColumn, string? conditionColumn, TokenIdLayout vocabulary, BatchLayout layout) =>
+        vocabulary.HasUnknown ? throw new ArgumentException("A layout with an unknown token needs its key map.", nameof(vocabulary))
+            : Read(data, tokenColumn, conditionColumn, vocabulary.ConditionKeyCount, layout, TokenKeyMap.Identity(vocabulary.TokenKeyCount), UnseenKeyPolicy.Throw);
+
+    /// <summary>
+    /// Reads the rows. <paramref name="map"/> null: learns the map of the keys the rows use (a missing key trains the
+    /// unknown token, or throws under <see cref="UnseenKeyPolicy.Throw"/>).
+    /// </summary>
+    public static GptData Read(IDataView data, string tokenColumn, string? conditionColumn, int conditionKeyCount, BatchLayout layout,
+        TokenKeyMap? map, UnseenKeyPolicy policy)
     {
         var tokens = data.Schema[tokenColumn];
         var columns = conditionColumn is null ? new[] { tokens } : [tokens, data.Schema[conditionColumn]];
-        var buffer = new TokenBuffer(vocabulary.Size);
+        int keyCount = checked((int)((KeyDataViewType)((VectorDataViewType)tokens.Type).ItemType).Count);
+        var learner = map is null ? new TokenKeyMapBuilder(keyCount, policy) : null;
+        // While learning, token ids are provisional (0 the unknown token, then keys as first seen) and so may reach the key count.
+        var vocabulary = learner is null ? LayoutOf(map!, conditionKeyCount) : new TokenIdLayout(checked(keyCount + 1), conditionKeyCount);
+        var buffer = new TokenBuffer(checked(vocabulary.Size));
         var starts = new List<long>();
         var firsts = new List<int>();
         long rows = 0, predicted = 0;
@@ -52,9 +83,11 @@ internal sealed class GptData
         if (layout == BatchLayout.RandomWindows) buffer.Add(vocabulary.Separator);
         while (cursor.MoveNext())
         {
-            int n = tokenReader.Read(ref ids, cursor.Position);
+            int n = tokenReader.ReadAllowingMissing(ref ids, cursor.Position);
             int m = conditionReader?.Read(ref condition, cursor.Position) ?? 0;
             if (n == 0) continue;   // an empty row adds nothing to learn
+            if (learner != null) learner.ToProvisional(ids.AsSpan(0, n), tokenColumn, cursor.Position);
+            else map!.ToModelIds(ids.AsSpan(0, n), tokenColumn, cursor.Position);
             rows++;
             predicted += n + 1;
             if (layout == BatchLayout.RandomWindows)
@@ -67,8 +100,16 @@ internal sealed class GptData
             firsts.Add(vocabulary.Frame(condition.AsSpan(0, m), ids.AsSpan(0, n), framed));
             buffer.AddRange(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(framed));
         }
-        if (layout == BatchLayout.RandomWindows) return new GptData(buffer, null, null, rows, predicted);
+        if (learner != null)
+        {
+            var (learned, finalIds) = learner.Build();
+            var final = LayoutOf(learned, conditionKeyCount);
+            int provisionalTokens = vocabulary.TokenKeyCount;
+            buffer.Remap(id => id < provisionalTokens ? finalIds[id] : id - provisionalTokens + final.TokenKeyCount, final.Size);
+            (map, vocabulary) = (learned, final);
+        }
+        if (layout == BatchLayout.RandomWindows) return new GptData(map!, vocabulary, buffer, null, null, rows, predicted);
         starts.Add(buffer.Length);
-        return new GptData(buffer, starts.ToArray(), firsts.ToArray(), rows, predicted);
+        return new GptData(map!, vocabulary, buffer, starts.ToArray(), firsts.ToArray(), rows, predicted);
     }
 }

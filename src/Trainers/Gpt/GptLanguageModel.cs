@@ -1,3 +1,4 @@
+using ArML.Data;
 using ArML.Persistence;
 using ArML.Torch;
 using ArML.Trainers.Generation;
@@ -188,13 +189,14 @@ public sealed class GptLanguageModel : IAutoregressiveScorer, IStepDecodingModel
     public string ArmlKind => "ArML.GptLanguageModel";
 
     /// <inheritdoc/>
-    public int ArmlKindVersion => 1;
+    public int ArmlKindVersion => 2;
 
     /// <inheritdoc/>
     public void SaveArml(ArmlComponentWriter writer, LanguageModelTransformer owner)
     {
         writer.WriteJson("config.json", new GptLanguageModelConfig(owner.Columns, Vocabulary, owner.Vocabulary?.ToArray(), Model.Config,
             owner.ScoringBatchSize, owner.ScoringStride));
+        TokenKeyMapFile.Write(writer, owner.KeyMap);
         writer.WriteTensors("weights.safetensors", ModuleWeights.Export(Model));
     }
 
@@ -216,6 +218,8 @@ public sealed class GptLanguageModel : IAutoregressiveScorer, IStepDecodingModel
     int IStepDecodingModel.ConditionKeyCount => Vocabulary.ConditionKeyCount;
 
     int IStepDecodingModel.LogitCount => Vocabulary.Size;
+
+    int IStepDecodingModel.UnknownTokenId => Vocabulary.UnknownToken;
 
     IReadOnlyList<int> IStepDecodingModel.BeginRow(IReadOnlyList<int> prompt, IReadOnlyList<int>? condition) =>
         GptDecoding.BeginRow(Vocabulary, prompt, condition);

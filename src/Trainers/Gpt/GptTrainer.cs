@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using ArML.Data;
 using ArML.Schema;
 using ArML.Text;
 using ArML.Torch;
@@ -55,21 +56,27 @@ public sealed partial class GptTrainer : IEstimator<LanguageModelTransformer>
     public LanguageModelTransformer Fit(IDataView input, LanguageModelTransformer? initialModel)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var vocabulary = CheckColumns(input.Schema, "training");
-        if (_options.ValidationSet != null && CheckColumns(_options.ValidationSet.Schema, "validation") != vocabulary)
+        var keys = CheckColumns(input.Schema, "training");
+        if (_options.ValidationSet != null && CheckColumns(_options.ValidationSet.Schema, "validation") != keys)
             throw new ArgumentException("The validation set's token (or condition) column has a different key count than the training data.");
-        var config = new GptConfig(vocabulary.Size, _options.ContextLength, _options.LayerCount, _options.HeadCount,
-            _options.EmbeddingSize, _options.Dropout, _options.Bias, _options.PositionEncoding);
-        if (initialModel != null) config = WarmStartConfig(initialModel, vocabulary);
+        // A warm start keeps the initial model's vocabulary; otherwise the vocabulary is learned from the training data.
+        var initialMap = initialModel is null ? null : WarmStartMap(initialModel, keys);
 
         TorchRuntime.EnsureInitialized();
         using var host = ArmlHost.Create(_context, nameof(GptTrainer));
-        var train = GptData.Read(input, _options.TokenColumnName, _options.ConditionColumnName, vocabulary, _options.BatchLayout);
+        var train = GptData.Read(input, _options.TokenColumnName, _options.ConditionColumnName, keys.ConditionKeyCount, _options.BatchLayout,
+            initialMap, _options.UnseenKeys);
         if (train.Rows == 0)
             throw new InvalidOperationException($"The training data has no tokens in column '{_options.TokenColumnName}' (every row is empty).");
+        var vocabulary = train.Layout;
         var validation = _options.ValidationSet is null ? null
-            : GptData.Read(_options.ValidationSet, _options.TokenColumnName, _options.ConditionColumnName, vocabulary, _options.BatchLayout);
-        host.Info($"GPT: {train.Rows} rows, {train.Tokens.Length} ids ({train.Tokens.BytesPerToken} bytes each), vocabulary {vocabulary.Size}.");
+            : GptData.Read(_options.ValidationSet, _options.TokenColumnName, _options.ConditionColumnName, keys.ConditionKeyCount, _options.BatchLayout,
+                train.Map, _options.UnseenKeys);
+        host.Info($"GPT: {train.Rows} rows, {train.Tokens.Length} ids ({train.Tokens.BytesPerToken} bytes each), " +
+                  $"{vocabulary.TokenKeyCount} token ids ({train.Map.UsedKeys.Count} of the column's {keys.TokenKeyCount} keys and the unknown token).");
+        var config = initialModel != null ? WarmStartConfig(initialModel, vocabulary)
+            : new GptConfig(vocabulary.Size, _options.ContextLength, _options.LayerCount, _options.HeadCount,
+                _options.EmbeddingSize, _options.Dropout, _options.Bias, _options.PositionEncoding);
 
         int seed = _options.Seed ?? host.NextSeed();
         var device = TorchRuntime.SelectDevice(_context);
@@ -96,7 +103,7 @@ public sealed partial class GptTrainer : IEstimator<LanguageModelTransformer>
         return new LanguageModelTransformer(new GptLanguageModel(model, vocabulary, device), new LanguageModelColumns(
             _options.TokenColumnName, _options.ConditionColumnName, _options.TokenLogProbabilities),
             KeyValuesCodec.FromColumn(column)?.Tokens, _options.ScoringBatchSize, _options.ScoringStride ?? Math.Max(1, _options.ContextLength / 2),
-            TokenCodecAnnotation.CodecOf(column));
+            train.Map, TokenCodecAnnotation.CodecOf(column));
     }
 
     /// <inheritdoc/>
@@ -119,6 +126,17 @@ public sealed partial class GptTrainer : IEstimator<LanguageModelTransformer>
         if (_options.ConditionColumnName is string name)
             conditionKeys = LanguageModelScoringMapper.ConditionKeyCount(schema, name);
         return new TokenIdLayout(KeyCount(tokens.Type), conditionKeys);
+    }
+
+    // The initial model's key map, with this trainer's policy; its column must be the data's.
+    private TokenKeyMap WarmStartMap(LanguageModelTransformer initial, TokenIdLayout keys)
+    {
+        _ = Gpt(initial);   // a GPT model, or an ArgumentException
+        if (initial.KeyCount != keys.TokenKeyCount || initial.Model.Vocabulary.ConditionKeyCount != keys.ConditionKeyCount)
+            throw new ArgumentException(
+                $"The initial model reads {initial.KeyCount} token keys and {initial.Model.Vocabulary.ConditionKeyCount} condition keys, " +
+                $"but the data has {keys.TokenKeyCount} and {keys.ConditionKeyCount}.", nameof(initial));
+        return initial.KeyMap.WithPolicy(_options.UnseenKeys);
     }
 
     private GptConfig WarmStartConfig(LanguageModelTransformer initial, TokenIdLayout vocabulary)

@@ -1,4 +1,5 @@
 using ArML.Text;
+using ArML.Data;
 using ArML.Persistence;
 using ArML.Torch;
 using TorchSharp;
@@ -21,8 +22,9 @@ public sealed class GptLanguageModelLoader : IArmlComponentLoader
     /// <inheritdoc/>
     public Microsoft.ML.ITransformer Load(ArmlComponentReader reader, ArmlLoadContext context)
     {
-        if (reader.KindVersion != 1)
-            throw new ArmlModelFormatException($"GPT language model layout version {reader.KindVersion} is not supported (this ArML reads version 1).");
+        // Version 2 adds the compact vocabulary (token-keys.json); version 1 files read keys one to one.
+        if (reader.KindVersion is not (1 or 2))
+            throw new ArmlModelFormatException($"GPT language model layout version {reader.KindVersion} is not supported (this ArML reads versions 1 and 2).");
         var config = reader.ReadJson<GptLanguageModelConfig>("config.json");
         var m = config?.Model;
         var ids = config?.Ids;
@@ -31,8 +33,12 @@ public sealed class GptLanguageModelLoader : IArmlComponentLoader
             || (ids.ConditionKeyCount > 0) != (config.Columns.ConditionColumnName != null)
             || m.ContextLength < 1 || m.LayerCount < 1 || m.HeadCount < 1 || m.EmbeddingSize < 1 || m.EmbeddingSize % m.HeadCount != 0
             || m.Dropout is < 0 or >= 1 || config.ScoringBatchSize < 1 || config.ScoringStride < 1 || config.ScoringStride > m.ContextLength
-            || (config.Tokens != null && config.Tokens.Length != ids.TokenKeyCount))
+            || (ids.HasUnknown && reader.KindVersion < 2))
             throw new ArmlModelFormatException("The GPT language model's config.json is incomplete or inconsistent.");
+        var keyMap = TokenKeyMapFile.Read(reader, ids.TokenKeyCount, ids.HasUnknown);
+        if (config.Tokens != null && config.Tokens.Length != keyMap.ColumnKeyCount)
+            throw new ArmlModelFormatException(
+                $"The GPT language model's config.json holds {config.Tokens.Length} key values for a column of {keyMap.ColumnKeyCount} keys.");
         var weights = reader.ReadTensors("weights.safetensors");
         var device = TorchRuntime.SelectDevice(context.GpuDeviceId, context.FallbackToCpu);
         var model = new GptModel(m);
@@ -47,6 +53,6 @@ public sealed class GptLanguageModelLoader : IArmlComponentLoader
             throw;
         }
         return new LanguageModelTransformer(new GptLanguageModel(model, ids, device), config.Columns, config.Tokens,
-            config.ScoringBatchSize, config.ScoringStride, TokenCodecStore.Load(reader, ids.TokenKeyCount));
+            config.ScoringBatchSize, config.ScoringStride, keyMap, TokenCodecStore.Load(reader, keyMap.ColumnKeyCount));
     }
 }

@@ -36,5 +36,11 @@ public sealed partial class NGramTrainer
 
         /// <summary>Rows scored together by the transformer (a cursor reads this many rows ahead). Default 64.</summary>
         public int ScoringBatchSize { get; set; } = 64;
+
+        /// <summary>
+        /// Keys without a model word — the missing key 0, or a key never seen in training: score them as &lt;unk&gt;
+        /// (default), or throw naming the column and row. Kept with the model.
+        /// </summary>
+        public ArML.Data.UnseenKeyPolicy UnseenKeys { get; set; } = ArML.Data.UnseenKeyPolicy.ScoreAsUnknown;
     }
 }

@@ -22,7 +22,8 @@ namespace ArML.Trainers.NGram;
 /// the vocabulary is the keys seen in training plus &lt;unk&gt;, &lt;s&gt; and &lt;/s&gt;, and the lowest order is
 /// interpolated with the uniform distribution over it (without &lt;s&gt;), so &lt;unk&gt; gets only that share. A key
 /// whose value is "&lt;unk&gt;" (ArML's character tokenizer's key 1) is the model's &lt;unk&gt;; if it occurs in training
-/// it is counted like any word (lmplz would refuse it). Keys never seen in training score as &lt;unk&gt;.
+/// it is counted like any word (lmplz would refuse it). Keys never seen in training, and the missing key 0, score as
+/// &lt;unk&gt; (or throw, with <see cref="Options.UnseenKeys"/>); a missing key in the training data counts as &lt;unk&gt;.
 ///
 /// Fit reads the column once through a cursor and counts every order in that one pass, with n-grams packed into
 /// 64-bit keys (prefix id, word) in open-addressing tables (about 20 bytes per distinct n-gram); the finished
@@ -74,8 +75,14 @@ public sealed partial class NGramTrainer : IEstimator<NGramTransformer>
             var ids = new int[256];
             while (cursor.MoveNext())
             {
-                int n = reader.Read(ref ids, cursor.Position);
-                for (int i = 0; i < n; i++) present[ids[i] = wordOfKey[ids[i]]] = true;
+                int n = reader.ReadAllowingMissing(ref ids, cursor.Position);
+                for (int i = 0; i < n; i++)
+                {
+                    // A missing key (0) is an unknown word, as KenLM counts <unk> in its training text, unless the policy forbids it.
+                    if (ids[i] < 0 && _options.UnseenKeys == UnseenKeyPolicy.Throw)
+                        throw new InvalidDataException($"Row {cursor.Position} of column '{name}' holds the missing key 0 at position {i} and UnseenKeys is {_options.UnseenKeys}.");
+                    present[ids[i] = ids[i] < 0 ? NGramLanguageModel.UnknownWordId : wordOfKey[ids[i]]] = true;
+                }
                 counter.AddSentence(ids.AsSpan(0, n));
             }
         }
@@ -87,7 +94,7 @@ public sealed partial class NGramTrainer : IEstimator<NGramTransformer>
         var model = NGramTrieBuilder.Build(counter, estimate, present, countingWords.ToArray());
         Report(host, estimator, model);
         host.Info($"N-gram: model built in {clock.Elapsed.TotalSeconds:F2} s.");
-        return new NGramTransformer(name, keyCount, vocabulary, model, _options.ScoringBatchSize, TokenCodecAnnotation.CodecOf(column));
+        return new NGramTransformer(name, keyCount, vocabulary, model, _options.ScoringBatchSize, TokenCodecAnnotation.CodecOf(column), _options.UnseenKeys);
     }
 
     /// <inheritdoc/>
@@ -121,6 +128,7 @@ public sealed partial class NGramTrainer : IEstimator<NGramTransformer>
             throw new ArgumentOutOfRangeException(nameof(o), $"AdditiveConstant must be positive and finite, but is {o.AdditiveConstant}.");
         NGramDiscounts.Validate(o.DiscountFallback);
         ArgumentOutOfRangeException.ThrowIfLessThan(o.ScoringBatchSize, 1, nameof(o.ScoringBatchSize));
+        if (!Enum.IsDefined(o.UnseenKeys)) throw new ArgumentOutOfRangeException(nameof(o), $"UnseenKeys {o.UnseenKeys} is not defined.");
         var thresholds = new long[o.Order + 1];
         if (o.PruneThresholds is not { Length: > 0 } prune) return thresholds;
         if (prune.Length > o.Order)

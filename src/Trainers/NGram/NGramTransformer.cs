@@ -28,9 +28,10 @@ public sealed class NGramTransformer : RowMappingTransformer, IArmlPersistable
 {
     private readonly int[] _keyToWord;
     private readonly int[] _wordToKey;
+    private readonly int[] _wordOfModelId;
 
     internal NGramTransformer(string tokenColumnName, int keyCount, IReadOnlyList<string>? vocabulary, NGramLanguageModel model, int scoringBatchSize,
-        ITokenCodec? codec = null)
+        ITokenCodec? codec = null, UnseenKeyPolicy unseenKeys = UnseenKeyPolicy.ScoreAsUnknown)
     {
         ArgumentException.ThrowIfNullOrEmpty(tokenColumnName);
         ArgumentOutOfRangeException.ThrowIfLessThan(keyCount, 1);
@@ -38,7 +39,7 @@ public sealed class NGramTransformer : RowMappingTransformer, IArmlPersistable
         TokenColumnName = tokenColumnName;
         KeyCount = keyCount;
         Vocabulary = vocabulary?.ToArray();
-        Codec = codec ?? (Vocabulary != null ? new KeyValuesCodec(Vocabulary) : null);
+        Codec = codec ?? (Vocabulary != null ? CharacterKeysCodec.FromKeyValues(Vocabulary) : null);
         Model = model;
         ScoringBatchSize = scoringBatchSize;
         var spelled = ArpaWords.OfKeys(keyCount, Vocabulary, tokenColumnName);
@@ -52,7 +53,19 @@ public sealed class NGramTransformer : RowMappingTransformer, IArmlPersistable
             if (_keyToWord[id] != NGramLanguageModel.UnknownWordId || spelled[id] == ArpaWords.Unknown) _wordToKey[_keyToWord[id]] = id;
         }
         MatchedKeys = _keyToWord.Count(w => w != NGramLanguageModel.UnknownWordId);
+        // The keys that are model words (a key spelled <unk> is the model's own <unk>) read as themselves; every other
+        // key, and the missing key, is an unseen key of the shared map: <unk>, or an error under its policy.
+        var known = new List<int>();
+        for (int id = 0; id < keyCount; id++)
+            if (_keyToWord[id] != NGramLanguageModel.UnknownWordId || spelled[id] == ArpaWords.Unknown) known.Add(id + 1);
+        KeyMap = TokenKeyMap.FromKeys(keyCount, known, unseenKeys);
+        _wordOfModelId = new int[KeyMap.TokenCount];
+        for (int i = 0; i < known.Count; i++) _wordOfModelId[i] = _keyToWord[known[i] - 1];
+        _wordOfModelId[KeyMap.UnknownId] = NGramLanguageModel.UnknownWordId;
     }
+
+    /// <summary>Which keys are model words; the others (and the missing key) score as &lt;unk&gt; or throw, by its policy.</summary>
+    public TokenKeyMap KeyMap { get; }
 
     /// <summary>The token column read.</summary>
     public string TokenColumnName { get; }
@@ -65,7 +78,8 @@ public sealed class NGramTransformer : RowMappingTransformer, IArmlPersistable
 
     /// <summary>
     /// Turns text into token ids and back: the tokenizer's own codec when the token column carried it (saved with the
-    /// model), else one over <see cref="Vocabulary"/>, or null without either.
+    /// model), else one over <see cref="Vocabulary"/> (for ML.NET's character keys, through the characters themselves:
+    /// <see cref="CharacterKeysCodec"/>), or null without either.
     /// </summary>
     public ITokenCodec? Codec { get; }
 
@@ -89,7 +103,7 @@ public sealed class NGramTransformer : RowMappingTransformer, IArmlPersistable
         if (count != (ulong)KeyCount)
             throw new ArgumentOutOfRangeException(nameof(inputSchema),
                 $"Column '{TokenColumnName}' has key count {count}, but the n-gram model is bound to key count {KeyCount}: tokenize with the same tokenizer.");
-        return new NGramScoringMapper(inputSchema, column, Model, _keyToWord, ScoringBatchSize);
+        return new NGramScoringMapper(inputSchema, column, Model, KeyMap, _wordOfModelId, ScoringBatchSize);
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using ArML.Data;
 using ArML.Persistence;
 using ArML.Text;
 
@@ -11,7 +12,9 @@ namespace ArML.Trainers.NGram;
 /// <param name="Order">Highest order.</param>
 /// <param name="Words">Model words (ARPA spellings) by id.</param>
 /// <param name="ScoringBatchSize">Rows per scoring batch.</param>
-public sealed record NGramModelConfig(string TokenColumnName, int KeyCount, string[]? Vocabulary, int Order, string[] Words, int ScoringBatchSize);
+/// <param name="UnseenKeys">The <see cref="UnseenKeyPolicy"/> name; absent in files saved before it existed (they score as &lt;unk&gt;).</param>
+public sealed record NGramModelConfig(string TokenColumnName, int KeyCount, string[]? Vocabulary, int Order, string[] Words, int ScoringBatchSize,
+    string? UnseenKeys = null);
 
 /// <summary>
 /// Saves and reads an <see cref="NGramTransformer"/>: config.json plus trie.safetensors with, for each order k,
@@ -27,7 +30,7 @@ public sealed class NGramTransformerLoader : IArmlComponentLoader
     {
         var model = transformer.Model;
         writer.WriteJson("config.json", new NGramModelConfig(transformer.TokenColumnName, transformer.KeyCount, transformer.Vocabulary?.ToArray(),
-            model.Order, model.Words.ToArray(), transformer.ScoringBatchSize));
+            model.Order, model.Words.ToArray(), transformer.ScoringBatchSize, transformer.KeyMap.Policy.ToString()));
         var tensors = new List<KeyValuePair<string, TensorData>>();
         for (int k = 1; k <= model.Order; k++)
         {
@@ -51,6 +54,9 @@ public sealed class NGramTransformerLoader : IArmlComponentLoader
         if (string.IsNullOrEmpty(config.TokenColumnName) || config.KeyCount < 1 || config.Order < 1 || config.Words is null
             || config.ScoringBatchSize < 1 || (config.Vocabulary != null && config.Vocabulary.Length != config.KeyCount))
             throw new ArmlModelFormatException("The n-gram model's config.json is incomplete or inconsistent.");
+        var unseenKeys = UnseenKeyPolicy.ScoreAsUnknown;
+        if (config.UnseenKeys != null && (!Enum.TryParse(config.UnseenKeys, ignoreCase: false, out unseenKeys) || !Enum.IsDefined(unseenKeys)))
+            throw new ArmlModelFormatException($"The n-gram model's config.json names the unknown policy '{config.UnseenKeys}'.");
         var tensors = reader.ReadTensors("trie.safetensors");
         var levels = new NGramLevel[config.Order];
         for (int k = 1; k <= config.Order; k++)
@@ -66,7 +72,7 @@ public sealed class NGramTransformerLoader : IArmlComponentLoader
         {
             var model = new NGramLanguageModel(config.Words, levels);
             return new NGramTransformer(config.TokenColumnName, config.KeyCount, config.Vocabulary, model, config.ScoringBatchSize,
-                TokenCodecStore.Load(reader, config.KeyCount));
+                TokenCodecStore.Load(reader, config.KeyCount), unseenKeys);
         }
         catch (Exception e) when (e is InvalidDataException or ArgumentException)
         {

@@ -1,3 +1,4 @@
+using ArML.Data;
 using ArML.Persistence;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -68,6 +69,22 @@ public abstract class StatefulLanguageModel<TNetwork> : IAutoregressiveScorer wh
 
     /// <inheritdoc/>
     public abstract void SaveArml(ArmlComponentWriter writer, LanguageModelTransformer owner);
+
+    /// <summary>
+    /// The layout version every stateful family writes: 2 adds the compact vocabulary (token-keys.json); version 1
+    /// files read keys one to one.
+    /// </summary>
+    protected const int StatefulModelVersion = 2;
+
+    /// <summary>Writes what every stateful family saves: config.json (<see cref="StatefulModelFile{TConfig}"/>), the key map and the weights.</summary>
+    protected void Save<TConfig>(ArmlComponentWriter writer, LanguageModelTransformer owner, TConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(owner);
+        writer.WriteJson("config.json", new StatefulModelFile<TConfig>(owner.Columns, Vocabulary, owner.Vocabulary?.ToArray(), config, owner.ScoringBatchSize));
+        TokenKeyMapFile.Write(writer, owner.KeyMap);
+        writer.WriteTensors("weights.safetensors", ArML.Torch.ModuleWeights.Export(Model));
+    }
 
     /// <summary>
     /// Log-likelihood of each framed row's targets from <paramref name="firstTargets"/> on (see

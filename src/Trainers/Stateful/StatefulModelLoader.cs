@@ -1,4 +1,5 @@
 using ArML.Text;
+using ArML.Data;
 using ArML.Persistence;
 using ArML.Torch;
 using TorchSharp;
@@ -12,7 +13,7 @@ namespace ArML.Trainers.Stateful;
 /// </summary>
 internal static class StatefulModelLoader
 {
-    /// <summary>Loads layout version 1 of a stateful family.</summary>
+    /// <summary>Loads layout version 1 or 2 (which adds the compact vocabulary) of a stateful family.</summary>
     /// <param name="reader">The component's files.</param>
     /// <param name="context">Device settings.</param>
     /// <param name="family">Named in error messages.</param>
@@ -24,14 +25,17 @@ internal static class StatefulModelLoader
         Func<TConfig, int, bool> fits, Func<TConfig, TNetwork> build, Func<TNetwork, TokenIdLayout, Device, IAutoregressiveScorer> wrap)
         where TNetwork : nn.Module
     {
-        if (reader.KindVersion != 1)
-            throw new ArmlModelFormatException($"{family} layout version {reader.KindVersion} is not supported (this ArML reads version 1).");
+        if (reader.KindVersion is not (1 or 2))
+            throw new ArmlModelFormatException($"{family} layout version {reader.KindVersion} is not supported (this ArML reads versions 1 and 2).");
         var file = reader.ReadJson<StatefulModelFile<TConfig>>("config.json");
         var ids = file?.Ids;
         if (file is null || ids is null || file.Model is null || file.Columns is null || string.IsNullOrEmpty(file.Columns.TokenColumnName)
             || file.Columns.ConditionColumnName != null || ids.TokenKeyCount < 1 || ids.ConditionKeyCount != 0 || !fits(file.Model, ids.Size)
-            || file.ScoringBatchSize < 1 || (file.Tokens != null && file.Tokens.Length != ids.TokenKeyCount))
+            || file.ScoringBatchSize < 1 || (ids.HasUnknown && reader.KindVersion < 2))
             throw new ArmlModelFormatException($"The {family}'s config.json is incomplete or inconsistent.");
+        var keyMap = TokenKeyMapFile.Read(reader, ids.TokenKeyCount, ids.HasUnknown);
+        if (file.Tokens != null && file.Tokens.Length != keyMap.ColumnKeyCount)
+            throw new ArmlModelFormatException($"The {family}'s config.json holds {file.Tokens.Length} key values for a column of {keyMap.ColumnKeyCount} keys.");
         var weights = reader.ReadTensors("weights.safetensors");
         var device = TorchRuntime.SelectDevice(context.GpuDeviceId, context.FallbackToCpu);
         TorchRuntime.EnsureInitialized();
@@ -46,7 +50,7 @@ internal static class StatefulModelLoader
             network.Dispose();
             throw;
         }
-        return new LanguageModelTransformer(wrap(network, ids, device), file.Columns, file.Tokens, file.ScoringBatchSize, int.MaxValue,
-            TokenCodecStore.Load(reader, ids.TokenKeyCount));
+        return new LanguageModelTransformer(wrap(network, ids, device), file.Columns, file.Tokens, file.ScoringBatchSize, int.MaxValue, keyMap,
+            TokenCodecStore.Load(reader, keyMap.ColumnKeyCount));
     }
 }

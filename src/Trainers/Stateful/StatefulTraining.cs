@@ -26,19 +26,22 @@ internal static class StatefulTraining
         where TNetwork : nn.Module, IStatefulNetwork
     {
         ArgumentNullException.ThrowIfNull(input);
-        var vocabulary = Vocabulary(input.Schema, options.TokenColumnName, "training");
-        if (options.ValidationSet != null && Vocabulary(options.ValidationSet.Schema, options.TokenColumnName, "validation") != vocabulary)
+        int keyCount = KeyCount(input.Schema, options.TokenColumnName, "training");
+        if (options.ValidationSet != null && KeyCount(options.ValidationSet.Schema, options.TokenColumnName, "validation") != keyCount)
             throw new ArgumentException($"The validation set's token column '{options.TokenColumnName}' has a different key count than the training data.");
-        var config = shape(vocabulary.Size);
 
         TorchRuntime.EnsureInitialized();
         using var host = ArmlHost.Create(context, family + "Trainer");
-        var train = GptData.Read(input, options.TokenColumnName, null, vocabulary, Layout(options));
+        // The vocabulary is the keys the training data uses, learned in the pass that reads it, plus the unknown token.
+        var train = GptData.Read(input, options.TokenColumnName, null, 0, Layout(options), null, options.UnseenKeys);
         if (train.Rows == 0)
             throw new InvalidOperationException($"The training data has no tokens in column '{options.TokenColumnName}' (every row is empty).");
+        var vocabulary = train.Layout;
+        var config = shape(vocabulary.Size);
         var validation = options.ValidationSet is null ? null
-            : GptData.Read(options.ValidationSet, options.TokenColumnName, null, vocabulary, Layout(options));
-        host.Info($"{family}: {train.Rows} rows, {train.Tokens.Length} ids ({train.Tokens.BytesPerToken} bytes each), vocabulary {vocabulary.Size}.");
+            : GptData.Read(options.ValidationSet, options.TokenColumnName, null, 0, Layout(options), train.Map, options.UnseenKeys);
+        host.Info($"{family}: {train.Rows} rows, {train.Tokens.Length} ids ({train.Tokens.BytesPerToken} bytes each), vocabulary {vocabulary.Size} " +
+                  $"({train.Map.UsedKeys.Count} of the column's {keyCount} keys, the unknown token and the separator).");
 
         int seed = options.Seed ?? host.NextSeed();
         var device = TorchRuntime.SelectDevice(context);
@@ -64,7 +67,7 @@ internal static class StatefulTraining
         var column = input.Schema[options.TokenColumnName];
         return new LanguageModelTransformer(wrap(network, vocabulary, device),
             new LanguageModelColumns(options.TokenColumnName, TokenLogProbabilities: options.TokenLogProbabilities),
-            KeyValuesCodec.FromColumn(column)?.Tokens, options.ScoringBatchSize, int.MaxValue, TokenCodecAnnotation.CodecOf(column));
+            KeyValuesCodec.FromColumn(column)?.Tokens, options.ScoringBatchSize, int.MaxValue, train.Map, TokenCodecAnnotation.CodecOf(column));
     }
 
     /// <summary>The input schema with the score columns appended, after checking the token column.</summary>
@@ -82,9 +85,9 @@ internal static class StatefulTraining
         ? new RowWindows(data.Tokens, starts, options.BatchSize, options.SequenceLength)
         : new StreamWindows(data.Tokens, options.BatchSize, options.SequenceLength);
 
-    private static TokenIdLayout Vocabulary(DataViewSchema schema, string column, string role)
+    private static int KeyCount(DataViewSchema schema, string column, string role)
     {
         var tokens = ColumnChecks.RequireTokenKeys(schema, column, role + " token");
-        return new TokenIdLayout(checked((int)((KeyDataViewType)((VectorDataViewType)tokens.Type).ItemType).Count), 0);
+        return checked((int)((KeyDataViewType)((VectorDataViewType)tokens.Type).ItemType).Count);
     }
 }

@@ -34,7 +34,7 @@ public static class RandomGpt
         return lm.Model.call(x)[0, window.Count - 1].to_type(ScalarType.Float32).data<float>().ToArray();
     }
 
-    /// <summary>Log-probabilities over the decodable candidates (tokens, then the separator), in float64.</summary>
+    /// <summary>Log-probabilities over the decodable candidates (tokens but the unknown one, then the separator), in float64.</summary>
     public static double[] CandidateLogProbabilities(GptLanguageModel lm, IReadOnlyList<int> window)
     {
         using var scope = NewDisposeScope();
@@ -42,6 +42,7 @@ public static class RandomGpt
         var x = tensor(window.Select(i => (long)i).ToArray(), [1, window.Count]);
         var logits = lm.Model.call(x)[0, window.Count - 1].to_type(ScalarType.Float64).data<double>().ToArray();
         var candidates = logits.Take(lm.Vocabulary.TokenKeyCount + 1).ToArray();
+        if (lm.Vocabulary.HasUnknown) candidates[lm.Vocabulary.UnknownToken] = double.NegativeInfinity;   // never decoded
         double max = candidates.Max();
         double log = max + Math.Log(candidates.Sum(v => Math.Exp(v - max)));
         return candidates.Select(v => v - log).ToArray();

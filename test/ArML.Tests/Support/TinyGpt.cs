@@ -84,6 +84,14 @@ public sealed class TinyGpt : IDisposable
         }
     }
 
+    /// <summary>
+    /// The model ids <paramref name="model"/> reads for each row of <paramref name="data"/>: the column's ids through its
+    /// key map (keys it never saw in training as its unknown token).
+    /// </summary>
+    public static List<int[]> ModelIds(LanguageModelTransformer model, IDataView data, string column = "Tokens") =>
+        TokenIds(data, column).Select(row => row.Select(id => model.KeyMap.TryToModelIdOrUnknown(id, out int m) ? m
+            : throw new InvalidOperationException($"Token id {id} has no model id.")).ToArray()).ToList();
+
     public static List<int[]> TokenIds(IDataView data, string column = "Tokens")
     {
         var result = new List<int[]>();

@@ -40,7 +40,7 @@ public class GptScoringTests(TinyGpt fixture) : IClassFixture<TinyGpt>
         var data = fixture.Ml.Data.LoadFromEnumerable(texts.Select(t => new TextRow { Text = t }));
         var scored = fixture.Model.Transform(data);
         var scores = TinyGpt.Scores(scored);
-        var rows = TinyGpt.TokenIds(scored);
+        var rows = TinyGpt.ModelIds(fixture.Gpt, scored);
         Assert.Equal(texts.Length, scores.Count);
         for (int i = 0; i < texts.Length; i++)
         {
@@ -149,7 +149,7 @@ public class GptScoringTests(TinyGpt fixture) : IClassFixture<TinyGpt>
         if (a.Length == 0) return;
         using var noGrad = no_grad();
         var logits = fixture.Lm.Model.call(tensor(new long[] { fixture.Lm.SeparatorId }, [1, 1]))[0, 0].data<float>().ToArray();
-        Assert.Equal(Array.IndexOf(logits, logits.Max()), a[0]);
+        Assert.Equal(gpt.KeyMap.ToColumnId(Array.IndexOf(logits, logits.Max())), a[0]);
         Assert.Equal(gpt.Codec!.Decode(a), gpt.Generate("", maxNewTokens: 10, temperature: 0));
     }
 

@@ -188,14 +188,16 @@ public class GptTrainingTests
     }
 
     [Fact]
-    public void MissingKeysInTheTokenColumnFailWithTheRow()
+    public void MissingKeysInTheTokenColumnFailWithTheRowWhenUnseenKeysThrow()
     {
         var ml = new MLContext(seed: 1);
         var words = ml.Data.LoadFromEnumerable(new[] { new TextRow { Text = "a b" }, new TextRow { Text = "a c" } });
         var keys = ml.Transforms.Text.TokenizeIntoWords("Words", "Text").Append(ml.Transforms.Conversion.MapValueToKey("Tokens", "Words"));
         var fitted = keys.Fit(ml.Data.LoadFromEnumerable(new[] { new TextRow { Text = "a b" } }));   // "c" becomes key 0 (missing)
         var clean = ml.Data.LoadFromEnumerable(new[] { new TextRow { Text = "a b b a" } });
-        using var model = ml.LanguageModeling().Trainers.Gpt(TinyGpt.Options(iterations: 2)).Fit(fitted.Transform(clean));
+        var options = TinyGpt.Options(iterations: 2);
+        options.UnseenKeys = ArML.Data.UnseenKeyPolicy.Throw;   // by default such keys score as the unknown token
+        using var model = ml.LanguageModeling().Trainers.Gpt(options).Fit(fitted.Transform(clean));
         var error = Assert.Throws<InvalidDataException>(() => TinyGpt.Scores(model.Transform(fitted.Transform(words))));
         Assert.Contains("Row 1", error.Message);
         Assert.Contains("'Tokens'", error.Message);

@@ -42,7 +42,7 @@ public class LstmScoringTests(TinyLstm fixture) : IClassFixture<TinyLstm>
         string[] texts = ["the fox", "a dog sees her red hen again and my cat likes some ball", "", "z", "every bird"];
         var scored = fixture.Model.Transform(Texts(texts));
         var scores = TinyGpt.Scores(scored);
-        var rows = TinyGpt.TokenIds(scored);
+        var rows = TinyGpt.ModelIds(fixture.Model.LastTransformer, scored);
         for (int i = 0; i < texts.Length; i++)
         {
             Assert.Equal(rows[i].Length + 1, scores[i].TokenCount);

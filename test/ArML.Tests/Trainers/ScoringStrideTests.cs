@@ -17,7 +17,7 @@ public class ScoringStrideTests(TinyGpt fixture) : IClassFixture<TinyGpt>
     public void AStridedCopyScoresAsTheModelDoesAtThatStride()
     {
         var tokens = LongRows();
-        var rows = TinyGpt.TokenIds(tokens);
+        var rows = TinyGpt.ModelIds(fixture.Gpt, tokens);
         var lm = fixture.Lm;
         foreach (int stride in new[] { 1, 5, 16 })
         {

@@ -20,6 +20,7 @@ internal static class DecodingReference
         for (int step = 0; step < maxNewTokens; step++)
         {
             var scores = Candidates(RandomGpt.LastLogits(lm, window), tokens, lm.SeparatorId);
+            if (lm.Vocabulary.HasUnknown) scores[lm.Vocabulary.UnknownToken] = double.NegativeInfinity;   // never decoded
             adjust?.Invoke(scores, row);
             int best = 0;
             for (int c = 1; c < scores.Length; c++) if (scores[c] > scores[best]) best = c;

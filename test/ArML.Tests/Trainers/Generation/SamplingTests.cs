@@ -116,7 +116,7 @@ public class SamplingTests(TinyGpt fixture)
     private List<int> PromptIds()
     {
         var ids = new List<int>();
-        fixture.Tokenizer.Vocabulary.Encode("the ", ids);
+        Generator().Codec.Encode("the ", ids);   // the model's ids
         return ids;
     }
 

@@ -1,3 +1,4 @@
+using ArML.Text;
 using ArML.Persistence;
 using ArML.Tests.Support;
 using ArML.Trainers.Generation;
@@ -18,7 +19,8 @@ public class TextGeneratorTests(TinyGpt fixture)
     public void AGeneratorFromAFittedChainUsesItsTokenizer()
     {
         var generator = fixture.Ml.LanguageModeling().CreateTextGenerator(fixture.Model);
-        Assert.Same(fixture.Tokenizer.Vocabulary, generator.Codec);
+        // Generation works in the model's ids: the tokenizer's codec, mapped through the model's compact vocabulary.
+        Assert.Same(fixture.Tokenizer.Vocabulary, Assert.IsType<KeyMappedCodec>(generator.Codec).ColumnCodec);
         Assert.Same(fixture.Lm, generator.Tokens.Model);
         // A character the tokenizer never saw becomes its unknown id rather than an error.
         Assert.NotNull(generator.Generate("the Ω", Greedy));
@@ -29,8 +31,8 @@ public class TextGeneratorTests(TinyGpt fixture)
     {
         // The token column carried its tokenizer's codec at training time, so the model alone decodes exactly.
         var generator = fixture.Ml.LanguageModeling().CreateTextGenerator(fixture.Gpt);
-        Assert.Same(fixture.Gpt.Codec, generator.Codec);
-        Assert.Same(fixture.Tokenizer.Vocabulary, generator.Codec);
+        Assert.Same(fixture.Gpt.Codec, Assert.IsType<KeyMappedCodec>(generator.Codec).ColumnCodec);
+        Assert.Same(fixture.Tokenizer.Vocabulary, fixture.Gpt.Codec);
         Assert.Equal(fixture.Ml.LanguageModeling().CreateTextGenerator(fixture.Model).Generate("the ", Greedy), generator.Generate("the ", Greedy));
     }
 
