@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.ML;
 using ArML.Schema;
 using ArML.Torch;
@@ -74,7 +73,10 @@ public sealed class DensityTrainer : IEstimator<DensityTransformer>
             host.Info($"{config.Family}: {network.parameters().Sum(p => p.numel())} parameters on {device}.");
             var task = new DensityTrainingTask(network, standardization, train, validation, _options.BatchSize, _options.EvaluationBatches, device,
                 _options.L1Penalty);
-            string fingerprint = JsonSerializer.Serialize(new { config, train.Rows });
+            var fingerprint = new TrainingFingerprint()
+                .With("model", config)
+                .With("training data", () => train.Fingerprint())
+                .With("validation", () => validation is null ? null : new { data = validation.Fingerprint(), _options.EvaluationBatches });
             TrainingLoop.Run(task, _options, host, seed, fingerprint);
             var model = new DensityModel(network, standardization, device);
             float threshold = AnomalyThreshold(model, validation is { Rows: > 0 } ? validation : train, _options.AnomalyQuantile);

@@ -34,6 +34,15 @@ internal sealed class GptData
     /// <summary>Predicted positions in one pass (the tokens and each row's end).</summary>
     public long PredictedTokens { get; }
 
+    /// <summary>A SHA-256 of the ids as read and of the row boundaries: one pass over the buffer.</summary>
+    public string Fingerprint()
+    {
+        using var hash = new ContentHash();
+        Tokens.HashInto(hash);
+        if (RowStarts != null) hash.Append<long>(RowStarts);
+        return hash.Finish();
+    }
+
     public static GptData Read(IDataView data, string tokenColumn, string? conditionColumn, TokenIdLayout vocabulary, BatchLayout layout)
     {
         var tokens = data.Schema[tokenColumn];

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using ArML.Schema;
@@ -81,7 +80,10 @@ public sealed partial class GptTrainer : IEstimator<LanguageModelTransformer>
             model.to(device);
             host.Info($"GPT: {model.parameters().Sum(p => p.numel())} parameters on {device}.");
             var task = new GptTrainingTask(model, train, validation, _options.BatchSize, _options.ContextLength, _options.EvaluationBatches, seed, device);
-            string fingerprint = JsonSerializer.Serialize(new { config, vocabulary, _options.BatchLayout, train.Tokens.Length });
+            var fingerprint = new TrainingFingerprint()
+                .With("model", new { config, vocabulary, _options.BatchLayout })
+                .With("training data", () => train.Fingerprint())
+                .With("validation", () => validation is null ? null : new { data = validation.Fingerprint(), _options.EvaluationBatches });
             model.ComputeType = HardwarePrecision.Resolve(_options.Precision, device);
             host.Info($"GPT: training computes in {model.ComputeType}.");
             TrainingLoop.Run(task, _options, host, seed, fingerprint);

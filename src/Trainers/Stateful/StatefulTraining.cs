@@ -1,4 +1,3 @@
-using System.Text.Json;
 using ArML.Schema;
 using ArML.Text;
 using ArML.Torch;
@@ -50,10 +49,12 @@ internal static class StatefulTraining
             host.Info($"{family}: {network.parameters().Sum(p => p.numel())} parameters on {device}.");
             using var task = new TruncatedBpttTask<TNetwork>(network, Schedule(train, options),
                 validation is { Rows: > 0 } ? Schedule(validation, options) : null, options.EvaluationBatches, device);
-            string fingerprint = JsonSerializer.Serialize(new
-            {
-                family, config, vocabulary, options.BatchSize, options.SequenceLength, options.ResetStateAtRowStart, train.Tokens.Length,
-            });
+            // The batch size, window length and row resets shape the task's saved state (stream positions, hidden state).
+            var fingerprint = new TrainingFingerprint()
+                .With("model", new { family, config, vocabulary })
+                .With("windows", new { options.BatchSize, options.SequenceLength, options.ResetStateAtRowStart })
+                .With("training data", () => train.Fingerprint())
+                .With("validation", () => validation is null ? null : new { data = validation.Fingerprint(), options.EvaluationBatches });
             TrainingLoop.Run(task, options, host, seed, fingerprint);
         }
         catch
