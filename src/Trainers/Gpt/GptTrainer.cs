@@ -29,7 +29,7 @@ namespace ArML.Trainers.Gpt;
 /// <see cref="TrainerOptionsBase.Seed"/> or the MLContext's seed: the same seed gives the same weights on the CPU.
 /// Computes on <c>MLContext.GpuDeviceId</c> when set and available.
 /// </remarks>
-public sealed partial class GptTrainer : IEstimator<LanguageModelTransformer>
+public sealed partial class GptTrainer : IEstimator<LanguageModelTransformer>, IChainValidatedTrainer
 {
     private readonly MLContext _context;
     private readonly Options _options;
@@ -55,19 +55,20 @@ public sealed partial class GptTrainer : IEstimator<LanguageModelTransformer>
     {
         ArgumentNullException.ThrowIfNull(input);
         var vocabulary = CheckColumns(input.Schema, "training");
-        if (_options.ValidationSet != null && CheckColumns(_options.ValidationSet.Schema, "validation") != vocabulary)
-            throw new ArgumentException("The validation set's token (or condition) column has a different key count than the training data.");
+        ChainValidation.Check(this, _options.TokenColumnName, _options.ConditionColumnName);
         var config = new GptConfig(vocabulary.Size, _options.ContextLength, _options.LayerCount, _options.HeadCount,
             _options.EmbeddingSize, _options.Dropout, _options.Bias, _options.PositionEncoding);
         if (initialModel != null) config = WarmStartConfig(initialModel, vocabulary);
 
         TorchRuntime.EnsureInitialized();
         using var host = ArmlHost.Create(_context, nameof(GptTrainer));
+        if (_options.ValidationSet != null && CheckColumns(_options.ValidationSet.Schema, "validation") != vocabulary)
+            throw new ArgumentException("The validation set's token (or condition) column has a different key count than the training data.");
         var train = GptData.Read(input, _options.TokenColumnName, _options.ConditionColumnName, vocabulary, _options.BatchLayout);
         if (train.Rows == 0)
             throw new InvalidOperationException($"The training data has no tokens in column '{_options.TokenColumnName}' (every row is empty).");
-        var validation = _options.ValidationSet is null ? null
-            : GptData.Read(_options.ValidationSet, _options.TokenColumnName, _options.ConditionColumnName, vocabulary, _options.BatchLayout);
+        var validation = ChainValidation.Read(this, input,
+            view => GptData.Read(view, _options.TokenColumnName, _options.ConditionColumnName, vocabulary, _options.BatchLayout));
         host.Info($"GPT: {train.Rows} rows, {train.Tokens.Length} ids ({train.Tokens.BytesPerToken} bytes each), vocabulary {vocabulary.Size}.");
 
         int seed = _options.Seed ?? host.NextSeed();
@@ -100,6 +101,8 @@ public sealed partial class GptTrainer : IEstimator<LanguageModelTransformer>
             KeyValuesCodec.FromColumn(column)?.Tokens, _options.ScoringBatchSize, _options.ScoringStride ?? Math.Max(1, _options.ContextLength / 2),
             TokenCodecAnnotation.CodecOf(column));
     }
+
+    TrainerOptionsBase IChainValidatedTrainer.TrainingOptions => _options;
 
     /// <inheritdoc/>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)

@@ -20,12 +20,13 @@ internal static class StatefulTraining
     /// <summary>Trains a network of the shape <paramref name="shape"/> gives for the data's vocabulary size.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The token column is missing or not a vector of keys.</exception>
     /// <exception cref="InvalidOperationException">The data has no tokens, or training diverged.</exception>
-    public static LanguageModelTransformer Fit<TConfig, TNetwork>(MLContext context, StatefulTrainerOptions options, IDataView input, string family,
+    public static LanguageModelTransformer Fit<TConfig, TNetwork>(MLContext context, IChainValidatedTrainer trainer, StatefulTrainerOptions options, IDataView input, string family,
         Func<int, TConfig> shape, Func<TConfig, TNetwork> build, Func<TNetwork, TokenIdLayout, Device, IAutoregressiveScorer> wrap)
         where TNetwork : nn.Module, IStatefulNetwork
     {
         ArgumentNullException.ThrowIfNull(input);
         var vocabulary = Vocabulary(input.Schema, options.TokenColumnName, "training");
+        ChainValidation.Check(trainer, options.TokenColumnName);
         if (options.ValidationSet != null && Vocabulary(options.ValidationSet.Schema, options.TokenColumnName, "validation") != vocabulary)
             throw new ArgumentException($"The validation set's token column '{options.TokenColumnName}' has a different key count than the training data.");
         var config = shape(vocabulary.Size);
@@ -35,8 +36,7 @@ internal static class StatefulTraining
         var train = GptData.Read(input, options.TokenColumnName, null, vocabulary, Layout(options));
         if (train.Rows == 0)
             throw new InvalidOperationException($"The training data has no tokens in column '{options.TokenColumnName}' (every row is empty).");
-        var validation = options.ValidationSet is null ? null
-            : GptData.Read(options.ValidationSet, options.TokenColumnName, null, vocabulary, Layout(options));
+        var validation = ChainValidation.Read(trainer, input, view => GptData.Read(view, options.TokenColumnName, null, vocabulary, Layout(options)));
         host.Info($"{family}: {train.Rows} rows, {train.Tokens.Length} ids ({train.Tokens.BytesPerToken} bytes each), vocabulary {vocabulary.Size}.");
 
         int seed = options.Seed ?? host.NextSeed();
