@@ -4,7 +4,7 @@ namespace ArML.Trainers.NGram;
 internal sealed class ArpaSection(int order, int capacity)
 {
     public int Order { get; } = order;
-    public List<int> Words { get; } = new(capacity * order);
+    public List<int> Words { get; } = new((int)Math.Min((long)capacity * order, Array.MaxLength));
     public List<float> Log10Probs { get; } = new(capacity);
     public List<float> Log10Backoffs { get; } = new(capacity);
     public int Count => Log10Probs.Count;

@@ -36,6 +36,7 @@ public static class ArpaReader
     /// <param name="reader">The text.</param>
     /// <param name="sourceName">Name used in error messages.</param>
     /// <exception cref="InvalidDataException">The text is not a well-formed ARPA model; the message gives the line.</exception>
+    /// <exception cref="InsufficientMemoryException">The n-grams (within what the file's size allows) do not fit in memory; the message gives the line.</exception>
     public static NGramLanguageModel Read(TextReader reader, string sourceName = "ARPA text")
     {
         ArgumentNullException.ThrowIfNull(reader);
