@@ -90,20 +90,33 @@ public sealed class FlatAdamW : IDisposable
         return state;
     }
 
-    /// <summary>Restores <see cref="State"/>.</summary>
-    /// <exception cref="InvalidDataException">The state does not fit these parameter groups.</exception>
-    public void Load(IReadOnlyDictionary<string, Tensor> state)
+    /// <summary>Restores <see cref="State"/>; nothing changes unless every part fits.</summary>
+    /// <param name="state">The parts, by the names <see cref="State"/> gives them.</param>
+    /// <param name="namePrefix">Put before a part's name in messages (the name under which a file stores it).</param>
+    /// <exception cref="InvalidDataException">A part is missing, of another dtype or size, or not finite; the message names it.</exception>
+    public void Load(IReadOnlyDictionary<string, Tensor> state, string namePrefix = "")
     {
         using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        if (!state.TryGetValue("steps", out var steps) || steps.dtype != ScalarType.Int64 || steps.numel() != 1 || steps.item<long>() < 0)
+            throw new InvalidDataException($"The optimizer's step count '{namePrefix}steps' is missing or not one non-negative 64-bit integer.");
+        for (int i = 0; i < _groups.Length; i++)
+            foreach (var (name, target) in new[] { ($"m{i}", _groups[i].FirstMoment), ($"v{i}", _groups[i].SecondMoment) })
+            {
+                if (!state.TryGetValue(name, out var saved))
+                    throw new InvalidDataException($"The optimizer moment '{namePrefix + name}' is missing.");
+                if (saved.dtype != target.dtype || saved.numel() != target.numel())
+                    throw new InvalidDataException(
+                        $"The optimizer moment '{namePrefix + name}' holds {saved.numel()} values of {saved.dtype}; parameter group {i} needs {target.numel()} of {target.dtype}.");
+                if (!saved.isfinite().all().item<bool>())
+                    throw new InvalidDataException($"The optimizer moment '{namePrefix + name}' holds a NaN or infinite value.");
+            }
         for (int i = 0; i < _groups.Length; i++)
         {
-            if (!state.TryGetValue($"m{i}", out var m) || !state.TryGetValue($"v{i}", out var v)
-                || m.numel() != _groups[i].FirstMoment.numel() || v.numel() != _groups[i].SecondMoment.numel())
-                throw new InvalidDataException($"The optimizer state does not match parameter group {i}.");
-            _groups[i].FirstMoment.copy_(m);
-            _groups[i].SecondMoment.copy_(v);
+            _groups[i].FirstMoment.copy_(state[$"m{i}"].reshape(-1));
+            _groups[i].SecondMoment.copy_(state[$"v{i}"].reshape(-1));
         }
-        Steps = state["steps"].item<long>();
+        Steps = steps.item<long>();
     }
 
     /// <inheritdoc/>

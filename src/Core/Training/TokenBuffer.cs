@@ -87,6 +87,16 @@ public sealed class TokenBuffer
         VocabularySize = vocabularySize;
     }
 
+    /// <summary>Appends the stored ids and their width to <paramref name="hash"/> (one pass over the buffer).</summary>
+    public void HashInto(ContentHash hash)
+    {
+        ArgumentNullException.ThrowIfNull(hash);
+        hash.Append(BytesPerToken);
+        hash.Append(Length);
+        if (_narrow != null) hash.Append<ushort>(_narrow.AsSpan(0, (int)Length));
+        else hash.Append<int>(_wide!.AsSpan(0, (int)Length));
+    }
+
     private void Grow()
     {
         long capacity = (_narrow?.Length ?? _wide!.Length) * 2L;

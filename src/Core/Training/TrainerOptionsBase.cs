@@ -52,7 +52,12 @@ public abstract class TrainerOptionsBase
     /// <summary>Clip the global gradient norm to this; 0 disables. Default 1.</summary>
     public double GradientClipNorm { get; set; } = 1.0;
 
-    /// <summary>Validation data with the training columns; its loss is measured at each <see cref="EvaluationInterval"/>.</summary>
+    /// <summary>
+    /// Validation data already in the trainer's input schema (its token or feature columns); its loss is measured at each
+    /// <see cref="EvaluationInterval"/>. When the trainer follows other steps in a chain (a tokenizer, <c>Concatenate</c>),
+    /// leave this unset and fit with <c>chain.Fit(train, validation)</c> (<c>ArML.ValidationChainExtensions</c>), which
+    /// passes the validation data through those steps.
+    /// </summary>
     public IDataView? ValidationSet { get; set; }
 
     /// <summary>Steps between progress reports and validation. Default 100.</summary>
@@ -63,7 +68,8 @@ public abstract class TrainerOptionsBase
 
     /// <summary>
     /// Stop after this many evaluations without a better validation loss, and keep the best weights seen;
-    /// null (default) disables early stopping. Needs <see cref="ValidationSet"/>.
+    /// null (default) disables early stopping. Needs validation data (<see cref="ValidationSet"/>, or the validation data
+    /// given to <c>chain.Fit(train, validation)</c>); its absence is an error when training starts.
     /// </summary>
     public int? EarlyStoppingPatience { get; set; }
 
@@ -113,8 +119,6 @@ public abstract class TrainerOptionsBase
         Positive(EvaluationInterval, nameof(EvaluationInterval));
         Positive(EvaluationBatches, nameof(EvaluationBatches));
         if (EarlyStoppingPatience is int p && p < 1) throw new ArgumentOutOfRangeException(nameof(EarlyStoppingPatience), "EarlyStoppingPatience must be at least 1.");
-        if (EarlyStoppingPatience != null && ValidationSet == null)
-            throw new ArgumentException("EarlyStoppingPatience needs a ValidationSet.", nameof(EarlyStoppingPatience));
         Positive(CheckpointInterval, nameof(CheckpointInterval));
         if (!Enum.IsDefined(UnseenKeys)) throw new ArgumentOutOfRangeException(nameof(UnseenKeys), $"UnseenKeys {UnseenKeys} is not defined.");
     }

@@ -40,11 +40,13 @@ public static class TrainingLoop
     /// <param name="options">Shared training options.</param>
     /// <param name="host">Log channel.</param>
     /// <param name="seed">Seed of batch sampling (initialisation is the caller's).</param>
-    /// <param name="fingerprint">Identifies model shape and data, so a checkpoint of something else is refused.</param>
+    /// <param name="fingerprint">Identifies the model's shape, the data's content and the options a checkpoint depends on, so that
+    /// resuming from a checkpoint of another run is refused (see <see cref="TrainingFingerprint"/>).</param>
     /// <exception cref="InvalidOperationException">The loss, the gradient norm (when clipping) or, at a checkpoint, the weights became NaN or
     /// infinite (the iteration is named; the last checkpoint stays).</exception>
+    /// <exception cref="Persistence.ArmlModelFormatException">The checkpoint to resume from is damaged or incomplete (the file and the tensor are named).</exception>
     /// <exception cref="OperationCanceledException">The options' cancellation token fired (after checkpointing, when a folder is set).</exception>
-    public static TrainingResult Run(ITrainingTask task, TrainerOptionsBase options, ArmlHost host, int seed, string fingerprint)
+    public static TrainingResult Run(ITrainingTask task, TrainerOptionsBase options, ArmlHost host, int seed, TrainingFingerprint fingerprint)
     {
         var model = task.Model;
         using var optimizer = CreateOptimizer(task, options);
@@ -53,14 +55,23 @@ public static class TrainingLoop
         var schedule = new LearningRateSchedule(options.LearningRate, options.MinLearningRate ?? options.LearningRate / 10,
             options.WarmupIterations, planned);
         var store = options.CheckpointDirectory is string dir ? new CheckpointStore(dir) : null;
-        var state = new TrainingState { ModelFingerprint = fingerprint };
+        var state = new TrainingState();
         Dictionary<string, Tensor>? best = null;
         var checkpointed = task as ICheckpointedTrainingTask;
         if (store != null && options.ResumeFromCheckpoint && store.TryLoad(model, optimizer, fingerprint, out var resumed, out best, out var taskState))
         {
             state = resumed;
-            random.State = state.RandomState;
-            checkpointed?.RestoreState(taskState);
+            try
+            {
+                try { random.State = state.RandomState; }
+                catch (ArgumentException e) { throw store.Damaged($"the batch sampler's state: {e.Message}", e); }
+                if (checkpointed != null) store.RestoreTaskState(checkpointed, taskState);
+            }
+            catch
+            {
+                DisposeAll(best);
+                throw;
+            }
             host.Info($"Resumed from {store.Path} at iteration {state.Iteration}.");
         }
 
@@ -123,7 +134,7 @@ public static class TrainingLoop
                 state.RandomState = random.State;
                 state.ElapsedSeconds += clock.Elapsed.TotalSeconds;
                 clock.Restart();
-                store.Save(model, optimizer, state, best, checkpointed?.CaptureState());
+                store.Save(model, optimizer, state, fingerprint, best, checkpointed?.CaptureState());
             }
             options.CancellationToken.ThrowIfCancellationRequested();
         }

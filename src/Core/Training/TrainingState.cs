@@ -26,7 +26,4 @@ public sealed record TrainingState
 
     /// <summary>Batch sampler state.</summary>
     public ulong[] RandomState { get; set; } = [];
-
-    /// <summary>Identifies the model shape and data; a checkpoint of another model is refused.</summary>
-    public string ModelFingerprint { get; set; } = "";
 }

@@ -1,4 +1,5 @@
 using ArML.Trainers.Stateful;
+using ArML.Training;
 using Microsoft.ML;
 
 namespace ArML.Trainers.Baseline;
@@ -13,7 +14,7 @@ namespace ArML.Trainers.Baseline;
 /// TokenLogProbabilities, as for <see cref="Lstm.LstmTrainer"/>. A teaching baseline: anything worth its parameters
 /// should beat it.
 /// </remarks>
-public sealed class LinearBaselineTrainer : IEstimator<LanguageModelTransformer>
+public sealed class LinearBaselineTrainer : IEstimator<LanguageModelTransformer>, IChainValidatedTrainer
 {
     private readonly MLContext _context;
     private readonly Options _options;
@@ -29,10 +30,12 @@ public sealed class LinearBaselineTrainer : IEstimator<LanguageModelTransformer>
     /// <exception cref="ArgumentOutOfRangeException">The token column is missing or of the wrong type.</exception>
     /// <exception cref="InvalidOperationException">The data has no tokens, or training diverged.</exception>
     public LanguageModelTransformer Fit(IDataView input) =>
-        StatefulTraining.Fit(_context, _options, input, "LinearBaseline",
+        StatefulTraining.Fit(_context, this, _options, input, "LinearBaseline",
             vocabularySize => new AverageEmbeddingConfig(vocabularySize, _options.WindowSize, _options.EmbeddingSize),
             config => new AverageEmbeddingModel(config),
             (network, vocabulary, device) => new LinearBaselineLanguageModel(network, vocabulary, device));
+
+    TrainerOptionsBase IChainValidatedTrainer.TrainingOptions => _options;
 
     /// <inheritdoc/>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema) => StatefulTraining.OutputSchema(inputSchema, _options);

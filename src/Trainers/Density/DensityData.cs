@@ -57,6 +57,22 @@ internal sealed class DensityData
         return result ?? new DensityData(kind, dimension ?? 1);
     }
 
+    /// <summary>A SHA-256 of the stored rows (as the distribution keeps them) and their dimension: one pass over the storage.</summary>
+    public string Fingerprint()
+    {
+        using var hash = new ArML.Training.ContentHash();
+        hash.Append((long)_kind);
+        hash.Append(Dimension);
+        hash.Append(Rows);
+        switch (_kind)
+        {
+            case OutputDistribution.Bernoulli: hash.Append<ulong>(_bits.AsSpan(0, Rows * _wordsPerRow)); break;
+            case OutputDistribution.Categorical: hash.Append<byte>(_bytes.AsSpan(0, Rows * Dimension)); break;
+            default: hash.Append<float>(_floats.AsSpan(0, Rows * Dimension)); break;
+        }
+        return hash.Finish();
+    }
+
     /// <summary>Copies row <paramref name="row"/>'s values into <paramref name="destination"/> (length <see cref="Dimension"/>).</summary>
     public void CopyRow(int row, Span<float> destination)
     {

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.ML;
 using ArML.Schema;
 using ArML.Torch;
@@ -26,7 +25,7 @@ namespace ArML.Trainers.Density;
 /// <see cref="TrainingLoop"/>. Seeded from <see cref="TrainerOptionsBase.Seed"/> or the MLContext's seed: the same
 /// seed gives the same model on the CPU. Computes on <c>MLContext.GpuDeviceId</c> when set and available.
 /// </remarks>
-public sealed class DensityTrainer : IEstimator<DensityTransformer>
+public sealed class DensityTrainer : IEstimator<DensityTransformer>, IChainValidatedTrainer
 {
     // Rows scored to place the anomaly threshold; a quantile needs no more.
     private const int ThresholdRows = 10_000;
@@ -54,6 +53,7 @@ public sealed class DensityTrainer : IEstimator<DensityTransformer>
         string name = _options.FeatureColumnName;
         var column = DensityColumns.RequireFeatures(input.Schema, name);
         int? size = ((Microsoft.ML.Data.VectorDataViewType)column.Type).Size is int s and > 0 ? s : null;
+        ChainValidation.Check(this, name);
         if (_options.ValidationSet != null) DensityColumns.RequireFeatures(_options.ValidationSet.Schema, name, size);
 
         TorchRuntime.EnsureInitialized();
@@ -61,8 +61,7 @@ public sealed class DensityTrainer : IEstimator<DensityTransformer>
         var distribution = ConditionalDistribution.Create(_options.Config(1));
         var train = DensityData.Read(input, name, _options.Distribution, distribution, size);
         if (train.Rows == 0) throw new InvalidOperationException($"The training data has no rows in column '{name}'.");
-        var validation = _options.ValidationSet is null ? null
-            : DensityData.Read(_options.ValidationSet, name, _options.Distribution, distribution, train.Dimension);
+        var validation = ChainValidation.Read(this, input, view => DensityData.Read(view, name, _options.Distribution, distribution, train.Dimension));
         var config = _options.Config(train.Dimension);
         host.Info($"{config.Family}: {train.Rows} rows of dimension {train.Dimension} ({train.BytesPerRow} bytes each), {config.Distribution} outputs.");
 
@@ -79,7 +78,10 @@ public sealed class DensityTrainer : IEstimator<DensityTransformer>
             host.Info($"{config.Family}: {network.parameters().Sum(p => p.numel())} parameters on {device}.");
             var task = new DensityTrainingTask(network, standardization, train, validation, _options.BatchSize, _options.EvaluationBatches, device,
                 _options.L1Penalty);
-            string fingerprint = JsonSerializer.Serialize(new { config, train.Rows });
+            var fingerprint = new TrainingFingerprint()
+                .With("model", config)
+                .With("training data", () => train.Fingerprint())
+                .With("validation", () => validation is null ? null : new { data = validation.Fingerprint(), _options.EvaluationBatches });
             TrainingLoop.Run(task, _options, host, seed, fingerprint);
             var model = new DensityModel(network, standardization, device);
             float threshold = AnomalyThreshold(model, validation is { Rows: > 0 } ? validation : train, _options.AnomalyQuantile);
@@ -92,6 +94,8 @@ public sealed class DensityTrainer : IEstimator<DensityTransformer>
             throw;
         }
     }
+
+    TrainerOptionsBase IChainValidatedTrainer.TrainingOptions => _options;
 
     /// <inheritdoc/>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)

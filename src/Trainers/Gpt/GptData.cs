@@ -48,6 +48,20 @@ internal sealed class GptData
     /// <summary>Predicted positions in one pass (the tokens and each row's end).</summary>
     public long PredictedTokens { get; }
 
+    /// <summary>
+    /// A SHA-256 of the ids as read, of the row boundaries and of the keys behind the ids (two data sets whose keys
+    /// differ but renumber to the same ids are different data): one pass over the buffer.
+    /// </summary>
+    public string Fingerprint()
+    {
+        using var hash = new ContentHash();
+        Tokens.HashInto(hash);
+        if (RowStarts != null) hash.Append<long>(RowStarts);
+        hash.Append<int>(Map.UsedKeys.ToArray());
+        hash.Append(Map.ColumnKeyCount);
+        return hash.Finish();
+    }
+
     /// <summary>The layout of a model over <paramref name="map"/>'s tokens.</summary>
     public static TokenIdLayout LayoutOf(TokenKeyMap map, int conditionKeyCount) => new(map.TokenCount, conditionKeyCount, HasUnknown: !map.IsIdentity);
 

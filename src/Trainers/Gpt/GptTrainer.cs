@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using ArML.Data;
@@ -31,7 +30,7 @@ namespace ArML.Trainers.Gpt;
 /// <see cref="TrainerOptionsBase.Seed"/> or the MLContext's seed: the same seed gives the same weights on the CPU.
 /// Computes on <c>MLContext.GpuDeviceId</c> when set and available.
 /// </remarks>
-public sealed partial class GptTrainer : IEstimator<LanguageModelTransformer>
+public sealed partial class GptTrainer : IEstimator<LanguageModelTransformer>, IChainValidatedTrainer
 {
     private readonly MLContext _context;
     private readonly Options _options;
@@ -57,6 +56,7 @@ public sealed partial class GptTrainer : IEstimator<LanguageModelTransformer>
     {
         ArgumentNullException.ThrowIfNull(input);
         var keys = CheckColumns(input.Schema, "training");
+        ChainValidation.Check(this, _options.TokenColumnName, _options.ConditionColumnName);
         if (_options.ValidationSet != null && CheckColumns(_options.ValidationSet.Schema, "validation") != keys)
             throw new ArgumentException("The validation set's token (or condition) column has a different key count than the training data.");
         // A warm start keeps the initial model's vocabulary; otherwise the vocabulary is learned from the training data.
@@ -69,9 +69,8 @@ public sealed partial class GptTrainer : IEstimator<LanguageModelTransformer>
         if (train.Rows == 0)
             throw new InvalidOperationException($"The training data has no tokens in column '{_options.TokenColumnName}' (every row is empty).");
         var vocabulary = train.Layout;
-        var validation = _options.ValidationSet is null ? null
-            : GptData.Read(_options.ValidationSet, _options.TokenColumnName, _options.ConditionColumnName, keys.ConditionKeyCount, _options.BatchLayout,
-                train.Map, _options.UnseenKeys);
+        var validation = ChainValidation.Read(this, input, view => GptData.Read(view, _options.TokenColumnName, _options.ConditionColumnName,
+            keys.ConditionKeyCount, _options.BatchLayout, train.Map, _options.UnseenKeys));
         host.Info($"GPT: {train.Rows} rows, {train.Tokens.Length} ids ({train.Tokens.BytesPerToken} bytes each), " +
                   $"{vocabulary.TokenKeyCount} token ids ({train.Map.UsedKeys.Count} of the column's {keys.TokenKeyCount} keys and the unknown token).");
         var config = initialModel != null ? WarmStartConfig(initialModel, vocabulary)
@@ -88,7 +87,10 @@ public sealed partial class GptTrainer : IEstimator<LanguageModelTransformer>
             model.to(device);
             host.Info($"GPT: {model.parameters().Sum(p => p.numel())} parameters on {device}.");
             var task = new GptTrainingTask(model, train, validation, _options.BatchSize, _options.ContextLength, _options.EvaluationBatches, seed, device);
-            string fingerprint = JsonSerializer.Serialize(new { config, vocabulary, _options.BatchLayout, train.Tokens.Length });
+            var fingerprint = new TrainingFingerprint()
+                .With("model", new { config, vocabulary, _options.BatchLayout })
+                .With("training data", () => train.Fingerprint())
+                .With("validation", () => validation is null ? null : new { data = validation.Fingerprint(), _options.EvaluationBatches });
             model.ComputeType = HardwarePrecision.Resolve(_options.Precision, device);
             host.Info($"GPT: training computes in {model.ComputeType}.");
             TrainingLoop.Run(task, _options, host, seed, fingerprint);
@@ -105,6 +107,8 @@ public sealed partial class GptTrainer : IEstimator<LanguageModelTransformer>
             KeyValuesCodec.FromColumn(column)?.Tokens, _options.ScoringBatchSize, _options.ScoringStride ?? Math.Max(1, _options.ContextLength / 2),
             train.Map, TokenCodecAnnotation.CodecOf(column));
     }
+
+    TrainerOptionsBase IChainValidatedTrainer.TrainingOptions => _options;
 
     /// <inheritdoc/>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)

@@ -1,4 +1,5 @@
 using ArML.Trainers.Stateful;
+using ArML.Training;
 using Microsoft.ML;
 
 namespace ArML.Trainers.Lstm;
@@ -25,7 +26,7 @@ namespace ArML.Trainers.Lstm;
 /// <see cref="Training.TrainerOptionsBase.Seed"/> or the MLContext's seed. Computes on <c>MLContext.GpuDeviceId</c>
 /// when set and available.
 /// </remarks>
-public sealed partial class LstmTrainer : IEstimator<LanguageModelTransformer>
+public sealed partial class LstmTrainer : IEstimator<LanguageModelTransformer>, IChainValidatedTrainer
 {
     private readonly MLContext _context;
     private readonly Options _options;
@@ -41,11 +42,13 @@ public sealed partial class LstmTrainer : IEstimator<LanguageModelTransformer>
     /// <exception cref="ArgumentOutOfRangeException">The token column is missing or of the wrong type.</exception>
     /// <exception cref="InvalidOperationException">The data has no tokens, or training diverged.</exception>
     public LanguageModelTransformer Fit(IDataView input) =>
-        StatefulTraining.Fit(_context, _options, input, _options.Cell.ToString().ToUpperInvariant(),
+        StatefulTraining.Fit(_context, this, _options, input, _options.Cell.ToString().ToUpperInvariant(),
             vocabularySize => new LstmConfig(vocabularySize, _options.Cell, _options.LayerCount, _options.HiddenSize,
                 _options.EmbeddingSize ?? _options.HiddenSize, _options.Dropout),
             config => new LstmModel(config),
             (network, vocabulary, device) => new LstmLanguageModel(network, vocabulary, device));
+
+    TrainerOptionsBase IChainValidatedTrainer.TrainingOptions => _options;
 
     /// <inheritdoc/>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema) => StatefulTraining.OutputSchema(inputSchema, _options);

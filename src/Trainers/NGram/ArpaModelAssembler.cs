@@ -4,7 +4,7 @@ namespace ArML.Trainers.NGram;
 internal sealed class ArpaSection(int order, int capacity)
 {
     public int Order { get; } = order;
-    public List<int> Words { get; } = new(capacity * order);
+    public List<int> Words { get; } = new((int)Math.Min((long)capacity * order, Array.MaxLength));
     public List<float> Log10Probs { get; } = new(capacity);
     public List<float> Log10Backoffs { get; } = new(capacity);
     public int Count => Log10Probs.Count;
@@ -26,10 +26,11 @@ internal sealed class ArpaSection(int order, int capacity)
 /// </summary>
 internal static class ArpaModelAssembler
 {
-    public static NGramLanguageModel Assemble(Dictionary<string, int> fileIds, List<ArpaSection> sections)
+    /// <exception cref="InvalidDataException">The n-grams are inconsistent; the message names <paramref name="source"/> and the n-gram.</exception>
+    public static NGramLanguageModel Assemble(Dictionary<string, int> fileIds, List<ArpaSection> sections, string source)
     {
         foreach (string required in new[] { ArpaWords.SentenceStart, ArpaWords.SentenceEnd })
-            if (!fileIds.ContainsKey(required)) throw new InvalidDataException($"The ARPA model has no unigram {required}.");
+            if (!fileIds.ContainsKey(required)) throw new InvalidDataException($"{source}: the ARPA model has no unigram {required}.");
         bool hasUnknown = fileIds.ContainsKey(ArpaWords.Unknown);
         var words = new List<string> { ArpaWords.Unknown, ArpaWords.SentenceStart, ArpaWords.SentenceEnd };
         var newId = new int[fileIds.Count];
@@ -49,12 +50,13 @@ internal static class ArpaModelAssembler
         var orders = new int[order + 1][];     // lexicographically sorted entry indices per order
         for (int k = order; k >= 2; k--)
         {
-            orders[k] = SortedIndices(sections[k - 1]);
-            if (k >= 3) AddMissingPrefixes(sections[k - 1], orders[k], sections[k - 2]);
+            orders[k] = SortedIndices(sections[k - 1], words, source);
+            if (k >= 3) AddMissingPrefixes(sections[k - 1], orders[k], sections[k - 2], words, source);
         }
 
         var levels = new List<NGramLevel> { Unigrams(sections[0], words.Count, hasUnknown, order) };
-        for (int k = 2; k <= order; k++) levels.Add(LinkOrder(levels, sections[k - 2], orders[k - 1], sections[k - 1], orders[k], k == order));
+        for (int k = 2; k <= order; k++)
+            levels.Add(LinkOrder(levels, sections[k - 2], orders[k - 1], sections[k - 1], orders[k], k == order, words, source));
         return new NGramLanguageModel(words.ToArray(), levels.ToArray());
     }
 
@@ -74,20 +76,20 @@ internal static class ArpaModelAssembler
     }
 
     /// <summary>Sorts a section's entries lexicographically by word ids and rejects repeats.</summary>
-    private static int[] SortedIndices(ArpaSection section)
+    private static int[] SortedIndices(ArpaSection section, List<string> words, string source)
     {
         var indices = Enumerable.Range(0, section.Count).ToArray();
         Array.Sort(indices, (a, b) => section.NGram(a).SequenceCompareTo(section.NGram(b)));
         for (int i = 1; i < indices.Length; i++)
             if (section.NGram(indices[i]).SequenceEqual(section.NGram(indices[i - 1])))
-                throw new InvalidDataException($"An ARPA {section.Order}-gram appears twice.");
+                throw new InvalidDataException($"{source}: the {section.Order}-gram '{Spell(section.NGram(indices[i]), words)}' appears twice.");
         return indices;
     }
 
     /// <summary>Appends to <paramref name="lower"/> every prefix of <paramref name="upper"/>'s n-grams it lacks, with a NaN probability to fill in later.</summary>
-    private static void AddMissingPrefixes(ArpaSection upper, int[] upperSorted, ArpaSection lower)
+    private static void AddMissingPrefixes(ArpaSection upper, int[] upperSorted, ArpaSection lower, List<string> words, string source)
     {
-        var lowerSorted = SortedIndices(lower);
+        var lowerSorted = SortedIndices(lower, words, source);
         int p = 0;
         int[]? lastAdded = null;
         foreach (int index in upperSorted)
@@ -102,7 +104,8 @@ internal static class ArpaModelAssembler
     }
 
     /// <summary>Builds order k's level and the child ranges of order k − 1 (the last level in <paramref name="levels"/>).</summary>
-    private static NGramLevel LinkOrder(List<NGramLevel> levels, ArpaSection parents, int[]? parentOrder, ArpaSection section, int[] sorted, bool highest)
+    private static NGramLevel LinkOrder(List<NGramLevel> levels, ArpaSection parents, int[]? parentOrder, ArpaSection section, int[] sorted, bool highest,
+        List<string> vocabulary, string source)
     {
         int parentCount = levels[^1].Count;
         var children = new int[parentCount + 1];
@@ -128,8 +131,25 @@ internal static class ArpaModelAssembler
         var level = new NGramLevel(words, probs, backoffs, null);
         var withLevel = new List<NGramLevel>(levels) { level };
         for (int node = 0; node < sorted.Length; node++)
-            if (float.IsNaN(probs[node])) probs[node] = BackedOff(withLevel, section.NGram(sorted[node]));
+            if (float.IsNaN(probs[node])) probs[node] = Transparent(BackedOff(withLevel, section.NGram(sorted[node])), section.NGram(sorted[node]), vocabulary, source);
         return level;
+    }
+
+    // A missing prefix's probability is the backed-off one the file defines; backoffs that push it above 1 are an
+    // error of the file, except for float rounding of a probability of 1 (a sum of two stored values).
+    private static float Transparent(float log10Prob, ReadOnlySpan<int> ngram, List<string> words, string source)
+    {
+        if (log10Prob <= 0) return log10Prob;
+        if (log10Prob <= 1e-6f) return 0f;
+        throw new InvalidDataException(
+            $"{source}: the backoff weights give the {ngram.Length}-gram '{Spell(ngram, words)}' (missing from the file, implied by a longer one) a log10 probability of {log10Prob}, above 0.");
+    }
+
+    private static string Spell(ReadOnlySpan<int> ngram, List<string> words)
+    {
+        var spelled = new string[ngram.Length];
+        for (int i = 0; i < ngram.Length; i++) spelled[i] = words[ngram[i]];
+        return string.Join(' ', spelled);
     }
 
     private static int Compare(ArpaSection parents, int[]? parentOrder, int parentNode, ReadOnlySpan<int> prefix) =>

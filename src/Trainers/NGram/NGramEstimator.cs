@@ -218,7 +218,8 @@ internal sealed class NGramEstimator
     private static float[] ToLog10(double[] probabilities)
     {
         var result = new float[probabilities.Length];
-        for (int i = 0; i < result.Length; i++) result[i] = (float)Math.Log10(probabilities[i]);   // log10(0) = −∞
+        // log10(0) = −∞; a probability of 1 can round a hair above it, which no model (or ARPA reader) may hold.
+        for (int i = 0; i < result.Length; i++) result[i] = (float)Math.Min(0, Math.Log10(probabilities[i]));
         return result;
     }
 

@@ -31,12 +31,15 @@ internal static class NGramModelValidation
                 throw new InvalidDataException($"Order {k} has {level.Words?.Length ?? 0} words for {count} probabilities.");
             if (highest != (level.Backoffs is null) || highest != (level.Children is null))
                 throw new InvalidDataException($"Order {k} must {(highest ? "not " : "")}have backoffs and children.");
-            foreach (float p in level.LogProbs)
-                if (float.IsNaN(p) || float.IsPositiveInfinity(p)) throw new InvalidDataException($"Order {k} holds a log-probability of {p}.");
+            // log10 probabilities are at most 0 (−∞ is a probability of 0, e.g. <s>'s); backoffs are finite.
+            for (int i = 0; i < count; i++)
+                if (!(level.LogProbs[i] <= 0))
+                    throw new InvalidDataException($"Order {k} holds a log10 probability of {level.LogProbs[i]} (tensor '{k}.logprob', entry {i}); log10 probabilities are at most 0.");
             if (highest) continue;
             if (level.Backoffs!.Length != count) throw new InvalidDataException($"Order {k} has {level.Backoffs.Length} backoffs for {count} n-grams.");
-            foreach (float b in level.Backoffs)
-                if (!float.IsFinite(b)) throw new InvalidDataException($"Order {k} holds a backoff of {b}.");
+            for (int i = 0; i < count; i++)
+                if (!float.IsFinite(level.Backoffs[i]))
+                    throw new InvalidDataException($"Order {k} holds a backoff of {level.Backoffs[i]} (tensor '{k}.backoff', entry {i}); backoffs are finite.");
             CheckChildren(k, level.Children!, count, levels[k].Words!, words.Length);
         }
     }

@@ -76,7 +76,7 @@ public sealed class NGramTransformerLoader : IArmlComponentLoader
         }
         catch (Exception e) when (e is InvalidDataException or ArgumentException)
         {
-            throw new ArmlModelFormatException("The saved n-gram model is inconsistent: " + e.Message, e);
+            throw new ArmlModelFormatException("The saved n-gram model's trie.safetensors is inconsistent: " + e.Message, e);
         }
     }
 

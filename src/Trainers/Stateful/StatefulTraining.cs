@@ -1,4 +1,3 @@
-using System.Text.Json;
 using ArML.Schema;
 using ArML.Text;
 using ArML.Torch;
@@ -21,12 +20,13 @@ internal static class StatefulTraining
     /// <summary>Trains a network of the shape <paramref name="shape"/> gives for the data's vocabulary size.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The token column is missing or not a vector of keys.</exception>
     /// <exception cref="InvalidOperationException">The data has no tokens, or training diverged.</exception>
-    public static LanguageModelTransformer Fit<TConfig, TNetwork>(MLContext context, StatefulTrainerOptions options, IDataView input, string family,
+    public static LanguageModelTransformer Fit<TConfig, TNetwork>(MLContext context, IChainValidatedTrainer trainer, StatefulTrainerOptions options, IDataView input, string family,
         Func<int, TConfig> shape, Func<TConfig, TNetwork> build, Func<TNetwork, TokenIdLayout, Device, IAutoregressiveScorer> wrap)
         where TNetwork : nn.Module, IStatefulNetwork
     {
         ArgumentNullException.ThrowIfNull(input);
         int keyCount = KeyCount(input.Schema, options.TokenColumnName, "training");
+        ChainValidation.Check(trainer, options.TokenColumnName);
         if (options.ValidationSet != null && KeyCount(options.ValidationSet.Schema, options.TokenColumnName, "validation") != keyCount)
             throw new ArgumentException($"The validation set's token column '{options.TokenColumnName}' has a different key count than the training data.");
 
@@ -38,8 +38,8 @@ internal static class StatefulTraining
             throw new InvalidOperationException($"The training data has no tokens in column '{options.TokenColumnName}' (every row is empty).");
         var vocabulary = train.Layout;
         var config = shape(vocabulary.Size);
-        var validation = options.ValidationSet is null ? null
-            : GptData.Read(options.ValidationSet, options.TokenColumnName, null, 0, Layout(options), train.Map, options.UnseenKeys);
+        var validation = ChainValidation.Read(trainer, input,
+            view => GptData.Read(view, options.TokenColumnName, null, 0, Layout(options), train.Map, options.UnseenKeys));
         host.Info($"{family}: {train.Rows} rows, {train.Tokens.Length} ids ({train.Tokens.BytesPerToken} bytes each), vocabulary {vocabulary.Size} " +
                   $"({train.Map.UsedKeys.Count} of the column's {keyCount} keys, the unknown token and the separator).");
 
@@ -53,10 +53,12 @@ internal static class StatefulTraining
             host.Info($"{family}: {network.parameters().Sum(p => p.numel())} parameters on {device}.");
             using var task = new TruncatedBpttTask<TNetwork>(network, Schedule(train, options),
                 validation is { Rows: > 0 } ? Schedule(validation, options) : null, options.EvaluationBatches, device);
-            string fingerprint = JsonSerializer.Serialize(new
-            {
-                family, config, vocabulary, options.BatchSize, options.SequenceLength, options.ResetStateAtRowStart, train.Tokens.Length,
-            });
+            // The batch size, window length and row resets shape the task's saved state (stream positions, hidden state).
+            var fingerprint = new TrainingFingerprint()
+                .With("model", new { family, config, vocabulary })
+                .With("windows", new { options.BatchSize, options.SequenceLength, options.ResetStateAtRowStart })
+                .With("training data", () => train.Fingerprint())
+                .With("validation", () => validation is null ? null : new { data = validation.Fingerprint(), options.EvaluationBatches });
             TrainingLoop.Run(task, options, host, seed, fingerprint);
         }
         catch

@@ -96,7 +96,7 @@ internal sealed class TruncatedBpttTask<TNetwork> : ICheckpointedTrainingTask, I
     public void RestoreState(IReadOnlyDictionary<string, TensorData> state)
     {
         if (!state.TryGetValue(CursorName, out var cursor) || cursor.DType != "I64" || cursor.Shape.Length != 1)
-            throw new ArmlModelFormatException("The checkpoint has no position of the training windows; it was not written by truncated back-propagation through time.");
+            throw new ArmlModelFormatException($"Tensor '{CursorName}' (the position of the training windows) is missing or not a vector of I64; the checkpoint was not written by truncated back-propagation through time.");
         RecurrentState? restored = null;
         if (state.ContainsKey(StatePrefix + 0))
         {
@@ -105,9 +105,19 @@ internal sealed class TruncatedBpttTask<TNetwork> : ICheckpointedTrainingTask, I
             var parts = new Tensor[template.Parts.Count];
             for (int i = 0; i < parts.Length; i++)
             {
-                if (!state.TryGetValue(StatePrefix + i, out var data) || data.Shape.Length != template.Parts[i].dim())
-                    throw new ArmlModelFormatException($"The checkpoint's recurrent state part {i} is missing or has the wrong rank.");
-                parts[i] = data.ToTensor().to_type(template.Parts[i].dtype).to(_device).DetachFromDisposeScope();
+                var expected = template.Parts[i];
+                if (!state.TryGetValue(StatePrefix + i, out var data))
+                    throw new ArmlModelFormatException($"Tensor '{StatePrefix + i}' (the recurrent state's part {i}) is missing.");
+                var values = data.ToTensor();
+                // Every dimension but the batch's is the network's; the batch is the schedule's, checked as windows are read.
+                bool fits = values.dtype == expected.dtype && values.dim() == expected.dim()
+                    && Enumerable.Range(0, (int)expected.dim()).All(d => d == template.BatchDimension || values.shape[d] == expected.shape[d]);
+                if (!fits)
+                    throw new ArmlModelFormatException(
+                        $"Tensor '{StatePrefix + i}' is {values.dtype} [{string.Join(", ", values.shape)}]; the recurrent state's part {i} is {expected.dtype} [{string.Join(", ", expected.shape)}] with any batch size.");
+                if (!values.isfinite().all().item<bool>())
+                    throw new ArmlModelFormatException($"Tensor '{StatePrefix + i}' (the recurrent state's part {i}) holds a NaN or infinite value.");
+                parts[i] = values.to(_device).DetachFromDisposeScope();
             }
             restored = new RecurrentState(template.BatchDimension, parts);
         }

@@ -50,7 +50,7 @@ public class NonFiniteGradientTests
         }
     }
 
-    private const string Fingerprint = "non-finite-gradient-test";
+    private static readonly TrainingFingerprint Fingerprint = new TrainingFingerprint().With("test", "non-finite-gradient");
 
     private static void Run(FlakyGradientTask task, Options options)
     {
