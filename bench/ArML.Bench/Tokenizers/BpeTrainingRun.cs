@@ -52,7 +52,7 @@ internal static class BpeTrainingRun
         if (File.Exists(status))
         {
             string? line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-            if (line != null) return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
+            if (line != null) return double.Parse(line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024;
         }
         return Process.GetCurrentProcess().PeakWorkingSet64 / 1e6;
     }

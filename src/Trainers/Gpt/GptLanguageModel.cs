@@ -19,9 +19,11 @@ namespace ArML.Trainers.Gpt;
 /// </remarks>
 public sealed class GptLanguageModel : IAutoregressiveScorer, IStepDecodingModel
 {
-    // Upper bound on B·T·V logits materialized at once while scoring (float32: 256 MB).
-    private const long LogitBudget = 64L << 20;
+    /// <summary>Default of <see cref="ScoringMemoryBudget"/>: 256 MiB.</summary>
+    public const long DefaultScoringMemoryBudget = 256L << 20;
+
     private readonly object _gate = new();
+    private long _scoringMemoryBudget = DefaultScoringMemoryBudget;
 
     /// <summary>Wraps a trained model living on <paramref name="device"/>.</summary>
     public GptLanguageModel(GptModel model, TokenIdLayout vocabulary, Device device)
@@ -48,6 +50,28 @@ public sealed class GptLanguageModel : IAutoregressiveScorer, IStepDecodingModel
 
     /// <summary>Positions the model attends over.</summary>
     public int ContextLength => Model.Config.ContextLength;
+
+    /// <summary>
+    /// Bytes of activations one scoring forward pass may hold (default <see cref="DefaultScoringMemoryBudget"/>, 256 MiB):
+    /// windows of the rows being scored are packed into a pass while windows × T × bytes per position fit, where a
+    /// position of a window of T inputs costs 4·(15C + 7C·[rotary] + heads·(2T + 1) + 2V + 3) + 48 bytes (C: width,
+    /// V: vocabulary). A pass always takes at least one window, so scoring any row, of any length and at any stride,
+    /// holds at most max(budget, one window) of activations besides the rows' ids and results. A setting of this
+    /// process, not of the model: it is not saved.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The budget is not positive.</exception>
+    public long ScoringMemoryBudget
+    {
+        get => Interlocked.Read(ref _scoringMemoryBudget);
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1, nameof(ScoringMemoryBudget));
+            Interlocked.Exchange(ref _scoringMemoryBudget, value);
+        }
+    }
+
+    /// <summary>Called with (windows, padded length) before each scoring forward pass: lets tests check the batching.</summary>
+    internal Action<int, int>? ForwardPassObserver { get; set; }
 
     /// <summary>Scores unconditional rows of token ids; see <see cref="ScoreFramed"/>.</summary>
     public void Score(IReadOnlyList<int[]> rows, IReadOnlyList<int> lengths, int stride, Span<double> logLikelihoods, Span<int> tokenCounts)
@@ -82,51 +106,55 @@ public sealed class GptLanguageModel : IAutoregressiveScorer, IStepDecodingModel
     {
         if (stride < 1 || stride > ContextLength)
             throw new ArgumentOutOfRangeException(nameof(stride), $"Stride must be in 1..{ContextLength}, but is {stride}.");
-        var windows = new List<ScoringWindow>();
         for (int r = 0; r < lengths.Count; r++)
         {
             logLikelihoods[r] = 0;
             tokenCounts[r] = lengths[r] - firstTargets[r];
             if (tokenLogProbabilities != null) tokenLogProbabilities[r] = new double[tokenCounts[r]];
-            ScoringWindow.Plan(r, lengths[r], firstTargets[r], ContextLength, stride, windows);
         }
+        var budget = new GptScoringBudget(Model.Config, ScoringMemoryBudget);
         var written = new int[lengths.Count];
-        int vocabulary = Model.Config.VocabularySize;
-        int start = 0;
-        while (start < windows.Count)
+        var chunk = new List<ScoringWindow>();
+        // Windows are produced as they are scored: a long row at stride 1 has one per token.
+        using var windows = Enumerable.Range(0, lengths.Count)
+            .SelectMany(r => ScoringWindow.Enumerate(r, lengths[r], firstTargets[r], ContextLength, stride)).GetEnumerator();
+        bool more = windows.MoveNext();
+        while (more)
         {
-            int maxLength = 0, end = start;
-            while (end < windows.Count)
+            chunk.Clear();
+            int maxLength = 0;
+            while (more)
             {
-                int longer = Math.Max(maxLength, windows[end].Length);
-                if (end > start && (long)(end - start + 1) * longer * vocabulary > LogitBudget) break;
+                int longer = Math.Max(maxLength, windows.Current.Length);
+                if (!budget.Fits(chunk.Count + 1, longer)) break;
+                chunk.Add(windows.Current);
                 maxLength = longer;
-                end++;
+                more = windows.MoveNext();
             }
-            var picked = ScoreChunk(framed, windows, start, end, maxLength);
-            for (int w = start; w < end; w++)
+            var picked = ScoreChunk(framed, chunk, maxLength);
+            for (int w = 0; w < chunk.Count; w++)
             {
-                var window = windows[w];
+                var window = chunk[w];
                 for (int j = window.FirstScored; j < window.Length; j++)
                 {
-                    double value = picked[(w - start) * maxLength + j];
+                    double value = picked[w * maxLength + j];
                     logLikelihoods[window.Row] += value;
                     if (tokenLogProbabilities != null) tokenLogProbabilities[window.Row][written[window.Row]++] = value;
                 }
             }
-            start = end;
         }
     }
 
     // Log-probability of every window position's next token: (windows × length), row-major.
-    private double[] ScoreChunk(IReadOnlyList<int[]> framed, List<ScoringWindow> windows, int start, int end, int length)
+    private double[] ScoreChunk(IReadOnlyList<int[]> framed, List<ScoringWindow> windows, int length)
     {
-        int count = end - start;
+        int count = windows.Count;
+        ForwardPassObserver?.Invoke(count, length);
         var inputs = new long[count * length];
         var targets = new long[count * length];
         for (int w = 0; w < count; w++)
         {
-            var window = windows[start + w];
+            var window = windows[w];
             var row = framed[window.Row];
             for (int j = 0; j < window.Length; j++)
             {
@@ -141,7 +169,9 @@ public sealed class GptLanguageModel : IAutoregressiveScorer, IStepDecodingModel
             using var noGrad = no_grad();
             var x = tensor(inputs, [count, length], device: Device);
             var y = tensor(targets, [count, length], device: Device);
-            var logp = nn.functional.log_softmax(Model.call(x), dim: -1);                            // (B, T, V)
+            var logits = Model.call(x);                                                                // (B, T, V)
+            var logp = nn.functional.log_softmax(logits, dim: -1);
+            logits.Dispose();   // the budget counts logits and log-probabilities, nothing more
             return logp.gather(-1, y.unsqueeze(-1)).squeeze(-1).to_type(ScalarType.Float64).cpu().data<double>().ToArray();
         }
     }

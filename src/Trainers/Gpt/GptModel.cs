@@ -73,13 +73,30 @@ public sealed class GptModel : Module<Tensor, Tensor>
         if (t > Config.ContextLength)
             throw new ArgumentException($"Sequence length {t} exceeds the context length {Config.ContextLength}.");
         using var scope = NewDisposeScope();
-        var x = wte.call(idx);                                       // (B, T, C)
-        if (wpe != null) x = x + wpe.call(arange(t, dtype: ScalarType.Int64, device: idx.device));
-        x = _precision.Activations(drop.call(x));
-        foreach (var block in h) x = block.call(x);
-        x = ln_f.call(x);
+        var x = Embed(idx, () => arange(t, dtype: ScalarType.Int64, device: idx.device), drop);  // (B, T, C)
+        // The residual stream is released as soon as the next block has read it, so a pass holds one block's
+        // activations at a time (GptScoringBudget counts on it); autograd keeps whatever backward needs.
+        foreach (var block in h) x = Replace(x, block.call(x));
+        x = Replace(x, ln_f.call(x));
         // Weight tying: the output head reuses the token embedding, as GPT-2 does; fewer parameters, better perplexity.
         return _precision.Linear(x, wte.weight!, null).to_type(wte.weight!.dtype).MoveToOuterDisposeScope();  // (B, T, V)
+    }
+
+    // Token embeddings plus learned position embeddings (of the positions <paramref name="positions"/> makes), in the
+    // compute type; the parts are released once summed.
+    private Tensor Embed(Tensor idx, Func<Tensor> positions, Dropout? dropout)
+    {
+        using var scope = NewDisposeScope();
+        var x = wte.call(idx);
+        if (wpe != null) x = x + wpe.call(positions());
+        if (dropout != null) x = dropout.call(x);
+        return _precision.Activations(x).MoveToOuterDisposeScope();
+    }
+
+    private static Tensor Replace(Tensor old, Tensor next)
+    {
+        old.Dispose();
+        return next;
     }
 
     /// <summary>
@@ -91,11 +108,9 @@ public sealed class GptModel : Module<Tensor, Tensor>
     internal Tensor ForwardCached(Tensor idx, Tensor positions, GptKvCache cache)
     {
         using var scope = NewDisposeScope();
-        var x = wte.call(idx);                                       // (B, T, C)
-        if (wpe != null) x = x + wpe.call(positions);
-        x = _precision.Activations(x);
+        var x = Embed(idx, () => positions, null);                   // (B, T, C)
         int layer = 0;
-        foreach (var block in h) x = block.ForwardCached(x, positions, cache, layer++);
+        foreach (var block in h) x = Replace(x, block.ForwardCached(x, positions, cache, layer++));
         x = ln_f.call(x.narrow(1, x.shape[1] - 1, 1).squeeze(1));   // only the last position predicts: (B, C)
         return _precision.Linear(x, wte.weight!, null).to_type(wte.weight!.dtype).MoveToOuterDisposeScope();  // (B, V)
     }
@@ -138,16 +153,24 @@ public sealed class GptModel : Module<Tensor, Tensor>
             RegisterComponents();
         }
 
-        public override Tensor forward(Tensor x)
+        // Pre-LayerNorm: normalise the branch input, keep the residual path clean.
+        public override Tensor forward(Tensor x) => Mlp(Residual(x, () => attn.call(ln_1.call(x))));
+
+        public Tensor ForwardCached(Tensor x, Tensor positions, GptKvCache cache, int layer) =>
+            Mlp(Residual(x, () => attn.ForwardCached(ln_1.call(x), positions, cache, layer)));
+
+        private Tensor Mlp(Tensor attended)
         {
-            x = x + attn.call(ln_1.call(x));   // pre-LayerNorm: normalise the branch input, keep the residual path clean
-            return x + mlp.call(ln_2.call(x));
+            var result = Residual(attended, () => mlp.call(ln_2.call(attended)));
+            attended.Dispose();
+            return result;
         }
 
-        public Tensor ForwardCached(Tensor x, Tensor positions, GptKvCache cache, int layer)
+        // x + branch(x), with the branch's intermediates released on return: a pass holds one branch's at a time.
+        private static Tensor Residual(Tensor x, Func<Tensor> branch)
         {
-            x = x + attn.ForwardCached(ln_1.call(x), positions, cache, layer);
-            return x + mlp.call(ln_2.call(x));
+            using var scope = NewDisposeScope();
+            return (x + branch()).MoveToOuterDisposeScope();
         }
     }
 

@@ -12,7 +12,14 @@ internal readonly record struct ScoringWindow(int Row, int Begin, int Length, in
     /// <paramref name="context"/> inputs advancing by <paramref name="stride"/>: each target scored exactly once,
     /// after the first window with at least context − stride tokens of left context.
     /// </summary>
-    public static void Plan(int row, int sequenceLength, int firstTarget, int context, int stride, List<ScoringWindow> windows)
+    public static void Plan(int row, int sequenceLength, int firstTarget, int context, int stride, List<ScoringWindow> windows) =>
+        windows.AddRange(Enumerate(row, sequenceLength, firstTarget, context, stride));
+
+    /// <summary>
+    /// The windows of <see cref="Plan"/>, produced one at a time: a long row at stride 1 has as many windows as
+    /// tokens, so scoring never holds them all.
+    /// </summary>
+    public static IEnumerable<ScoringWindow> Enumerate(int row, int sequenceLength, int firstTarget, int context, int stride)
     {
         int lastTarget = sequenceLength - 1;
         int scoredUpTo = firstTarget - 1;
@@ -21,7 +28,7 @@ internal readonly record struct ScoringWindow(int Row, int Begin, int Length, in
             int end = Math.Min(begin + context, lastTarget);     // this window predicts targets begin+1 .. end
             if (end > scoredUpTo)
             {
-                windows.Add(new ScoringWindow(row, begin, end - begin, Math.Max(0, scoredUpTo - begin)));
+                yield return new ScoringWindow(row, begin, end - begin, Math.Max(0, scoredUpTo - begin));
                 scoredUpTo = end;
             }
             if (end == lastTarget) break;
