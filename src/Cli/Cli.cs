@@ -20,8 +20,9 @@ public static class Cli
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            // One line per problem, no help dump: scripts read the first line, people read "arml COMMAND --help".
-            foreach (var problem in parsed.Errors) error.WriteLine($"arml: error: {problem.Message}");
+            // One line, no help dump: the most specific problem (one that quotes the offending token), then "arml COMMAND --help" for more.
+            var problem = parsed.Errors.OrderBy(e => e.Message.Contains('\'') ? 0 : 1).First();
+            error.WriteLine($"arml: error: {problem.Message}");
             return ExitCodes.Usage;
         }
         try

@@ -38,7 +38,9 @@ internal sealed class ModelFile : IDisposable
     public LanguageModelTransformer? LanguageModel => Parts.OfType<LanguageModelTransformer>().LastOrDefault();
 
     /// <summary>"gpt", "lstm", "ngram", ... for messages and JSON.</summary>
-    public string Kind => NGram != null ? "ngram" : LanguageModel?.ArmlKind ?? Parts.LastOrDefault()?.GetType().Name ?? "empty";
+    public string Kind => NGram != null ? "ngram"
+        : LanguageModel is { } lm ? lm.ArmlKind.Replace("ArML.", "", StringComparison.Ordinal).Replace("LanguageModel", "", StringComparison.Ordinal).ToLowerInvariant()
+        : Parts.LastOrDefault()?.GetType().Name ?? "empty";
 
     /// <summary>Loads <paramref name="path"/>; anything that is not an ArML model (another tool's zip, a text file) is one clear error.</summary>
     /// <exception cref="CliException">Missing, unreadable or foreign file, or a model without a text input.</exception>

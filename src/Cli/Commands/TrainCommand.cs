@@ -134,7 +134,7 @@ internal static class TrainCommand
         catch (OperationCanceledException)
         {
             session.InterruptMessage = checkpoint == null ? "interrupted; nothing was saved."
-                : $"interrupted{(last != null ? $" after iteration {last.Iteration}" : "")}; checkpoint in '{checkpoint}': run the same command again to resume.";
+                : $"interrupted; checkpoint saved in '{checkpoint}': run the same command again to resume.";
             throw;
         }
 

@@ -174,8 +174,8 @@ internal sealed class ParquetRowSource : RowSource
         {
             throw new CliException($"cannot read '{path}' as Parquet: {e.Message}");
         }
-        if (_field.ClrType != typeof(string) || _field.IsArray)
-            throw new CliException($"column '{_field.Name}' of '{path}' holds {_field.ClrType.Name}{(_field.IsArray ? "[]" : "")}, not text.");
+        if (_field.ClrType != typeof(string) && _field.ClrType != typeof(ReadOnlyMemory<char>) || _field.IsArray)
+            throw new CliException($"column '{_field.Name}' of '{path}' holds {_field.ClrType.Name}{(_field.IsArray ? " lists" : "")}, not text.");
         ColumnName = _field.Name;
     }
 
