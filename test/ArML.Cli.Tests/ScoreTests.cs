@@ -44,7 +44,7 @@ public sealed class ScoreTests(NGramFixture fixture) : IClassFixture<NGramFixtur
             string part = _space.File($"part-{shards}-{{shard}}.csv");
             var result = CliRunner.InProcess("score", fixture.Model, _space.File("test.txt"), "-o", part, "--shard", $"{i}/{shards}");
             Assert.True(result.ExitCode == 0, result.Err);
-            parts.AddRange(File.ReadAllBytes(_space.File($"part-{shards}-{(shards == 1 ? "0" : i.ToString("D5", CultureInfo.InvariantCulture))}.csv")));
+            parts.AddRange(File.ReadAllBytes(_space.File($"part-{shards}-{i.ToString("D5", CultureInfo.InvariantCulture)}.csv")));
         }
         Assert.Equal(File.ReadAllBytes(whole), parts.ToArray());
     }

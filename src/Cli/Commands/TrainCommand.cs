@@ -110,7 +110,7 @@ internal static class TrainCommand
             if (validView != null) options.ValidationSet = tokenizer.Transform(validView);
             options.CancellationToken = session.Cancellation;
             options.Validate();
-            if (File.Exists(Path.Combine(checkpoint, "checkpoint.arml")) || Directory.Exists(checkpoint) && Directory.EnumerateFiles(checkpoint).Any())
+            if (Directory.Exists(checkpoint) && Directory.EnumerateFiles(checkpoint).Any())
                 console.Note(options.ResumeFromCheckpoint ? $"checkpoint folder {checkpoint} exists: resuming from it if it matches this run." : $"ignoring the checkpoint in {checkpoint} (--no-resume).");
         }
 

@@ -34,9 +34,10 @@ internal readonly record struct Shard(int Index, int Count)
     /// <summary>The path of this shard's part: "{shard}" in the path becomes the zero-padded index, else ".part-i-of-n" goes before the extension.</summary>
     public string PartPath(string path)
     {
-        if (IsWhole) return path.Replace("{shard}", "0", StringComparison.Ordinal);
+        if (path == "-") return path;   // stdout stays stdout: the batch engine collects each task's output
         string index = Index.ToString("D5", System.Globalization.CultureInfo.InvariantCulture);
         if (path.Contains("{shard}", StringComparison.Ordinal)) return path.Replace("{shard}", index, StringComparison.Ordinal);
+        if (IsWhole) return path;
         string extension = System.IO.Path.GetExtension(path);
         return path[..^extension.Length] + $".part-{index}-of-{Count:D5}" + extension;
     }
