@@ -99,6 +99,7 @@ internal sealed class ParquetScoreWriter : ScoreWriter
     private readonly ParquetWriter _writer;
     private readonly bool _hasScore;
     private readonly List<ScoredRow> _buffer = new(RowGroupSize);
+    private bool _closed;
 
     public ParquetScoreWriter(string path, bool hasScore)
     {
@@ -125,14 +126,22 @@ internal sealed class ParquetScoreWriter : ScoreWriter
     public override void Complete()
     {
         if (_buffer.Count > 0) Flush();
-        _writer.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        _stream.Flush();
+        Close();
     }
 
     public override void Dispose()
     {
-        _writer.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        Close();
         _stream.Dispose();
+    }
+
+    // Disposing the Parquet writer writes the footer: once only.
+    private void Close()
+    {
+        if (_closed) return;
+        _closed = true;
+        _writer.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _stream.Flush();
     }
 
     private void Flush()
