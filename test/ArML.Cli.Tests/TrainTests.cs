@@ -38,6 +38,7 @@ public sealed class TrainTests : IDisposable
         var resumed = CliRunner.InProcess(Gpt("resumed.zip", "--checkpoint-dir", checkpoints), CancellationToken.None);
         Assert.True(resumed.ExitCode == 0, resumed.Err);
         Assert.DoesNotContain("iter 10/", resumed.Err);     // it went on from iteration 10 instead of starting again
+        Assert.Contains("Resumed from", resumed.Err);
         Assert.Contains("iter 15/30", resumed.Err);
 
         Assert.Equal(ScoreFile("straight.zip"), ScoreFile("resumed.zip"));

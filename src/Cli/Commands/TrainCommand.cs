@@ -95,6 +95,14 @@ internal static class TrainCommand
         var trainSource = RowSource.Open(parsed.GetValue(inputs.Data)!, column);
         var validSource = parsed.GetValue(inputs.Valid) is string validPath ? RowSource.Open(validPath, column) : null;
         var mlContext = new MLContext(seed: parsed.GetValue(inputs.Seed));
+        // The trainer's own notes (resumed from a checkpoint, why it stopped, best weights kept) reach the user; its
+        // progress lines come through TrainingProgressView instead.
+        mlContext.Log += (_, e) =>
+        {
+            if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Info && e.Source.EndsWith("Trainer", StringComparison.Ordinal)
+                && !e.RawMessage.StartsWith("iter ", StringComparison.Ordinal))
+                console.Note(e.RawMessage);
+        };
 
         var (tokenizer, textColumn, tokenColumn) = Tokenizer(parsed, inputs, mlContext, trainSource, console);
         var trainView = TextData.FromRows(mlContext, trainSource.Read(), textColumn);
