@@ -24,8 +24,15 @@ public class MarkGlibcxxVersionsWeak : Task
     [Required]
     public ITaskItem[] Files { get; set; } = Array.Empty<ITaskItem>();
 
+    /// <summary>
+    /// Marks the versions weak whatever the build host's libstdc++ has: for outputs that travel to other machines
+    /// without another MSBuild step there (the arml tool package), which must also load on older systems.
+    /// </summary>
+    public bool Force { get; set; }
+
     public override bool Execute()
     {
+        if (Force) return PatchAll(new HashSet<string>(MarkableVersions));
         string hostLib = null;
         foreach (var candidate in LibStdCxxCandidates)
             if (File.Exists(candidate)) { hostLib = candidate; break; }
@@ -39,7 +46,11 @@ public class MarkGlibcxxVersionsWeak : Task
         foreach (var version in MarkableVersions)
             if (IndexOf(host, Encoding.ASCII.GetBytes(version + "\0")) < 0) missing.Add(version);
         if (missing.Count == 0) return true;
+        return PatchAll(missing);
+    }
 
+    private bool PatchAll(HashSet<string> missing)
+    {
         foreach (var item in Files)
         {
             string path = item.GetMetadata("FullPath");
