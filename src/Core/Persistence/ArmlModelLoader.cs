@@ -13,7 +13,7 @@ internal static class ArmlModelLoader
     internal static ITransformer Load(ModelOperationsCatalog catalog, Stream source, out DataViewSchema inputSchema,
         ArmlLoadContext context, IReadOnlyDictionary<string, string> loaderTypeNames)
     {
-        using var archive = ArmlArchiveReader.Open(source);
+        using var archive = ArmlArchiveReader.Open(Seekable(source));
         var manifest = archive.Manifest;
         var loaders = manifest.Parts
             .Select(p => p.Kind == ManifestPart.MlNetKind ? null : ArmlComponentRegistry.CreateLoader(p.Kind, loaderTypeNames))
@@ -48,6 +48,16 @@ internal static class ArmlModelLoader
         }
     }
 
+    // The zip layout is checked by seeking; ZipArchive itself would copy a non-seekable stream into memory too.
+    private static Stream Seekable(Stream source)
+    {
+        if (source.CanSeek) return source;
+        var copy = new MemoryStream();
+        source.CopyTo(copy);
+        copy.Position = 0;
+        return copy;
+    }
+
     private static DataViewSchema LoadInputSchema(ModelOperationsCatalog catalog, ArmlArchiveReader archive, string entry)
     {
         var (transformer, schema) = LoadMlNet(catalog, archive, entry, "the input schema");
@@ -72,6 +82,7 @@ internal static class ArmlModelLoader
     private static (ITransformer, DataViewSchema?) LoadMlNet(ModelOperationsCatalog catalog, ArmlArchiveReader archive, string entry, string what)
     {
         byte[] bytes = archive.ReadAll(entry);
+        MlNetModelGuard.Check(bytes, entry);
         try
         {
             using var stream = new MemoryStream(bytes, writable: false);
