@@ -22,6 +22,8 @@ public sealed class NGramTransformerLoader : IArmlComponentLoader
     /// <summary>The component kind in model files.</summary>
     public const string Kind = "ArML.NGramLanguageModel";
 
+    private const int MaxNumberedKeys = 1 << 20;
+
     internal static void Save(NGramTransformer transformer, ArmlComponentWriter writer)
     {
         var model = transformer.Model;
@@ -49,6 +51,10 @@ public sealed class NGramTransformerLoader : IArmlComponentLoader
         if (string.IsNullOrEmpty(config.TokenColumnName) || config.KeyCount < 1 || config.Order < 1 || config.Words is null
             || config.ScoringBatchSize < 1 || (config.Vocabulary != null && config.Vocabulary.Length != config.KeyCount))
             throw new ArmlModelFormatException("The n-gram model's config.json is incomplete or inconsistent.");
+        // Keys without values are spelled as numbers, one string each: nothing else in the file bounds their count.
+        if (config.Vocabulary is null && config.KeyCount > MaxNumberedKeys)
+            throw new ArmlModelFormatException(
+                $"The n-gram model's config.json declares key count {config.KeyCount} without key values, above the {MaxNumberedKeys} ArML accepts.");
         var tensors = reader.ReadTensors("trie.safetensors");
         var levels = new NGramLevel[config.Order];
         for (int k = 1; k <= config.Order; k++)
