@@ -21,6 +21,7 @@ internal static class ArmlModelLoader
 
         var schema = LoadInputSchema(catalog, archive, manifest.InputSchema);
         var built = new List<ITransformer>();
+        var builtParts = new List<int>();
         try
         {
             for (int i = 0; i < manifest.Parts.Count; i++)
@@ -28,7 +29,9 @@ internal static class ArmlModelLoader
                 var part = manifest.Parts[i];
                 if (loaders[i] is IArmlComponentLoader loader) built.Add(LoadComponent(archive, part, i, loader, context));
                 else built.AddRange(LoadSegment(catalog, archive, part));
+                while (builtParts.Count < built.Count) builtParts.Add(i);
             }
+            CheckChain(built, builtParts, manifest, schema);
             ITransformer model;
             if (manifest.Model == ArmlManifest.ModelSingle)
             {
@@ -45,6 +48,29 @@ internal static class ArmlModelLoader
         {
             foreach (var transformer in built) TryDispose(transformer);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Flows the input schema through the loaded steps, so that a file whose parts disagree (a renamed column, a
+    /// vocabulary of another size) is refused at load, naming the step, instead of failing at the first Transform.
+    /// Each transformer checks its own inputs (names, types, key counts) in <c>GetOutputSchema</c>.
+    /// </summary>
+    private static void CheckChain(List<ITransformer> steps, List<int> parts, ArmlManifest manifest, DataViewSchema schema)
+    {
+        for (int i = 0; i < steps.Count; i++)
+        {
+            try
+            {
+                schema = steps[i].GetOutputSchema(schema);
+            }
+            catch (Exception e) when (e is not (OutOfMemoryException or OperationCanceledException))
+            {
+                var part = manifest.Parts[parts[i]];
+                throw new ArmlModelFormatException(
+                    $"Step {i} ({steps[i].GetType().Name}, part {parts[i]} of kind '{part.Kind}') does not accept what the steps before it " +
+                    $"produce, so the file's parts do not fit together (altered or assembled from different models): {e.Message}", e);
+            }
         }
     }
 
