@@ -1,6 +1,9 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Reflection;
+using System.Reflection.Metadata;
+using System.Reflection.Metadata.Ecma335;
+using System.Reflection.PortableExecutable;
 using System.Text;
 using Microsoft.ML;
 
@@ -133,9 +136,12 @@ internal static class MlNetModelGuard
         return token is null || token.Length == 0 || token.AsSpan().SequenceEqual(expected);
     }
 
-    // ML.NET registers every loadable class with an assembly-level LoadableClass attribute whose last constructor
-    // argument lists its load names (the loader signature among them). The attribute type is internal to ML.NET, so
-    // its public metadata (CustomAttributeData) is read instead of instantiating it.
+    // A loader signature is either a load name of a class ML.NET registers with an assembly-level LoadableClass
+    // attribute (resolved through ML.NET's catalog), or a sub-model's signature that its parent checks itself (e.g.
+    // "TermManager" under a key mapping). The attribute type is internal to ML.NET, and sub-model signatures are
+    // string literals in its code, so both are collected from the allowed assemblies' public metadata: the attributes'
+    // arguments (CustomAttributeData) and the strings of their metadata (constants and literals). A file can thus
+    // name only signatures that exist in those assemblies.
     private static HashSet<string> CollectLoaderSignatures()
     {
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -149,9 +155,38 @@ internal static class MlNetModelGuard
                 foreach (var name in loadNames)
                     if (name.Value is string s && s.Length > 0) names.Add(s);
             }
+            AddMetadataStrings(assembly, names);
         }
         return names;
     }
+
+    private static void AddMetadataStrings(Assembly assembly, HashSet<string> into)
+    {
+        if (string.IsNullOrEmpty(assembly.Location)) return;   // single-file hosts: the load names above remain
+        using var file = File.OpenRead(assembly.Location);
+        using var pe = new PEReader(file);
+        var metadata = pe.GetMetadataReader();
+        var handle = MetadataTokens.UserStringHandle(1);
+        while (!handle.IsNil)
+        {
+            string value = metadata.GetUserString(handle);
+            if (IsSignatureLike(value)) into.Add(value);
+            handle = metadata.GetNextHandle(handle);
+        }
+        foreach (var constantHandle in Enumerable.Range(1, metadata.GetTableRowCount(TableIndex.Constant))
+                     .Select(MetadataTokens.ConstantHandle))
+        {
+            var constant = metadata.GetConstant(constantHandle);
+            if (constant.TypeCode != ConstantTypeCode.String) continue;
+            var blob = metadata.GetBlobReader(constant.Value);
+            string? value = blob.ReadUTF16(blob.Length);
+            if (IsSignatureLike(value)) into.Add(value!);
+        }
+    }
+
+    // ML.NET's header holds at most 24 Latin-1 characters.
+    private static bool IsSignatureLike(string? value) =>
+        value is { Length: > 0 and <= SignatureLength } && value.All(c => c is > ' ' and <= (char)0xFF);
 
     private static string Printable(string s)
     {

@@ -102,4 +102,32 @@ public class MlNetSegmentGuardTests
         var model = _ml.Model.LoadArml(new MemoryStream(ValidModel()), out var schema);
         Assert.NotNull(model.GetOutputSchema(schema).GetColumnOrNull("Words"));
     }
+
+    private sealed class MixedRow
+    {
+        public string Text { get; set; } = "";
+        public string Label { get; set; } = "";
+        public float X { get; set; }
+    }
+
+    [Fact]
+    public void CommonMlNetTransformsWithSubModelsPass()
+    {
+        // Key mapping (a "TermManager" sub-model), text featurization (several nested models), normalization, concatenation, a linear trainer.
+        var data = _ml.Data.LoadFromEnumerable(new[]
+        {
+            new MixedRow { Text = "good day", Label = "a", X = 1 }, new MixedRow { Text = "bad night", Label = "b", X = 3 },
+            new MixedRow { Text = "good night", Label = "a", X = 2 },
+        });
+        var pipeline = _ml.Transforms.Conversion.MapValueToKey("Key", "Label")
+            .Append(_ml.Transforms.Text.FeaturizeText("TextFeatures", "Text"))
+            .Append(_ml.Transforms.NormalizeMinMax("XNorm", "X"))
+            .Append(_ml.Transforms.Concatenate("Features", "TextFeatures", "XNorm"))
+            .Append(_ml.MulticlassClassification.Trainers.SdcaMaximumEntropy("Key", "Features", maximumNumberOfIterations: 2));
+        var model = pipeline.Fit(data);
+        using var saved = new MemoryStream();
+        _ml.Model.SaveArml(model, data.Schema, saved);
+        var loaded = _ml.Model.LoadArml(new MemoryStream(saved.ToArray()), out _);
+        Assert.NotNull(loaded.Transform(data).Schema.GetColumnOrNull("Score"));
+    }
 }
