@@ -22,10 +22,14 @@ internal sealed class ArmlArchiveReader : IDisposable
 
     internal ArmlManifest Manifest { get; }
 
-    /// <summary>Opens and fully verifies the archive in <paramref name="stream"/> (left open).</summary>
+    /// <summary>
+    /// Opens and fully verifies the archive in <paramref name="stream"/> (seekable, left open): its zip layout first
+    /// (<see cref="ZipLayout"/>: no overlapping entries, bounded inflation), then the manifest and every entry.
+    /// </summary>
     /// <exception cref="ArmlModelFormatException">Anything about the archive is wrong.</exception>
     internal static ArmlArchiveReader Open(Stream stream)
     {
+        ZipLayout.Check(stream, "The model file", ManifestReader.MaxEntries + 2);
         ZipArchive zip = OpenZip(stream);
         try
         {

@@ -13,7 +13,7 @@ internal static class ArmlModelLoader
     internal static ITransformer Load(ModelOperationsCatalog catalog, Stream source, out DataViewSchema inputSchema,
         ArmlLoadContext context, IReadOnlyDictionary<string, string> loaderTypeNames)
     {
-        using var archive = ArmlArchiveReader.Open(source);
+        using var archive = ArmlArchiveReader.Open(Seekable(source));
         var manifest = archive.Manifest;
         var loaders = manifest.Parts
             .Select(p => p.Kind == ManifestPart.MlNetKind ? null : ArmlComponentRegistry.CreateLoader(p.Kind, loaderTypeNames))
@@ -21,6 +21,7 @@ internal static class ArmlModelLoader
 
         var schema = LoadInputSchema(catalog, archive, manifest.InputSchema);
         var built = new List<ITransformer>();
+        var builtParts = new List<int>();
         try
         {
             for (int i = 0; i < manifest.Parts.Count; i++)
@@ -28,7 +29,9 @@ internal static class ArmlModelLoader
                 var part = manifest.Parts[i];
                 if (loaders[i] is IArmlComponentLoader loader) built.Add(LoadComponent(archive, part, i, loader, context));
                 else built.AddRange(LoadSegment(catalog, archive, part));
+                while (builtParts.Count < built.Count) builtParts.Add(i);
             }
+            CheckChain(built, builtParts, manifest, schema);
             ITransformer model;
             if (manifest.Model == ArmlManifest.ModelSingle)
             {
@@ -46,6 +49,39 @@ internal static class ArmlModelLoader
             foreach (var transformer in built) TryDispose(transformer);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Flows the input schema through the loaded steps, so that a file whose parts disagree (a renamed column, a
+    /// vocabulary of another size) is refused at load, naming the step, instead of failing at the first Transform.
+    /// Each transformer checks its own inputs (names, types, key counts) in <c>GetOutputSchema</c>.
+    /// </summary>
+    private static void CheckChain(List<ITransformer> steps, List<int> parts, ArmlManifest manifest, DataViewSchema schema)
+    {
+        for (int i = 0; i < steps.Count; i++)
+        {
+            try
+            {
+                schema = steps[i].GetOutputSchema(schema);
+            }
+            catch (Exception e) when (e is not (OutOfMemoryException or OperationCanceledException))
+            {
+                var part = manifest.Parts[parts[i]];
+                throw new ArmlModelFormatException(
+                    $"Step {i} ({steps[i].GetType().Name}, part {parts[i]} of kind '{part.Kind}') does not accept what the steps before it " +
+                    $"produce, so the file's parts do not fit together (altered or assembled from different models): {e.Message}", e);
+            }
+        }
+    }
+
+    // The zip layout is checked by seeking; ZipArchive itself would copy a non-seekable stream into memory too.
+    private static Stream Seekable(Stream source)
+    {
+        if (source.CanSeek) return source;
+        var copy = new MemoryStream();
+        source.CopyTo(copy);
+        copy.Position = 0;
+        return copy;
     }
 
     private static DataViewSchema LoadInputSchema(ModelOperationsCatalog catalog, ArmlArchiveReader archive, string entry)
@@ -72,6 +108,7 @@ internal static class ArmlModelLoader
     private static (ITransformer, DataViewSchema?) LoadMlNet(ModelOperationsCatalog catalog, ArmlArchiveReader archive, string entry, string what)
     {
         byte[] bytes = archive.ReadAll(entry);
+        MlNetModelGuard.Check(bytes, entry);
         try
         {
             using var stream = new MemoryStream(bytes, writable: false);

@@ -29,6 +29,8 @@ public static class ModelOperationsCatalogExtensions
     /// Saves <paramref name="model"/> and its <paramref name="inputSchema"/> to <paramref name="path"/>, atomically:
     /// the file is written to a temporary name in the same folder, flushed to disk, then renamed over
     /// <paramref name="path"/>. If saving fails, an existing file at <paramref name="path"/> is left unchanged.
+    /// A symbolic link at <paramref name="path"/> is followed (the file it points to is replaced, the link kept), the
+    /// replaced file's permissions are kept, and temporary files left by a killed save to the same path are removed.
     /// </summary>
     /// <exception cref="NotSupportedException">A transformer is neither an ArML component nor savable by ML.NET; the message names its type.</exception>
     /// <exception cref="ArgumentException"><paramref name="inputSchema"/> does not fit the model.</exception>

@@ -19,6 +19,33 @@ public sealed record GptLanguageModelConfig(LanguageModelColumns Columns, TokenI
 /// <summary>Reads a <see cref="LanguageModelTransformer"/> saved by <c>SaveArml</c>.</summary>
 public sealed class GptLanguageModelLoader : IArmlComponentLoader
 {
+    // Rotary models keep no position table, so nothing in the file bounds their context; the KV cache of generation
+    // grows with it.
+    private const int MaxContextLength = 1 << 20;
+
+    /// <summary>The state dict a <see cref="GptModel"/> of shape <paramref name="m"/> has, in nanoGPT's names (all F32).</summary>
+    internal static IEnumerable<TensorSpec> ExpectedTensors(GptConfig m)
+    {
+        long c = m.EmbeddingSize;
+        TensorSpec F32(string name, params long[] shape) => new(name, "F32", shape);
+        IEnumerable<TensorSpec> Linear(string name, long input, long output) =>
+            m.Bias ? [F32(name + ".weight", output, input), F32(name + ".bias", output)] : [F32(name + ".weight", output, input)];
+        IEnumerable<TensorSpec> Norm(string name) => m.Bias ? [F32(name + ".weight", c), F32(name + ".bias", c)] : [F32(name + ".weight", c)];
+
+        yield return F32("wte.weight", m.VocabularySize, c);
+        if (m.PositionEncoding == PositionEncoding.Learned) yield return F32("wpe.weight", m.ContextLength, c);
+        for (int i = 0; i < m.LayerCount; i++)
+        {
+            string h = $"h.{i}.";
+            foreach (var spec in Norm(h + "ln_1")
+                .Concat(Linear(h + "attn.c_attn", c, 3 * c)).Concat(Linear(h + "attn.c_proj", c, c))
+                .Concat(Norm(h + "ln_2"))
+                .Concat(Linear(h + "mlp.c_fc", c, 4 * c)).Concat(Linear(h + "mlp.c_proj", 4 * c, c)))
+                yield return spec;
+        }
+        foreach (var spec in Norm("ln_f")) yield return spec;
+    }
+
     /// <inheritdoc/>
     public Microsoft.ML.ITransformer Load(ArmlComponentReader reader, ArmlLoadContext context)
     {
@@ -39,7 +66,13 @@ public sealed class GptLanguageModelLoader : IArmlComponentLoader
         if (config.Tokens != null && config.Tokens.Length != keyMap.ColumnKeyCount)
             throw new ArmlModelFormatException(
                 $"The GPT language model's config.json holds {config.Tokens.Length} key values for a column of {keyMap.ColumnKeyCount} keys.");
+        if (!Enum.IsDefined(m.PositionEncoding))
+            throw new ArmlModelFormatException($"The GPT language model's config.json names an unknown position encoding {m.PositionEncoding}.");
+        if (m.ContextLength > MaxContextLength)
+            throw new ArmlModelFormatException($"The GPT language model's config.json declares a context length of {m.ContextLength}, above the {MaxContextLength} ArML supports.");
         var weights = reader.ReadTensors("weights.safetensors");
+        // Checked before the model is built, so the config cannot make ArML allocate more than the file holds.
+        SavedTensors.Require(weights, ExpectedTensors(m), "The GPT language model's weights.safetensors");
         var device = TorchRuntime.SelectDevice(context.GpuDeviceId, context.FallbackToCpu);
         var model = new GptModel(m);
         try

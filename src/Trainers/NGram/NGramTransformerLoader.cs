@@ -26,6 +26,8 @@ public sealed class NGramTransformerLoader : IArmlComponentLoader
     /// <summary>The component kind in model files.</summary>
     public const string Kind = "ArML.NGramLanguageModel";
 
+    private const int MaxNumberedKeys = 1 << 20;
+
     internal static void Save(NGramTransformer transformer, ArmlComponentWriter writer)
     {
         var model = transformer.Model;
@@ -57,6 +59,10 @@ public sealed class NGramTransformerLoader : IArmlComponentLoader
         var unseenKeys = UnseenKeyPolicy.ScoreAsUnknown;
         if (config.UnseenKeys != null && (!Enum.TryParse(config.UnseenKeys, ignoreCase: false, out unseenKeys) || !Enum.IsDefined(unseenKeys)))
             throw new ArmlModelFormatException($"The n-gram model's config.json names the unknown policy '{config.UnseenKeys}'.");
+        // Keys without values are spelled as numbers, one string each: nothing else in the file bounds their count.
+        if (config.Vocabulary is null && config.KeyCount > MaxNumberedKeys)
+            throw new ArmlModelFormatException(
+                $"The n-gram model's config.json declares key count {config.KeyCount} without key values, above the {MaxNumberedKeys} ArML accepts.");
         var tensors = reader.ReadTensors("trie.safetensors");
         var levels = new NGramLevel[config.Order];
         for (int k = 1; k <= config.Order; k++)

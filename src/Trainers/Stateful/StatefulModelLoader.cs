@@ -18,11 +18,12 @@ internal static class StatefulModelLoader
     /// <param name="context">Device settings.</param>
     /// <param name="family">Named in error messages.</param>
     /// <param name="fits">Whether a network shape is valid for a vocabulary of the given size.</param>
+    /// <param name="expected">The tensors a network of a shape has, checked against the file before the network is built.</param>
     /// <param name="build">Builds a network of a shape.</param>
     /// <param name="wrap">Wraps the loaded network as a language model.</param>
     /// <exception cref="ArmlModelFormatException">The files are incomplete, inconsistent or of another version.</exception>
     public static LanguageModelTransformer Load<TConfig, TNetwork>(ArmlComponentReader reader, ArmlLoadContext context, string family,
-        Func<TConfig, int, bool> fits, Func<TConfig, TNetwork> build, Func<TNetwork, TokenIdLayout, Device, IAutoregressiveScorer> wrap)
+        Func<TConfig, int, bool> fits, Func<TConfig, IEnumerable<TensorSpec>> expected, Func<TConfig, TNetwork> build, Func<TNetwork, TokenIdLayout, Device, IAutoregressiveScorer> wrap)
         where TNetwork : nn.Module
     {
         if (reader.KindVersion is not (1 or 2))
@@ -37,6 +38,7 @@ internal static class StatefulModelLoader
         if (file.Tokens != null && file.Tokens.Length != keyMap.ColumnKeyCount)
             throw new ArmlModelFormatException($"The {family}'s config.json holds {file.Tokens.Length} key values for a column of {keyMap.ColumnKeyCount} keys.");
         var weights = reader.ReadTensors("weights.safetensors");
+        SavedTensors.Require(weights, expected(file.Model), $"The {family}'s weights.safetensors");
         var device = TorchRuntime.SelectDevice(context.GpuDeviceId, context.FallbackToCpu);
         TorchRuntime.EnsureInitialized();
         var network = build(file.Model);
