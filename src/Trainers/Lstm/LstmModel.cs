@@ -83,7 +83,7 @@ public sealed class LstmModel : Module, IStatefulNetwork
         if (inputs.shape[1] == 1 && !training) (y, next) = OneStep(x, state);
         else if (rnn is LSTM lstm)
         {
-            var (output, h, c) = lstm.call(x, (state.Parts[0], state.Parts[1]));   // output (B, T, H); h, c (L, B, H)
+            var (output, h, c) = x.device_type == DeviceType.CPU ? ReadPacked(lstm, x, state) : lstm.call(x, (state.Parts[0], state.Parts[1]));
             (y, next) = (output, new RecurrentState(1, h.MoveToOuterDisposeScope(), c.MoveToOuterDisposeScope()));
         }
         else
@@ -95,6 +95,22 @@ public sealed class LstmModel : Module, IStatefulNetwork
         // Weight tying: the output layer reuses the embedding, which needs the same width; fewer weights, better perplexity.
         var logits = lm_head != null ? lm_head.call(y) : F.linear(y, wte.weight!, lm_bias);   // (B, T, V)
         return (logits.MoveToOuterDisposeScope(), next);
+    }
+
+    // The LSTM on the CPU through libtorch's own kernels. Given a plain tensor, libtorch hands a float32 LSTM to
+    // oneDNN, whose AVX-512 kernel returns hidden states off by up to 0.17 for some widths (1, 8, 12, 16, 33, 40, 48,
+    // 100, 200 of those tried on an AMD EPYC with AVX-512; 20, 24, 31, 32, 64, 96, 128 were right): scores then depended
+    // on the machine and on the batch shape. A packed sequence (every row of length T here) takes libtorch's native
+    // kernels, which agree with a float64 computation to rounding, on every CPU.
+    private static (Tensor Output, Tensor H, Tensor C) ReadPacked(LSTM lstm, Tensor x, RecurrentState state)
+    {
+        long batch = x.shape[0], steps = x.shape[1];
+        var lengths = full([batch], steps, ScalarType.Int64);
+        var packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first: true);
+        var (output, h, c) = lstm.call(packed, (state.Parts[0], state.Parts[1]));
+        // Equal lengths: the packed data is time-major, (T·B, H), with the rows in their original order.
+        var y = output.data.reshape(steps, batch, -1).transpose(0, 1);        // (B, T, H)
+        return (y, h, c);
     }
 
     // One position without dropout (generation): libtorch's fused recurrent layer costs milliseconds per call whatever
