@@ -65,6 +65,12 @@ public sealed class LstmModel : Module, IStatefulNetwork
     /// <inheritdoc/>
     public int VocabularySize => Config.VocabularySize;
 
+    /// <summary>
+    /// The embedding, per layer the input projections of all four gates (computed for the whole piece at once) and
+    /// the layer's outputs and cells, and the logits.
+    /// </summary>
+    public long ActivationsPerPosition => VocabularySize + Config.EmbeddingSize + Config.LayerCount * 6L * Config.HiddenSize;
+
     /// <summary>Zero hidden (and cell) states: (layers, B, hidden) each.</summary>
     public RecurrentState InitialState(long batchSize, Device device)
     {

@@ -211,26 +211,4 @@ public class LstmScoringTests(TinyLstm fixture) : IClassFixture<TinyLstm>
         }
         return (framed, framed.Select(f => f.Length).ToArray(), firsts);
     }
-
-    /// <summary>The trained network, recording how many positions each forward pass reads.</summary>
-    private sealed class CountingNetwork(LstmModel inner) : nn.Module("counting"), IStatefulNetwork
-    {
-        public List<long> Lengths { get; } = [];
-        public int VocabularySize => inner.VocabularySize;
-        public RecurrentState InitialState(long batchSize, Device device) => inner.InitialState(batchSize, device);
-
-        public (Tensor Logits, RecurrentState State) Forward(Tensor inputs, RecurrentState state)
-        {
-            Lengths.Add(inputs.shape[1]);
-            return inner.Forward(inputs, state);
-        }
-    }
-
-    private sealed class CountingLanguageModel(CountingNetwork network, TokenIdLayout vocabulary)
-        : StatefulLanguageModel<CountingNetwork>(network, vocabulary, CPU)
-    {
-        public override string ArmlKind => "test";
-        public override int ArmlKindVersion => 1;
-        public override void SaveArml(ArmlComponentWriter writer, LanguageModelTransformer owner) => throw new NotSupportedException();
-    }
 }
