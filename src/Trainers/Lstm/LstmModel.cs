@@ -30,7 +30,8 @@ public sealed record LstmConfig(int VocabularySize, RecurrentCell Cell, int Laye
 }
 
 /// <summary>
-/// A recurrent language model: token embedding, a stack of LSTM or GRU layers (libtorch's fused implementation), and
+/// A recurrent language model: token embedding, a stack of LSTM or GRU layers (libtorch's multi-layer implementation;
+/// on the CPU the LSTM reads packed sequences, which keeps it on libtorch's native kernels rather than oneDNN's), and
 /// an output layer with a bias, tied to the embedding when the sizes match (Press and Wolf 2017; Inan et al. 2017).
 /// Its state is the last hidden (and, for an LSTM, cell) state of every layer.
 /// </summary>
