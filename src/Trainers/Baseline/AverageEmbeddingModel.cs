@@ -46,6 +46,9 @@ public sealed class AverageEmbeddingModel : Module, IStatefulNetwork
     /// <inheritdoc/>
     public int VocabularySize => Config.VocabularySize;
 
+    /// <summary>The embeddings, their prefix sums, the mean and its map (d each), and the logits.</summary>
+    public long ActivationsPerPosition => VocabularySize + 5L * Config.EmbeddingSize;
+
     /// <summary>An empty window: N − 1 ids (B, N − 1) and their weights, all 0.</summary>
     public RecurrentState InitialState(long batchSize, Device device) => new(0,
         zeros([batchSize, Config.WindowSize - 1], ScalarType.Int64, device), zeros([batchSize, Config.WindowSize - 1], wte.weight!.dtype, device));

@@ -30,7 +30,8 @@ public sealed record LstmConfig(int VocabularySize, RecurrentCell Cell, int Laye
 }
 
 /// <summary>
-/// A recurrent language model: token embedding, a stack of LSTM or GRU layers (libtorch's fused implementation), and
+/// A recurrent language model: token embedding, a stack of LSTM or GRU layers (libtorch's multi-layer implementation;
+/// on the CPU the LSTM reads packed sequences, which keeps it on libtorch's native kernels rather than oneDNN's), and
 /// an output layer with a bias, tied to the embedding when the sizes match (Press and Wolf 2017; Inan et al. 2017).
 /// Its state is the last hidden (and, for an LSTM, cell) state of every layer.
 /// </summary>
@@ -65,6 +66,12 @@ public sealed class LstmModel : Module, IStatefulNetwork
     /// <inheritdoc/>
     public int VocabularySize => Config.VocabularySize;
 
+    /// <summary>
+    /// The embedding, per layer the input projections of all four gates (computed for the whole piece at once) and
+    /// the layer's outputs and cells, and the logits.
+    /// </summary>
+    public long ActivationsPerPosition => VocabularySize + Config.EmbeddingSize + Config.LayerCount * 6L * Config.HiddenSize;
+
     /// <summary>Zero hidden (and cell) states: (layers, B, hidden) each.</summary>
     public RecurrentState InitialState(long batchSize, Device device)
     {
@@ -83,7 +90,7 @@ public sealed class LstmModel : Module, IStatefulNetwork
         if (inputs.shape[1] == 1 && !training) (y, next) = OneStep(x, state);
         else if (rnn is LSTM lstm)
         {
-            var (output, h, c) = lstm.call(x, (state.Parts[0], state.Parts[1]));   // output (B, T, H); h, c (L, B, H)
+            var (output, h, c) = x.device_type == DeviceType.CPU ? ReadPacked(lstm, x, state) : lstm.call(x, (state.Parts[0], state.Parts[1]));
             (y, next) = (output, new RecurrentState(1, h.MoveToOuterDisposeScope(), c.MoveToOuterDisposeScope()));
         }
         else
@@ -95,6 +102,22 @@ public sealed class LstmModel : Module, IStatefulNetwork
         // Weight tying: the output layer reuses the embedding, which needs the same width; fewer weights, better perplexity.
         var logits = lm_head != null ? lm_head.call(y) : F.linear(y, wte.weight!, lm_bias);   // (B, T, V)
         return (logits.MoveToOuterDisposeScope(), next);
+    }
+
+    // The LSTM on the CPU through libtorch's own kernels. Given a plain tensor, libtorch hands a float32 LSTM to
+    // oneDNN, whose AVX-512 kernel returns hidden states off by up to 0.17 for some widths (1, 8, 12, 16, 33, 40, 48,
+    // 100, 200 of those tried on an AMD EPYC with AVX-512; 20, 24, 31, 32, 64, 96, 128 were right): scores then depended
+    // on the machine and on the batch shape. A packed sequence (every row of length T here) takes libtorch's native
+    // kernels, which agree with a float64 computation to rounding, on every CPU.
+    private static (Tensor Output, Tensor H, Tensor C) ReadPacked(LSTM lstm, Tensor x, RecurrentState state)
+    {
+        long batch = x.shape[0], steps = x.shape[1];
+        var lengths = full([batch], steps, ScalarType.Int64);
+        var packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first: true);
+        var (output, h, c) = lstm.call(packed, (state.Parts[0], state.Parts[1]));
+        // Equal lengths: the packed data is time-major, (T·B, H), with the rows in their original order.
+        var y = output.data.reshape(steps, batch, -1).transpose(0, 1);        // (B, T, H)
+        return (y, h, c);
     }
 
     // One position without dropout (generation): libtorch's fused recurrent layer costs milliseconds per call whatever

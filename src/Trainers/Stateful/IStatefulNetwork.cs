@@ -13,6 +13,13 @@ public interface IStatefulNetwork
     /// <summary>Ids the network reads and predicts.</summary>
     int VocabularySize { get; }
 
+    /// <summary>
+    /// Values the network holds per position of each sequence during one evaluation-mode <see cref="Forward"/> pass,
+    /// the logits included (default: the logits alone). Scoring sizes its pieces by it, so memory stays bounded
+    /// whatever a row's length.
+    /// </summary>
+    long ActivationsPerPosition => VocabularySize;
+
     /// <summary>The state before the first token of a sequence (where every row is scored from).</summary>
     RecurrentState InitialState(long batchSize, Device device);
 

@@ -13,14 +13,19 @@ namespace ArML.Trainers.Stateful;
 /// <remarks>
 /// Rows are framed as <c>SEP t₁ … tₙ SEP</c> (<see cref="TokenIdLayout.Frame"/>); the n + 1 targets t₁ … tₙ, SEP are
 /// scored. A row's context is unbounded — the state carries it — so <see cref="ContextLength"/> is
-/// <see cref="int.MaxValue"/> and no row is ever cut into sliding windows. Long rows are read in pieces of a bounded
-/// number of logits, carrying the state, which gives the same numbers as one pass.
+/// <see cref="int.MaxValue"/> and no row is ever cut into sliding windows. Long rows are read in pieces, carrying the
+/// state, which gives the same numbers as one pass: each position is read once, so the work is linear in the row's
+/// length, and a piece holds at most <see cref="ActivationBudget"/> values (activations of every layer and logits,
+/// <see cref="IStatefulNetwork.ActivationsPerPosition"/>), so memory is bounded whatever the length.
 /// </remarks>
 /// <typeparam name="TNetwork">The network.</typeparam>
 public abstract class StatefulLanguageModel<TNetwork> : IAutoregressiveScorer where TNetwork : nn.Module, IStatefulNetwork
 {
-    // Upper bound on B·T·V logits materialized at once while scoring (float32: 256 MB).
-    private const long LogitBudget = 64L << 20;
+    /// <summary>
+    /// Upper bound on the values materialized at once while scoring: B·T positions times the network's activations
+    /// per position, plus the log-softmax of the logits (float32: 256 MB).
+    /// </summary>
+    internal const long ActivationBudget = 64L << 20;
     private readonly object _gate = new();
     private readonly int _maxPiece = int.MaxValue;
 
@@ -52,7 +57,7 @@ public abstract class StatefulLanguageModel<TNetwork> : IAutoregressiveScorer wh
 
     /// <summary>
     /// Largest number of positions read per forward pass while scoring (the rest follow, carrying the state); the
-    /// logit budget bounds it too. Default: no limit beyond that budget.
+    /// activation budget bounds it too. Default: no limit beyond that budget.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is below 1.</exception>
     public int MaxPiece
@@ -105,7 +110,7 @@ public abstract class StatefulLanguageModel<TNetwork> : IAutoregressiveScorer wh
         var order = Enumerable.Range(0, rows).Where(r => lengths[r] > 1).OrderByDescending(r => lengths[r]).ToArray();
         if (order.Length == 0) return;
         int longest = lengths[order[0]] - 1;   // input positions of the longest row
-        int piece = (int)Math.Clamp(LogitBudget / ((long)order.Length * Model.VocabularySize), 1, MaxPiece);
+        int piece = PieceLength(order.Length);
         lock (_gate)
         {
             using var noGrad = no_grad();
@@ -131,6 +136,10 @@ public abstract class StatefulLanguageModel<TNetwork> : IAutoregressiveScorer wh
             }
         }
     }
+
+    /// <summary>Positions read per forward pass while <paramref name="rows"/> sequences are read side by side.</summary>
+    internal int PieceLength(int rows) =>
+        (int)Math.Clamp(ActivationBudget / ((long)rows * (Model.ActivationsPerPosition + Model.VocabularySize)), 1, MaxPiece);
 
     // Log-probability of each target of input positions begin .. begin+length−1 of the first `active` rows: (active × length), row-major.
     private (double[] LogProbabilities, RecurrentState Next) ScorePiece(IReadOnlyList<int[]> framed, int[] order, int active, int begin, int length,
