@@ -44,8 +44,9 @@ public class ChainConsistencyTests
             c["vocabulary"]!.AsArray().Add("z");
         });
         var e = Assert.Throws<ArmlModelFormatException>(() => _ml.Model.LoadArml(new MemoryStream(file), out _));
-        Assert.Contains("Step 1 (NGramTransformer", e.Message);
-        Assert.Contains("key count", e.Message);
+        // Whichever check sees it first (the saved token codec's size, or the chain check) names the part and the sizes.
+        Assert.Contains("part 1", e.Message);
+        Assert.Matches("key count|5 keys", e.Message);
     }
 
     [Fact]
