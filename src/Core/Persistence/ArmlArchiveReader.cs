@@ -29,10 +29,11 @@ internal sealed class ArmlArchiveReader : IDisposable
     /// <exception cref="ArmlModelFormatException">Anything about the archive is wrong.</exception>
     internal static ArmlArchiveReader Open(Stream stream)
     {
-        ZipLayout.Check(stream, "The model file", ManifestReader.MaxEntries + 2);
+        var spans = ZipLayout.Check(stream, "The model file", ManifestReader.MaxEntries + 2);
         ZipArchive zip = OpenZip(stream);
         try
         {
+            ZipLayout.RequireSameEntries(spans, zip, "The model file");
             var zipEntries = IndexEntries(zip);
             byte[] manifestBytes = ReadSmallEntry(zipEntries, EntryNames.Manifest, ManifestReader.MaxManifestBytes);
             byte[] checksumBytes = ReadSmallEntry(zipEntries, EntryNames.ManifestChecksum, 1024);

@@ -55,9 +55,10 @@ internal static partial class AtomicFile
             {
                 write(stream);
                 stream.Flush(flushToDisk: true);
+                // The process umask may have narrowed the create mode; the replaced file's mode is restored exactly,
+                // through the open handle (a path could be swapped for a link before a chmod by name).
+                if (options.UnixCreateMode is UnixFileMode mode && !OperatingSystem.IsWindows()) File.SetUnixFileMode(stream.SafeFileHandle, mode);
             }
-            // The process umask may have narrowed the create mode; the replaced file's mode is restored exactly.
-            if (options.UnixCreateMode is UnixFileMode mode && !OperatingSystem.IsWindows()) File.SetUnixFileMode(temp, mode);
             File.Move(temp, target, overwrite: true);
         }
         catch

@@ -52,10 +52,11 @@ internal static class MlNetModelGuard
     {
         string what = $"ML.NET model entry '{entry}'";
         using var stream = new MemoryStream(zipBytes, writable: false);
-        ZipLayout.Check(stream, what, ManifestReader.MaxEntries);
+        var spans = ZipLayout.Check(stream, what, ManifestReader.MaxEntries);
         try
         {
             using var zip = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
+            ZipLayout.RequireSameEntries(spans, zip, what);
             foreach (var item in zip.Entries)
             {
                 byte[] content = ReadCapped(item, what);

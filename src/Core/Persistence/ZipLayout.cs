@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using System.Buffers.Binary;
 
 namespace ArML.Persistence;
@@ -34,7 +35,7 @@ internal static class ZipLayout
     private const int LocalHeaderSize = 30;
 
     /// <summary>One entry's name, declared uncompressed size and the bytes of the file its record and data occupy.</summary>
-    internal readonly record struct Span(string Name, long Begin, long End, long UncompressedSize);
+    internal readonly record struct Span(string Name, long Begin, long End, long UncompressedSize, long CompressedSize);
 
     /// <summary>
     /// Checks <paramref name="stream"/> (seekable; its position is restored) as the zip named <paramref name="what"/>:
@@ -42,8 +43,9 @@ internal static class ZipLayout
     /// others, and total declared content at most <see cref="MaxInflationRatio"/> × file size + <see cref="InflationAllowance"/>.
     /// Every entry's reader is capped at its declared size, so this bound holds while streaming, not only on paper.
     /// </summary>
+    /// <returns>The entries as this check read them: give them to <see cref="RequireSameEntries"/> once the zip is opened.</returns>
     /// <exception cref="ArmlModelFormatException">Any of these does not hold; the message names the entries.</exception>
-    internal static void Check(Stream stream, string what, int maxEntries)
+    internal static IReadOnlyList<Span> Check(Stream stream, string what, int maxEntries)
     {
         long start = stream.Position;
         try
@@ -58,6 +60,7 @@ internal static class ZipLayout
                 throw new ArmlModelFormatException(
                     $"{what} declares {declared} bytes of content in a {length}-byte file, more than the {MaxInflationRatio}× " +
                     $"(+{InflationAllowance} bytes) that ArML inflates (a zip bomb, or not a file written by ArML).");
+            return spans;
         }
         finally
         {
@@ -99,7 +102,7 @@ internal static class ZipLayout
             long dataStart = LocalDataStart(stream, localOffset, directoryOffset, name, what);
             if (compressed > directoryOffset - dataStart)
                 throw Bad(what, $"entry '{Shorten(name)}' declares {compressed} compressed bytes, running past the data area");
-            spans.Add(new Span(name, localOffset, dataStart + compressed, uncompressed));
+            spans.Add(new Span(name, localOffset, dataStart + compressed, uncompressed, compressed));
             pos += CentralHeaderSize + variable;
         }
         return spans;
@@ -178,6 +181,23 @@ internal static class ZipLayout
         if (dataStart > directoryOffset)
             throw Bad(what, $"the local header of entry '{Shorten(name)}' runs into the central directory");
         return dataStart;
+    }
+
+    /// <summary>
+    /// Requires that <paramref name="zip"/> (opened on the same bytes; opening reads only its directory) lists exactly the
+    /// entries <see cref="Check"/> read, with the same names and sizes. A file can hold two directories (a classic and a
+    /// zip64 end record pointing at different ones); .NET and this reader must not be able to choose differently.
+    /// </summary>
+    /// <exception cref="ArmlModelFormatException">The two readings differ.</exception>
+    internal static void RequireSameEntries(IReadOnlyList<Span> spans, ZipArchive zip, string what)
+    {
+        var entries = zip.Entries;
+        if (entries.Count != spans.Count)
+            throw Bad(what, $"it holds two different directories ({spans.Count} and {entries.Count} entries), which only forged files do");
+        for (int i = 0; i < spans.Count; i++)
+            if (entries[i].FullName != spans[i].Name || entries[i].Length != spans[i].UncompressedSize
+                || entries[i].CompressedLength != spans[i].CompressedSize)
+                throw Bad(what, $"its directory is read two ways (entry {i}: '{Shorten(entries[i].FullName)}' vs '{Shorten(spans[i].Name)}'), which only forged files do");
     }
 
     private static void CheckDisjoint(List<Span> spans, string what)

@@ -23,7 +23,7 @@ public static class TextGenerationCatalogExtensions
         var parts = GenerationComponents.Find(model);
         var codec = parts.Codec ?? throw new InvalidOperationException(
             $"The language model's token column '{parts.TokenColumnName}' comes from no ArML tokenizer in this model and had no key values, so text " +
-            "cannot be encoded or decoded; generate token ids with new TokenGenerator(languageModel.Model) instead.");
+            "cannot be encoded or decoded; generate token ids with new TokenGenerator(languageModel.Model) instead (ids in the model's own ids: see LanguageModelTransformer.KeyMap).");
         return new TextGenerator(new TokenGenerator(parts.Model, codec, catalog.Context), parts.ConditionColumnName);
     }
 

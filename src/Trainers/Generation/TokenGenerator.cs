@@ -29,6 +29,11 @@ public sealed class TokenGenerator
     internal TokenGenerator(IStepDecodingModel model, ITokenCodec? codec, MLContext? context)
     {
         ArgumentNullException.ThrowIfNull(model);
+        // A language model's own Codec is in the token column's ids; the model decodes in its own (compact) ids.
+        if (codec != null && codec.VocabularySize != model.TokenCount)
+            throw new ArgumentException(
+                $"The codec covers {codec.VocabularySize} token ids but the model has {model.TokenCount}. A LanguageModelTransformer's Codec " +
+                "works in the token column's ids; pass languageModel.ModelIdCodec(languageModel.Codec) instead.", nameof(codec));
         Model = model;
         Codec = codec;
         _context = context;
@@ -41,7 +46,7 @@ public sealed class TokenGenerator
     public ITokenCodec? Codec { get; }
 
     /// <summary>Continues one prompt; returns <see cref="GenerationOptions.NumberOfSequences"/> sequences.</summary>
-    /// <param name="promptIds">Token ids (zero-based, key − 1); empty starts from the beginning of a row.</param>
+    /// <param name="promptIds">Token ids in the model's ids (see <see cref="GenerationRequest.PromptIds"/>); empty starts from the beginning of a row.</param>
     /// <param name="options">Decoding options; null for the defaults.</param>
     /// <param name="condition">A conditional model's condition ids, or null.</param>
     /// <param name="cancellationToken">Stops generation between steps.</param>

@@ -70,6 +70,8 @@ public sealed class GptLanguageModelLoader : IArmlComponentLoader
             throw new ArmlModelFormatException($"The GPT language model's config.json names an unknown position encoding {m.PositionEncoding}.");
         if (m.ContextLength > MaxContextLength)
             throw new ArmlModelFormatException($"The GPT language model's config.json declares a context length of {m.ContextLength}, above the {MaxContextLength} ArML supports.");
+        // Read before the network is built, so a bad codec cannot leave native weights behind.
+        var codec = TokenCodecStore.Load(reader, keyMap.ColumnKeyCount);
         var weights = reader.ReadTensors("weights.safetensors");
         // Checked before the model is built, so the config cannot make ArML allocate more than the file holds.
         SavedTensors.Require(weights, ExpectedTensors(m), "The GPT language model's weights.safetensors");
@@ -86,6 +88,6 @@ public sealed class GptLanguageModelLoader : IArmlComponentLoader
             throw;
         }
         return new LanguageModelTransformer(new GptLanguageModel(model, ids, device), config.Columns, config.Tokens,
-            config.ScoringBatchSize, config.ScoringStride, keyMap, TokenCodecStore.Load(reader, keyMap.ColumnKeyCount));
+            config.ScoringBatchSize, config.ScoringStride, keyMap, codec);
     }
 }

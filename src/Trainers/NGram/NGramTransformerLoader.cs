@@ -74,11 +74,12 @@ public sealed class NGramTransformerLoader : IArmlComponentLoader
                 highest ? null : Read<float>(tensors, $"{k}.backoff", "F32"),
                 highest ? null : Read<int>(tensors, $"{k}.children", "I32"));
         }
+        var codec = TokenCodecStore.Load(reader, config.KeyCount);   // its own errors name the codec, not the trie
         try
         {
             var model = new NGramLanguageModel(config.Words, levels);
             return new NGramTransformer(config.TokenColumnName, config.KeyCount, config.Vocabulary, model, config.ScoringBatchSize,
-                TokenCodecStore.Load(reader, config.KeyCount), unseenKeys);
+                codec, unseenKeys);
         }
         catch (Exception e) when (e is InvalidDataException or ArgumentException)
         {

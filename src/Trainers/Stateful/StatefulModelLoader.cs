@@ -37,6 +37,8 @@ internal static class StatefulModelLoader
         var keyMap = TokenKeyMapFile.Read(reader, ids.TokenKeyCount, ids.HasUnknown);
         if (file.Tokens != null && file.Tokens.Length != keyMap.ColumnKeyCount)
             throw new ArmlModelFormatException($"The {family}'s config.json holds {file.Tokens.Length} key values for a column of {keyMap.ColumnKeyCount} keys.");
+        // Read before the network is built, so a bad codec cannot leave native weights behind.
+        var codec = TokenCodecStore.Load(reader, keyMap.ColumnKeyCount);
         var weights = reader.ReadTensors("weights.safetensors");
         SavedTensors.Require(weights, expected(file.Model), $"The {family}'s weights.safetensors");
         var device = TorchRuntime.SelectDevice(context.GpuDeviceId, context.FallbackToCpu);
@@ -53,6 +55,6 @@ internal static class StatefulModelLoader
             throw;
         }
         return new LanguageModelTransformer(wrap(network, ids, device), file.Columns, file.Tokens, file.ScoringBatchSize, int.MaxValue, keyMap,
-            TokenCodecStore.Load(reader, keyMap.ColumnKeyCount));
+            codec);
     }
 }
