@@ -103,13 +103,7 @@ public class ArpaValueTests
     [InlineData("1.backoff", float.PositiveInfinity)]
     public void AForgedSavedTableIsRefusedNamingTheTensor(string tensor, float value)
     {
-        var chain = Train(_ml, ["ab", "ba", "abb"], new NGramTrainer.Options { Order = 2 });
-        var schema = chain.First().Transform(ToDataView(_ml, ["ab"])).Schema;
-        var saved = new MemoryStream();
-        _ml.Model.SaveArml(chain.LastTransformer, schema, saved);
-        var edit = ArchiveEdit.Of(saved.ToArray());
-        string trieEntry = edit.Entries.Single(e => e.Key.EndsWith("trie.safetensors", StringComparison.Ordinal)).Key;
-        var tensors = SafeTensorsFormat.Read(edit[trieEntry]).Tensors.ToDictionary();
+        var (edit, trieEntry, tensors) = SavedBigramTrie(_ml);
         byte[] data = tensors[tensor].Data.ToArray();
         BitConverter.TryWriteBytes(data.AsSpan(data.Length - 4), value);   // the last entry
         tensors[tensor] = tensors[tensor] with { Data = data };

@@ -1,3 +1,5 @@
+using ArchiveEdit = ArML.Tests.Core.Persistence.ArchiveEdit;
+using ArML.Persistence;
 using ArML.Synthetic;
 using ArML.Tests.Support;
 using ArML.Trainers.NGram;
@@ -49,4 +51,19 @@ public static class NGramFixtures
     }
 
     public static double LogLikelihoodOf(IDataView scored) => TinyGpt.Scores(scored).Sum(s => s.LogLikelihood);
+
+    /// <summary>
+    /// A saved bigram model over "ab", "ba", "abb" opened for forging: the archive, the name of its trie entry and the
+    /// trie's tensors (write them back with <c>edit.ReplaceConsistently(trieEntry, SafeTensorsFormat.ToBytes(...))</c>).
+    /// </summary>
+    internal static (ArchiveEdit Edit, string TrieEntry, Dictionary<string, TensorData> Tensors) SavedBigramTrie(MLContext ml)
+    {
+        var chain = Train(ml, ["ab", "ba", "abb"], new NGramTrainer.Options { Order = 2 });
+        var schema = chain.First().Transform(ToDataView(ml, ["ab"])).Schema;
+        var saved = new MemoryStream();
+        ml.Model.SaveArml(chain.LastTransformer, schema, saved);
+        var edit = ArchiveEdit.Of(saved.ToArray());
+        string trieEntry = edit.Entries.Single(e => e.Key.EndsWith("trie.safetensors", StringComparison.Ordinal)).Key;
+        return (edit, trieEntry, SafeTensorsFormat.Read(edit[trieEntry]).Tensors.ToDictionary());
+    }
 }

@@ -109,13 +109,7 @@ public class NGramTransformerTests
     [Fact]
     public void InconsistentSavedModelsAreRejectedOnLoad()
     {
-        var chain = Train(_ml, ["ab", "ba", "abb"], new NGramTrainer.Options { Order = 2 });
-        var schema = chain.First().Transform(ToDataView(_ml, ["ab"])).Schema;
-        var saved = new MemoryStream();
-        _ml.Model.SaveArml(chain.LastTransformer, schema, saved);
-        var edit = ArchiveEdit.Of(saved.ToArray());
-        string trieEntry = edit.Entries.Single(e => e.Key.EndsWith("trie.safetensors", StringComparison.Ordinal)).Key;
-        var tensors = SafeTensorsFormat.Read(edit[trieEntry]).Tensors.ToDictionary();
+        var (edit, trieEntry, tensors) = SavedBigramTrie(_ml);
 
         // A forged file with consistent checksums whose bigrams name a word outside the vocabulary.
         var words = tensors["2.words"];
