@@ -18,6 +18,9 @@
 //       an independent plain-TorchSharp MADE on binarized MNIST, to cross-check the trainer
 //   dotnet run -c Release --project bench/ArML.Bench -- long-row [--chars N] [--width W] [--context T] [--layers L] [--stride S] [--budget-mb M]
 //       peak resident memory of scoring one long row with a GPT (one shape per process)
+//   dotnet run -c Release --project bench/ArML.Bench -- lstm-long [--chars N] [--width W] [--layers L] [--repeats R]
+//       time of scoring one long row with an LSTM (Transform and PredictionEngine), LstmRecurrence vs libtorch's
+//       packed LSTM in the same run, projected to 5M characters
 using ArML.Bench;
 using ArML.Bench.Tokenizers;
 
@@ -39,12 +42,13 @@ return args.FirstOrDefault() switch
     "density" => DensityBenchmark.Run(args[1..]),
     "made-reference" => MadeReference.Run(args[1..]),
     "long-row" => LongRowMemoryBenchmark.Run(args[1..]),
+    "lstm-long" => LstmLongRowBenchmark.Run(args[1..]),
     null or "threading" => ThreadingBenchmark.Run(),
     var other => Usage(other),
 };
 
 static int Usage(string command)
 {
-    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn, gpt-speed, gpt-shakespeare, gpt-profile, attention, ngram, tokenizers, tokenizers-train, eval, gen-speed, lstm, density, made-reference, long-row.");
+    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn, gpt-speed, gpt-shakespeare, gpt-profile, attention, ngram, tokenizers, tokenizers-train, eval, gen-speed, lstm, density, made-reference, long-row, lstm-long.");
     return 2;
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ArML.Trainers.Stateful;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -33,7 +34,9 @@ public sealed record LstmConfig(int VocabularySize, RecurrentCell Cell, int Laye
 /// A recurrent language model: token embedding, a stack of LSTM or GRU layers (libtorch's multi-layer implementation;
 /// on the CPU the LSTM reads packed sequences, which keeps it on libtorch's native kernels rather than oneDNN's), and
 /// an output layer with a bias, tied to the embedding when the sizes match (Press and Wolf 2017; Inan et al. 2017).
-/// Its state is the last hidden (and, for an LSTM, cell) state of every layer.
+/// Its state is the last hidden (and, for an LSTM, cell) state of every layer. Evaluation on the CPU without
+/// autograd (scoring) runs an LSTM's recurrence in <see cref="LstmRecurrence"/> on the same weights, several times
+/// faster; training always goes through libtorch.
 /// </summary>
 public sealed class LstmModel : Module, IStatefulNetwork
 {
@@ -67,6 +70,12 @@ public sealed class LstmModel : Module, IStatefulNetwork
     public int VocabularySize => Config.VocabularySize;
 
     /// <summary>
+    /// Evaluation on the CPU without autograd reads an LSTM through libtorch's packed-sequence recurrence instead of
+    /// <see cref="LstmRecurrence"/> (the path scoring took before it; for benchmarks and tests).
+    /// </summary>
+    internal bool LibtorchRecurrence { get; set; }
+
+    /// <summary>
     /// The embedding, per layer the input projections of all four gates (computed for the whole piece at once) and
     /// the layer's outputs and cells, and the logits.
     /// </summary>
@@ -88,6 +97,9 @@ public sealed class LstmModel : Module, IStatefulNetwork
         Tensor y;
         RecurrentState next;
         if (inputs.shape[1] == 1 && !training) (y, next) = OneStep(x, state);
+        else if (rnn is LSTM && !training && !is_grad_enabled() && x.device_type == DeviceType.CPU && x.dtype == ScalarType.Float32 && !LibtorchRecurrence
+                 && inputs.numel() * 4 * Config.HiddenSize <= int.MaxValue)   // the recurrence indexes a piece's gates with int
+            (y, next) = ReadByRecurrence(inputs, x, state);
         else if (rnn is LSTM lstm)
         {
             var (output, h, c) = x.device_type == DeviceType.CPU ? ReadPacked(lstm, x, state) : lstm.call(x, (state.Parts[0], state.Parts[1]));
@@ -119,6 +131,46 @@ public sealed class LstmModel : Module, IStatefulNetwork
         var y = output.data.reshape(steps, batch, -1).transpose(0, 1);        // (B, T, H)
         return (y, h, c);
     }
+
+    // Evaluation on the CPU (scoring, validation): per layer, libtorch computes the input projection of every position
+    // as one matrix product and LstmRecurrence runs the steps, each row of the batch on its own thread (rows are
+    // independent). libtorch's recurrence costs far more per step in operator calls than in arithmetic. Each layer's
+    // gates and the previous layer's outputs are released as soon as they are read, so a piece holds at most the
+    // embedding and 6H values per position besides the logits (within ActivationsPerPosition).
+    private (Tensor Output, RecurrentState State) ReadByRecurrence(Tensor inputs, Tensor x, RecurrentState state)
+    {
+        int batch = (int)x.shape[0], steps = (int)x.shape[1], width = Config.HiddenSize;
+        var hidden = new Tensor[Config.LayerCount];
+        var cells = new Tensor[Config.LayerCount];
+        var input = x;
+        for (int l = 0; l < Config.LayerCount; l++)
+        {
+            using var bias = rnn.get_parameter($"bias_ih_l{l}")! + rnn.get_parameter($"bias_hh_l{l}")!;
+            var weights = rnn.get_parameter($"weight_ih_l{l}")!;
+            Tensor gates;                                                                               // (B, T, 4H)
+            if (l == 0 && 2L * VocabularySize <= (long)batch * steps)
+            {
+                // The first layer's input projection depends on the token alone: with fewer than half as many
+                // vocabulary entries as positions, projecting each entry once is less work (and memory).
+                using var table = F.linear(wte.weight!, weights, bias);                                 // (V, 4H)
+                gates = table.index_select(0, inputs.flatten()).view(batch, steps, -1);
+            }
+            else gates = F.linear(input, weights, bias).contiguous();
+            if (l > 0) input.Dispose();
+            var recurrence = new LstmRecurrence(Floats(rnn.get_parameter($"weight_hh_l{l}")!.contiguous()), width);
+            var output = empty([batch, steps, width], ScalarType.Float32);                              // (B, T, H)
+            var (h, c) = (state.Parts[0][l].contiguous().clone(), state.Parts[1][l].contiguous().clone());   // (B, H)
+            Parallel.For(0, batch, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, get_num_threads()) }, r =>
+                recurrence.Run(Floats(gates).Slice(r * steps * 4 * width, steps * 4 * width), steps,
+                    Floats(h).Slice(r * width, width), Floats(c).Slice(r * width, width), Floats(output).Slice(r * steps * width, steps * width)));
+            gates.Dispose();
+            (hidden[l], cells[l], input) = (h, c, output);
+        }
+        return (input, new RecurrentState(1, stack(hidden).MoveToOuterDisposeScope(), stack(cells).MoveToOuterDisposeScope()));
+    }
+
+    // A contiguous float32 CPU tensor's values, in place.
+    private static Span<float> Floats(Tensor tensor) => MemoryMarshal.Cast<byte, float>(tensor.bytes);
 
     // One position without dropout (generation): libtorch's fused recurrent layer costs milliseconds per call whatever
     // its length (it lays every weight out anew), while the cell equations on the same weights take a fraction of that.
