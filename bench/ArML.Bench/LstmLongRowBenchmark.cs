@@ -14,7 +14,8 @@ namespace ArML.Bench;
 /// batched Transform and by a PredictionEngine, with the evaluation recurrence ArML uses (LstmRecurrence) and with
 /// the path scoring took before (libtorch's packed-sequence LSTM), alternated in this one process. Prints the median
 /// time of each, their ratio, microseconds per character (checked at two lengths: the work is linear) and the
-/// projected time of a 5,000,000-character row, and the peak resident memory.
+/// projected time of a 5,000,000-character row, the peak resident memory, and the time per row of short rows read
+/// one at a time by the PredictionEngine (where per-call costs show).
 /// </summary>
 /// <remarks>
 /// The model is the trainer's default shape (2 layers × 256, embedding tied to the output) unless --width/--layers
@@ -27,7 +28,7 @@ internal static class LstmLongRowBenchmark
     public static int Run(string[] args)
     {
         int chars = Option(args, "--chars", 100_000), width = Option(args, "--width", 256), layers = Option(args, "--layers", 2);
-        int repeats = Option(args, "--repeats", 3);
+        int repeats = Option(args, "--repeats", 3), shortRows = Option(args, "--short-rows", 200);
         const string alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:!?'-()\"";
         var random = new Random(1);
         string Text(int length) => new(Enumerable.Range(0, length).Select(_ => alphabet[random.Next(alphabet.Length)]).ToArray());
@@ -86,6 +87,20 @@ internal static class LstmLongRowBenchmark
         }).ToList();
         double rssAfter = BpeTrainingRun.PeakRssMegabytes();
 
+        // Short rows one at a time (a PredictionEngine over lines): the recurrence lays its weights out for every call.
+        var lines = Enumerable.Range(0, shortRows).Select(_ => Text(60)).ToArray();
+        var perRow = new Dictionary<bool, List<double>> { [true] = [], [false] = [] };
+        for (int run = 0; run < repeats; run++)
+        {
+            foreach (bool libtorch in new[] { true, false })
+            {
+                network.LibtorchRecurrence = libtorch;
+                var clock = Stopwatch.StartNew();
+                foreach (string line in lines) ViaEngine(line);
+                perRow[libtorch].Add(clock.Elapsed.TotalMilliseconds / lines.Length);
+            }
+        }
+
         Console.WriteLine();
         Console.WriteLine($"{"entry point",-16} {"path",-28} {"median s",9} {"us/char",8} {"5M chars",10}");
         foreach (var ((how, libtorch), list) in seconds)
@@ -101,6 +116,8 @@ internal static class LstmLongRowBenchmark
         }
         double perCharQuarter = Measurements.Median(quarter) / (chars / 4) * 1e6, perCharWhole = Measurements.Median(seconds[("Transform", false)]) / chars * 1e6;
         Console.WriteLine($"linearity (Transform, LstmRecurrence): {perCharQuarter:F1} us/char at {chars / 4:N0} characters, {perCharWhole:F1} at {chars:N0}");
+        Console.WriteLine($"short rows (PredictionEngine, {shortRows} rows of 60 characters): {Measurements.Median(perRow[true]):F2} ms per row before, " +
+                          $"{Measurements.Median(perRow[false]):F2} ms now");
         Console.WriteLine($"peak resident memory: {rssBefore:F0} MB after warm-up, {rssAfter:F0} MB after all runs");
         return 0;
     }

@@ -18,7 +18,7 @@
 //       an independent plain-TorchSharp MADE on binarized MNIST, to cross-check the trainer
 //   dotnet run -c Release --project bench/ArML.Bench -- long-row [--chars N] [--width W] [--context T] [--layers L] [--stride S] [--budget-mb M]
 //       peak resident memory of scoring one long row with a GPT (one shape per process)
-//   dotnet run -c Release --project bench/ArML.Bench -- lstm-long [--chars N] [--width W] [--layers L] [--repeats R]
+//   dotnet run -c Release --project bench/ArML.Bench -- lstm-long [--chars N] [--width W] [--layers L] [--repeats R] [--short-rows N]
 //       time of scoring one long row with an LSTM (Transform and PredictionEngine), LstmRecurrence vs libtorch's
 //       packed LSTM in the same run, projected to 5M characters
 using ArML.Bench;
