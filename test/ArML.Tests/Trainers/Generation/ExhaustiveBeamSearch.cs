@@ -43,6 +43,7 @@ internal static class ExhaustiveBeamSearch
                 MaxNewTokens = 3, BeamCount = (tokens + 1) * (tokens + 1), NumberOfSequences = 3, LengthPenalty = penalty,
             });
             Assert.Equal(best, result.Select(s => string.Join(",", s.TokenIds)).ToList());
+            Assert.Equal([0, 1, 2], result.Select(s => s.SequenceIndex));
             rankings.Add(string.Join(" | ", best));
         }
         Assert.True(rankings.Distinct().Count() >= 2,
