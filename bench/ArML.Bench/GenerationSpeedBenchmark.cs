@@ -41,7 +41,7 @@ internal static class GenerationSpeedBenchmark
         return 0;
     }
 
-    private sealed record Timing(double FirstTokenMs, double[] StepMs)
+    internal sealed record Timing(double FirstTokenMs, double[] StepMs)
     {
         public double MedianMs => Percentile(0.5);
         public double DecodeTokensPerSecond => StepMs.Length / StepMs.Sum() * 1000;
@@ -49,33 +49,33 @@ internal static class GenerationSpeedBenchmark
     }
 
     // Per-token figures are medians over the decoding steps; the ratio compares decode tokens/s with the baseline's.
-    private static void Print(int context, string name, Timing t, Timing baseline) =>
+    internal static void Print(object context, string name, Timing t, Timing baseline) =>
         Console.WriteLine($"{context,7} {name,-10} {t.FirstTokenMs,15:F1} {t.MedianMs,13:F2} {t.Percentile(0.9),8:F2} {t.DecodeTokensPerSecond,13:F1} {t.DecodeTokensPerSecond / baseline.DecodeTokensPerSecond,12:F1}×");
 
-    private static Timing Measure(GptLanguageModel lm, StepDecoderMode mode, int[] prompt, int newTokens)
+    internal static Timing Measure(IStepDecodingModel lm, StepDecoderMode mode, int[] prompt, int newTokens)
     {
         using var decoder = lm.CreateDecoder(mode);
-        var logits = new float[lm.Vocabulary.Size];
+        var logits = new float[lm.LogitCount];
         var clock = Stopwatch.StartNew();
         decoder.Prefill([prompt], logits);
-        int next = ArgMax(logits);
+        int next = ArgMax(logits, lm.TokenCount);
         double first = clock.Elapsed.TotalMilliseconds;
         var steps = new double[newTokens - 1];
         for (int i = 0; i < steps.Length; i++)
         {
             var start = clock.Elapsed;
             decoder.Append([next], logits);
-            next = ArgMax(logits);
+            next = ArgMax(logits, lm.TokenCount);
             steps[i] = (clock.Elapsed - start).TotalMilliseconds;
         }
         return new Timing(first, steps);
     }
 
     // The most likely token (the end of the row excluded, so the run always reaches the context).
-    private static int ArgMax(float[] logits)
+    private static int ArgMax(float[] logits, int tokens)
     {
         int best = 0;
-        for (int i = 1; i < Vocabulary; i++) if (logits[i] > logits[best]) best = i;
+        for (int i = 1; i < tokens; i++) if (logits[i] > logits[best]) best = i;
         return best;
     }
 }

@@ -10,6 +10,7 @@
 //       (run tools/tokenizer-parity/install.sh first for the Hugging Face figures)
 //   dotnet run -c Release --project bench/ArML.Bench -- eval [--rows N] [--resamples R]   (Evaluate, Compare, ScalingLaw.Fit)
 //   dotnet run -c Release --project bench/ArML.Bench -- gen-speed [--tokens N] decoding with vs without the KV cache, ctx 256 and 1024
+//   dotnet run -c Release --project bench/ArML.Bench -- family-gen-speed [--tokens N] LSTM, GRU, baseline, 5-gram: carried state vs re-reading, prompts 256 and 1024
 //   dotnet run -c Release --project bench/ArML.Bench -- lstm ../shared/data/tinyshakespeare.txt [--tokens N]
 //                                                     2x512 LSTM vs the GPT small config on the same number of characters
 //   dotnet run -c Release --project bench/ArML.Bench -- density [--data DIR] [--models fvsbn,nade,made,made-direct] [--max-minutes M] [--epochs E] [--seed S] ...
@@ -38,6 +39,7 @@ return args.FirstOrDefault() switch
     "tokenizers-train" => BpeTrainingRun.RunInProcess(args[1..]),
     "eval" => EvaluationBenchmark.Run(args[1..]),
     "gen-speed" => GenerationSpeedBenchmark.Run(args[1..]),
+    "family-gen-speed" => FamilyDecodingBenchmark.Run(args[1..]),
     "lstm" => RecurrentBenchmark.Run(args[1..]),
     "density" => DensityBenchmark.Run(args[1..]),
     "made-reference" => MadeReference.Run(args[1..]),
@@ -49,6 +51,6 @@ return args.FirstOrDefault() switch
 
 static int Usage(string command)
 {
-    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn, gpt-speed, gpt-shakespeare, gpt-profile, attention, ngram, tokenizers, tokenizers-train, eval, gen-speed, lstm, density, made-reference, long-row, lstm-long.");
+    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn, gpt-speed, gpt-shakespeare, gpt-profile, attention, ngram, tokenizers, tokenizers-train, eval, gen-speed, family-gen-speed, lstm, density, made-reference, long-row, lstm-long.");
     return 2;
 }

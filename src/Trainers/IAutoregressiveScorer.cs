@@ -4,8 +4,9 @@ namespace ArML.Trainers;
 
 /// <summary>
 /// A trained autoregressive language model as <see cref="LanguageModelTransformer"/> uses it: exact log-likelihoods
-/// of framed rows, sampling, and saving. The GPT, LSTM/GRU and linear-baseline families implement it, so they share
-/// the transformer, its columns, generation and persistence.
+/// of framed rows, and saving. The GPT, LSTM/GRU and linear-baseline families implement it, so they share the
+/// transformer, its columns and persistence; they generate through <see cref="Generation.IStepDecodingModel"/>, which
+/// each implements too.
 /// </summary>
 /// <remarks>
 /// Rows are framed by <see cref="TokenIdLayout.Frame"/> (<c>[c₁ … cₘ] SEP t₁ … tₙ SEP</c>) and every target from the
@@ -35,15 +36,6 @@ public interface IAutoregressiveScorer : IDisposable
     /// <param name="tokenLogProbabilities">When not null, receives each row's per-target log-probabilities.</param>
     void ScoreFramed(IReadOnlyList<int[]> framed, IReadOnlyList<int> lengths, IReadOnlyList<int> firstTargets, int stride,
         Span<double> logLikelihoods, Span<int> tokenCounts, double[][]? tokenLogProbabilities = null);
-
-    /// <summary>
-    /// Samples a continuation of <paramref name="prompt"/> (token ids) until the model ends the row or
-    /// <paramref name="maxNewTokens"/> are produced. Temperature 0 is greedy. A conditional model takes
-    /// <paramref name="condition"/> (condition ids).
-    /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">An id, the temperature or the length is out of range.</exception>
-    /// <exception cref="ArgumentException">A condition was given to a model trained without one.</exception>
-    int[] Sample(IReadOnlyList<int> prompt, int maxNewTokens, double temperature, int seed, IReadOnlyList<int>? condition = null);
 
     /// <summary>The persisted kind of a transformer holding this model (a key of <see cref="ArmlComponentRegistry"/>).</summary>
     string ArmlKind { get; }

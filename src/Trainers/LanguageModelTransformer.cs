@@ -4,6 +4,7 @@ using ArML.Data;
 using ArML.Persistence;
 using ArML.Schema;
 using ArML.Text;
+using ArML.Trainers.Generation;
 
 namespace ArML.Trainers;
 
@@ -123,40 +124,29 @@ public sealed class LanguageModelTransformer : RowMappingTransformer, IArmlPersi
     /// <summary>
     /// Samples text after <paramref name="prompt"/> (empty: from the start of a row) until the model ends the row or
     /// <paramref name="maxNewTokens"/> tokens. Temperature 0 is greedy. Returns the continuation only. A conditional
-    /// model takes the condition's ids (key − 1).
+    /// model takes the condition's ids (key − 1). A shortcut for <c>mlContext.LanguageModeling().CreateTextGenerator</c>
+    /// with these options: the same seed gives the same text; without one, a fresh seed is drawn (the generator draws it
+    /// from the MLContext's seeded source instead).
     /// </summary>
     /// <exception cref="InvalidOperationException">The training column had no key values to decode with.</exception>
-    public string Generate(string prompt = "", int maxNewTokens = 200, double temperature = 1.0, int? seed = null, IReadOnlyList<int>? condition = null)
-    {
-        var codec = Codec ?? throw new InvalidOperationException(
-            $"Column '{TokenColumnName}' had no key values when the model was trained, so ids cannot be turned into text; use GenerateTokens.");
-        var ids = new List<int>();
-        codec.Encode(prompt, ids);
-        return codec.Decode(GenerateTokens(ids, maxNewTokens, temperature, seed, condition));
-    }
+    /// <exception cref="NotSupportedException">The model cannot be decoded step by step.</exception>
+    public string Generate(string prompt = "", int maxNewTokens = 200, double temperature = 1.0, int? seed = null, IReadOnlyList<int>? condition = null) =>
+        GenerationShortcut.Generate(StepModel, KeyMap, Codec, TokenColumnName, prompt, maxNewTokens, temperature, seed, condition);
 
     /// <summary>
-    /// Samples token ids (zero-based, as key − 1) after <paramref name="promptIds"/>. Prompt keys the model never saw
-    /// are read as its unknown token (see <see cref="KeyMap"/>); only keys seen in training are drawn.
+    /// Samples token ids (zero-based, as key − 1) after <paramref name="promptIds"/>, as <see cref="Generate"/> does.
+    /// Prompt keys the model never saw are read as its unknown token (see <see cref="KeyMap"/>); only keys seen in
+    /// training are drawn.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A prompt id is outside the column's keys, or another argument is out of range.</exception>
+    /// <exception cref="NotSupportedException">The model cannot be decoded step by step.</exception>
     public int[] GenerateTokens(IReadOnlyList<int> promptIds, int maxNewTokens = 200, double temperature = 1.0, int? seed = null,
-        IReadOnlyList<int>? condition = null)
-    {
-        ArgumentNullException.ThrowIfNull(promptIds);
-        var modelIds = new int[promptIds.Count];
-        for (int i = 0; i < modelIds.Length; i++)
-        {
-            if (promptIds[i] < 0 || promptIds[i] >= KeyCount)
-                throw new ArgumentOutOfRangeException(nameof(promptIds), $"Token id {promptIds[i]} at position {i} is outside the column's keys (0..{KeyCount - 1}).");
-            if (!KeyMap.TryToModelIdOrUnknown(promptIds[i], out modelIds[i]))
-                throw new ArgumentOutOfRangeException(nameof(promptIds),
-                    $"Token id {promptIds[i]} (key {promptIds[i] + 1L}) at position {i} never occurred in the model's training data and UnseenKeys is {KeyMap.Policy}.");
-        }
-        var generated = Model.Sample(modelIds, maxNewTokens, temperature, seed ?? Random.Shared.Next(), condition);
-        for (int i = 0; i < generated.Length; i++) generated[i] = KeyMap.ToColumnId(generated[i]);
-        return generated;
-    }
+        IReadOnlyList<int>? condition = null) =>
+        GenerationShortcut.GenerateTokens(StepModel, KeyMap, promptIds, maxNewTokens, temperature, seed, condition);
+
+    /// <summary>The model as generation decodes it.</summary>
+    internal IStepDecodingModel StepModel => Model as IStepDecodingModel
+        ?? throw new NotSupportedException($"{Model.GetType().Name} cannot be decoded step by step (it does not implement IStepDecodingModel).");
 
     /// <summary>
     /// A codec over the model's token ids (those <see cref="Model"/> and step-by-step generation use) made from

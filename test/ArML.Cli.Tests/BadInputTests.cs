@@ -26,7 +26,7 @@ public sealed class BadInputTests(NGramFixture fixture) : IClassFixture<NGramFix
         { "train gpt --data {dir}/test.txt -o {dir}/m.zip --tokenizer {dir}", 1, "tokenizer.zip" },
         { "train gpt --data {dir}/test.txt -o {dir}/m.zip --layers", 2, "--layers" },
         { "train ngram --data {dir}/test.txt -o {dir}/m.zip --tokenizer-kind char --vocab 10", 2, "--vocab" },
-        { "generate {model} --top-k 3", 2, "n-gram" },
+        { "generate {model} --top-k 0", 1, "TopK" },
         { "frobnicate", 2, "frobnicate" },
     };
 

@@ -42,23 +42,11 @@ internal static class GenerateCommand
                 NumberOfSequences = parsed.GetValue(sequences), BeamCount = parsed.GetValue(beams), LengthPenalty = parsed.GetValue(lengthPenalty),
             };
             var results = new List<(int Prompt, string Text, string Finish)>();
-            if (file.LanguageModel != null)
-            {
-                options.Validate();
-                var generator = mlContext.LanguageModeling().CreateTextGenerator(file.Model);
-                foreach (var sequence in generator.Generate(texts, options))
-                    results.Add((sequence.PromptIndex, sequence.Text ?? "", sequence.FinishReason.ToString()));
-            }
-            else
-            {
-                // The n-gram model samples with a temperature only; other strategies would be silently ignored, so refuse them.
-                if (options.TopK != null || options.TopP != null || options.MinP != null || options.RepetitionPenalty != null || options.NoRepeatNGramSize != null
-                    || options.StopSequences is { Count: > 0 } || options.BeamCount != 1 || options.NumberOfSequences != 1)
-                    throw new CliException("an n-gram model generates with --max-new-tokens, --temperature and --seed only.", ExitCodes.Usage);
-                var ngram = file.NGram!;
-                for (int i = 0; i < texts.Length; i++)
-                    results.Add((i, ngram.Generate(texts[i], options.MaxNewTokens, options.Temperature ?? 1.0, options.Seed), "Length"));
-            }
+            options.Validate();
+            // Every family (GPT, LSTM/GRU, linear baseline, n-gram) decodes through the same generator and strategies.
+            var generator = mlContext.LanguageModeling().CreateTextGenerator(file.Model);
+            foreach (var sequence in generator.Generate(texts, options))
+                results.Add((sequence.PromptIndex, sequence.Text ?? "", sequence.FinishReason.ToString()));
             var json = new JsonObject
             {
                 ["command"] = "generate",

@@ -1,4 +1,6 @@
+using ArML.Data;
 using ArML.Text;
+using ArML.Trainers.NGram;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -8,8 +10,8 @@ namespace ArML.Trainers.Generation;
 internal sealed record GenerationComponents(IStepDecodingModel Model, ITokenCodec? Codec, string TokenColumnName, string? ConditionColumnName)
 {
     /// <summary>
-    /// Finds the last <see cref="LanguageModelTransformer"/> of <paramref name="model"/> (nested chains included) and the
-    /// codec of its token column: the tokenizer that writes that column, else the column's key values.
+    /// Finds the last language model (<see cref="LanguageModelTransformer"/> or <see cref="NGramTransformer"/>) of
+    /// <paramref name="model"/> (nested chains included) and the codec of its token column: the tokenizer that writes that column, else the column's key values.
     /// </summary>
     /// <exception cref="ArgumentException">The model holds no language model.</exception>
     /// <exception cref="NotSupportedException">Its language model cannot be decoded step by step.</exception>
@@ -18,18 +20,25 @@ internal sealed record GenerationComponents(IStepDecodingModel Model, ITokenCode
         ArgumentNullException.ThrowIfNull(model);
         var parts = new List<ITransformer>();
         Flatten(model, parts);
-        int index = parts.FindLastIndex(p => p is LanguageModelTransformer);
+        int index = parts.FindLastIndex(p => p is LanguageModelTransformer or NGramTransformer);
         if (index < 0)
             throw new ArgumentException(
-                $"The model ({string.Join(" → ", parts.Select(p => p.GetType().Name))}) contains no language model (LanguageModelTransformer).", nameof(model));
-        var languageModel = (LanguageModelTransformer)parts[index];
-        if ((object)languageModel.Model is not IStepDecodingModel decodable)
-            throw new NotSupportedException($"{languageModel.Model.GetType().Name} cannot be decoded step by step (it does not implement IStepDecodingModel).");
-        var tokenizer = parts.Take(index).OfType<ITokenizerTransformer>().LastOrDefault(t => t.OutputColumnName == languageModel.TokenColumnName);
+                $"The model ({string.Join(" → ", parts.Select(p => p.GetType().Name))}) contains no language model (LanguageModelTransformer or NGramTransformer).", nameof(model));
+        return parts[index] switch
+        {
+            LanguageModelTransformer lm => Create(parts, index, lm.StepModel, lm.Codec, lm.KeyMap, lm.TokenColumnName, lm.Columns.ConditionColumnName),
+            NGramTransformer ngram => Create(parts, index, ngram.DecodingModel, ngram.Codec, ngram.KeyMap, ngram.TokenColumnName, null),
+            var other => throw new InvalidOperationException($"{other.GetType().Name} is not a language model."),   // unreachable: index found one
+        };
+    }
+
+    private static GenerationComponents Create(List<ITransformer> parts, int index, IStepDecodingModel model, ITokenCodec? ownCodec, TokenKeyMap keyMap,
+        string tokenColumn, string? conditionColumn)
+    {
+        var tokenizer = parts.Take(index).OfType<ITokenizerTransformer>().LastOrDefault(t => t.OutputColumnName == tokenColumn);
         // The codec reads the token column's ids; generation works in the model's ids (its compact vocabulary).
-        var columnCodec = tokenizer?.Codec ?? languageModel.Codec;
-        return new GenerationComponents(decodable, columnCodec is null ? null : languageModel.ModelIdCodec(columnCodec),
-            languageModel.TokenColumnName, languageModel.Columns.ConditionColumnName);
+        var columnCodec = tokenizer?.Codec ?? ownCodec;
+        return new GenerationComponents(model, columnCodec is null ? null : KeyMappedCodec.Over(columnCodec, keyMap), tokenColumn, conditionColumn);
     }
 
     private static void Flatten(ITransformer model, List<ITransformer> into)

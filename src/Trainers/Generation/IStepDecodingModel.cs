@@ -2,8 +2,9 @@ namespace ArML.Trainers.Generation;
 
 /// <summary>
 /// A language model that can be decoded one step at a time: the family-neutral face that ArML's decoding strategies
-/// (greedy, sampling, beam search) work against. GPT implements it with a key-value cache; other families plug in by
-/// implementing it too (an LSTM carries its state, an n-gram model its last n−1 ids).
+/// (greedy, sampling, beam search) work against. Every ArML family implements it: GPT with a key-value cache, LSTM/GRU
+/// and the linear baseline by carrying their recurrent state (<c>StatefulLanguageModel</c>), the n-gram model by
+/// carrying its context state (<c>NGramTransformer.DecodingModel</c>); a new family plugs in by implementing it too.
 /// </summary>
 /// <remarks>
 /// Ids follow ArML's layout: tokens are 0..<see cref="TokenCount"/>−1 (the model's token ids: for a model trained on a

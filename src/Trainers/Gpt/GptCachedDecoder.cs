@@ -42,9 +42,9 @@ internal sealed class GptCachedDecoder : IStepDecoder
     {
         ArgumentNullException.ThrowIfNull(prefixes);
         ArgumentOutOfRangeException.ThrowIfLessThan(prefixes.Count, 1, nameof(prefixes));
-        GptDecoding.CheckLogitSpan(logits, prefixes.Count, LogitCount);
+        StepDecoding.CheckLogitSpan(logits, prefixes.Count, LogitCount);
         var windows = prefixes.Select(p => ContextWindow.Start(p, _context)).ToArray();
-        foreach (var window in windows) GptDecoding.CheckIds(window, LogitCount);
+        foreach (var window in windows) StepDecoding.CheckIds(window, LogitCount);
         _cache?.Dispose();
         _cache = null;
         _windows = windows;
@@ -66,8 +66,8 @@ internal sealed class GptCachedDecoder : IStepDecoder
     {
         var cache = _cache ?? throw new InvalidOperationException("Call Prefill before Append.");
         if (ids.Length != RowCount) throw new ArgumentException($"Append takes one id per row ({RowCount}), not {ids.Length}.", nameof(ids));
-        GptDecoding.CheckIds(ids, LogitCount);
-        GptDecoding.CheckLogitSpan(logits, RowCount, LogitCount);
+        StepDecoding.CheckIds(ids, LogitCount);
+        StepDecoding.CheckLogitSpan(logits, RowCount, LogitCount);
         if (cache.Length == cache.Capacity) DropUnusedSlots(cache);
         int rows = RowCount, slot = cache.Length;
         var input = new long[rows];

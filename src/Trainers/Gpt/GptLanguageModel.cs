@@ -176,45 +176,6 @@ public sealed class GptLanguageModel : IAutoregressiveScorer, IStepDecodingModel
         }
     }
 
-    /// <summary>
-    /// Samples a continuation of <paramref name="prompt"/> (token ids) until the model ends the row or
-    /// <paramref name="maxNewTokens"/> are produced. Temperature 0 is greedy (arg-max). Only the last ContextLength
-    /// ids condition each step. A conditional model takes <paramref name="condition"/> (condition ids).
-    /// </summary>
-    public int[] Sample(IReadOnlyList<int> prompt, int maxNewTokens, double temperature, int seed, IReadOnlyList<int>? condition = null)
-    {
-        TokenSampler.CheckRequest(Vocabulary, prompt, maxNewTokens, temperature, condition);
-        var sequence = new List<int>();
-        Vocabulary.Frame((condition ?? []).ToArray(), prompt.ToArray(), sequence);
-        sequence.RemoveAt(sequence.Count - 1);   // drop the end separator: the row continues from the prompt
-        var random = new Random(seed);
-        var generated = new List<int>();
-        for (int step = 0; step < maxNewTokens; step++)
-        {
-            int next = NextToken(sequence, temperature, random);
-            if (next == SeparatorId) break;
-            sequence.Add(next);
-            generated.Add(next);
-        }
-        return generated.ToArray();
-    }
-
-    private int NextToken(List<int> sequence, double temperature, Random random)
-    {
-        int take = Math.Min(sequence.Count, ContextLength);
-        var window = new long[take];
-        for (int i = 0; i < take; i++) window[i] = sequence[sequence.Count - take + i];
-        float[] logits;
-        lock (_gate)
-        {
-            using var scope = NewDisposeScope();
-            using var noGrad = no_grad();
-            var x = tensor(window, [1, take], device: Device);
-            logits = Model.call(x)[0, take - 1].to_type(ScalarType.Float32).cpu().data<float>().ToArray();
-        }
-        return TokenSampler.Pick(logits, Vocabulary, temperature, random);
-    }
-
     /// <inheritdoc/>
     public string ArmlKind => "ArML.GptLanguageModel";
 
@@ -252,7 +213,7 @@ public sealed class GptLanguageModel : IAutoregressiveScorer, IStepDecodingModel
     int IStepDecodingModel.UnknownTokenId => Vocabulary.UnknownToken;
 
     IReadOnlyList<int> IStepDecodingModel.BeginRow(IReadOnlyList<int> prompt, IReadOnlyList<int>? condition) =>
-        GptDecoding.BeginRow(Vocabulary, prompt, condition);
+        StepDecoding.BeginRow(Vocabulary, prompt, condition);
 
     /// <inheritdoc/>
     public void Dispose() => Model.Dispose();

@@ -31,9 +31,9 @@ internal sealed class GptRecomputingDecoder : IStepDecoder
     {
         ArgumentNullException.ThrowIfNull(prefixes);
         ArgumentOutOfRangeException.ThrowIfLessThan(prefixes.Count, 1, nameof(prefixes));
-        GptDecoding.CheckLogitSpan(logits, prefixes.Count, LogitCount);
+        StepDecoding.CheckLogitSpan(logits, prefixes.Count, LogitCount);
         var windows = prefixes.Select(p => ContextWindow.Start(p, _context)).ToArray();
-        foreach (var window in windows) GptDecoding.CheckIds(window, LogitCount);
+        foreach (var window in windows) StepDecoding.CheckIds(window, LogitCount);
         _windows = windows;
         for (int r = 0; r < windows.Length; r++) Forward(windows[r], logits.Slice(r * LogitCount, LogitCount));
     }
@@ -41,8 +41,8 @@ internal sealed class GptRecomputingDecoder : IStepDecoder
     public void Append(ReadOnlySpan<int> ids, Span<float> logits)
     {
         if (ids.Length != RowCount) throw new ArgumentException($"Append takes one id per row ({RowCount}), not {ids.Length}.", nameof(ids));
-        GptDecoding.CheckIds(ids, LogitCount);
-        GptDecoding.CheckLogitSpan(logits, RowCount, LogitCount);
+        StepDecoding.CheckIds(ids, LogitCount);
+        StepDecoding.CheckLogitSpan(logits, RowCount, LogitCount);
         for (int r = 0; r < RowCount; r++)
         {
             ContextWindow.Push(_windows[r], ids[r], _context);

@@ -60,9 +60,18 @@ public sealed class NGramLanguageModel
         CheckWord(word, nameof(word));
         foreach (int c in context) CheckWord(c, nameof(context));
         var state = new int[Math.Max(0, Order - 1)];
+        ContextState(context, state);
+        return Advance(state, word);
+    }
+
+    /// <summary>
+    /// Sets <paramref name="state"/> (Order − 1 elements) to the state of <paramref name="context"/>, looking up each
+    /// of its suffixes afresh (what <see cref="Advance"/> reaches step by step).
+    /// </summary>
+    internal void ContextState(ReadOnlySpan<int> context, Span<int> state)
+    {
         for (int length = 1; length <= state.Length; length++)
             state[length - 1] = length <= context.Length ? Find(context[^length..]) : -1;
-        return Advance(state, word);
     }
 
     /// <summary>The natural-log probability of a sentence (&lt;/s&gt; included), with its number of predicted words.</summary>
@@ -123,8 +132,9 @@ public sealed class NGramLanguageModel
             if (node < 0) continue;
             var level = _levels[m - 1];
             double backoff = level.Backoffs![node];
+            // Summed in float, as Advance sums: a word's value is then exactly the one scoring gives it.
             if (backoff != 0)
-                for (int w = 0; w < destination.Length; w++) destination[w] += backoff;
+                for (int w = 0; w < destination.Length; w++) destination[w] = (float)(destination[w] + backoff);
             var next = _levels[m];
             for (int child = level.Children![node]; child < level.Children[node + 1]; child++)
                 destination[next.Words![child]] = next.LogProbs[child];

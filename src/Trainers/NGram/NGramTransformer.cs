@@ -4,6 +4,7 @@ using ArML.Data;
 using ArML.Persistence;
 using ArML.Schema;
 using ArML.Text;
+using ArML.Trainers.Generation;
 
 namespace ArML.Trainers.NGram;
 
@@ -27,7 +28,6 @@ namespace ArML.Trainers.NGram;
 public sealed class NGramTransformer : RowMappingTransformer, IArmlPersistable
 {
     private readonly int[] _keyToWord;
-    private readonly int[] _wordToKey;
     private readonly int[] _wordOfModelId;
 
     internal NGramTransformer(string tokenColumnName, int keyCount, IReadOnlyList<string>? vocabulary, NGramLanguageModel model, int scoringBatchSize,
@@ -46,12 +46,7 @@ public sealed class NGramTransformer : RowMappingTransformer, IArmlPersistable
         var wordIds = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int w = 0; w < model.VocabularySize; w++) wordIds[model.Words[w]] = w;
         _keyToWord = new int[keyCount];
-        _wordToKey = Enumerable.Repeat(-1, model.VocabularySize).ToArray();
-        for (int id = 0; id < keyCount; id++)
-        {
-            _keyToWord[id] = wordIds.GetValueOrDefault(spelled[id], NGramLanguageModel.UnknownWordId);
-            if (_keyToWord[id] != NGramLanguageModel.UnknownWordId || spelled[id] == ArpaWords.Unknown) _wordToKey[_keyToWord[id]] = id;
-        }
+        for (int id = 0; id < keyCount; id++) _keyToWord[id] = wordIds.GetValueOrDefault(spelled[id], NGramLanguageModel.UnknownWordId);
         MatchedKeys = _keyToWord.Count(w => w != NGramLanguageModel.UnknownWordId);
         // The keys that are model words (a key spelled <unk> is the model's own <unk>) read as themselves; every other
         // key, and the missing key, is an unseen key of the shared map: <unk>, or an error under its policy.
@@ -62,6 +57,7 @@ public sealed class NGramTransformer : RowMappingTransformer, IArmlPersistable
         _wordOfModelId = new int[KeyMap.TokenCount];
         for (int i = 0; i < known.Count; i++) _wordOfModelId[i] = _keyToWord[known[i] - 1];
         _wordOfModelId[KeyMap.UnknownId] = NGramLanguageModel.UnknownWordId;
+        DecodingModel = new NGramStepModel(model, _wordOfModelId, KeyMap.UnknownId);
     }
 
     /// <summary>Which keys are model words; the others (and the missing key) score as &lt;unk&gt; or throw, by its policy.</summary>
@@ -107,28 +103,30 @@ public sealed class NGramTransformer : RowMappingTransformer, IArmlPersistable
     }
 
     /// <summary>
-    /// Samples text after <paramref name="prompt"/> (empty: from the start of a row) until the model ends the row or
-    /// <paramref name="maxNewTokens"/> tokens. Temperature 0 is greedy. Returns the continuation only.
+    /// The model as generation decodes it, in the model ids of <see cref="KeyMap"/> (the end of the row after them):
+    /// its state is the n-gram context, moved one word per step. <c>mlContext.LanguageModeling().CreateTextGenerator</c>
+    /// and the generation transform find it in a pipeline; pass it to a <see cref="TokenGenerator"/> to work in ids.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The token column had no key values to decode with.</exception>
-    public string Generate(string prompt = "", int maxNewTokens = 200, double temperature = 1.0, int? seed = null)
-    {
-        var codec = Codec ?? throw new InvalidOperationException(
-            $"Column '{TokenColumnName}' had no key values, so ids cannot be turned into text; use GenerateTokens.");
-        var ids = new List<int>();
-        codec.Encode(prompt, ids);
-        return codec.Decode(GenerateTokens(ids, maxNewTokens, temperature, seed));
-    }
+    public IStepDecodingModel DecodingModel { get; }
 
     /// <summary>
-    /// Samples token ids (zero-based, as key − 1) after <paramref name="promptIds"/>. The model's state follows the
-    /// prompt and then each drawn token; only keys the model knows are drawn, never &lt;unk&gt;.
+    /// Samples text after <paramref name="prompt"/> (empty: from the start of a row) until the model ends the row or
+    /// <paramref name="maxNewTokens"/> tokens. Temperature 0 is greedy. Returns the continuation only. A shortcut for
+    /// <c>mlContext.LanguageModeling().CreateTextGenerator</c> with these options: the same seed gives the same text;
+    /// without one, a fresh seed is drawn (the generator draws it from the MLContext's seeded source instead).
     /// </summary>
-    public int[] GenerateTokens(IReadOnlyList<int> promptIds, int maxNewTokens = 200, double temperature = 1.0, int? seed = null)
-    {
-        ArgumentNullException.ThrowIfNull(promptIds);
-        return NGramSampler.Sample(Model, _wordToKey, _keyToWord, promptIds, maxNewTokens, temperature, seed ?? Random.Shared.Next());
-    }
+    /// <exception cref="InvalidOperationException">The token column had no key values to decode with.</exception>
+    /// <exception cref="ArgumentException">The prompt holds a token the model never saw and <see cref="KeyMap"/>'s policy is Throw.</exception>
+    public string Generate(string prompt = "", int maxNewTokens = 200, double temperature = 1.0, int? seed = null) =>
+        GenerationShortcut.Generate(DecodingModel, KeyMap, Codec, TokenColumnName, prompt, maxNewTokens, temperature, seed, null);
+
+    /// <summary>
+    /// Samples token ids (zero-based, as key − 1) after <paramref name="promptIds"/>, as <see cref="Generate"/> does. The
+    /// model's state follows the prompt and then each drawn token; only keys the model knows are drawn, never &lt;unk&gt;.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A prompt id is outside the column's keys or, under UnseenKeys Throw, not a model word; or another argument is out of range.</exception>
+    public int[] GenerateTokens(IReadOnlyList<int> promptIds, int maxNewTokens = 200, double temperature = 1.0, int? seed = null) =>
+        GenerationShortcut.GenerateTokens(DecodingModel, KeyMap, promptIds, maxNewTokens, temperature, seed, null);
 
     /// <summary>Writes the model as an ARPA file (readable by KenLM, SRILM and <c>LoadArpa</c>).</summary>
     public void ExportArpa(string path) => ArpaWriter.Write(Model, path);

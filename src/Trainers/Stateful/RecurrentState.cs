@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ArML.Trainers.Stateful;
@@ -34,6 +35,21 @@ public sealed class RecurrentState : IDisposable
     /// <summary>The state of the first <paramref name="count"/> sequences of the batch.</summary>
     public RecurrentState FirstRows(long count) =>
         count == BatchSize ? this : new(BatchDimension, _parts.Select(p => p.narrow(BatchDimension, 0, count).contiguous()).ToArray());
+
+    /// <summary>The states of sequences <paramref name="rows"/> of the batch, in that order (repeats allowed): beam search's reordering.</summary>
+    public RecurrentState SelectRows(long[] rows)
+    {
+        var index = torch.tensor(rows, device: _parts[0].device);
+        return new(BatchDimension, _parts.Select(p => p.index_select(BatchDimension, index)).ToArray());
+    }
+
+    /// <summary>The states of several batches side by side, in order (each with the same parts and batch dimension).</summary>
+    public static RecurrentState Concatenate(IReadOnlyList<RecurrentState> states)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(states.Count, 1, nameof(states));
+        int dimension = states[0].BatchDimension;
+        return new(dimension, Enumerable.Range(0, states[0].Parts.Count).Select(i => torch.cat(states.Select(s => s.Parts[i]).ToArray(), dimension)).ToArray());
+    }
 
     /// <summary>
     /// A copy cut from the autograd graph (the boundary of truncated back-propagation through time) and from any

@@ -1,5 +1,6 @@
 using ArML.Data;
 using ArML.Persistence;
+using ArML.Trainers.Generation;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -7,8 +8,8 @@ namespace ArML.Trainers.Stateful;
 
 /// <summary>
 /// A trained <see cref="IStatefulNetwork"/> in evaluation mode with the operations a language model offers: exact
-/// log-likelihoods of rows, each read whole from the start state, and sampling that carries the state from one token
-/// to the next (the prefix is never read again). Thread-safe: calls into the network are serialized.
+/// log-likelihoods of rows, each read whole from the start state, and step-by-step decoding that carries the state
+/// from one token to the next (the prefix is never read again). Thread-safe: calls into the network are serialized.
 /// </summary>
 /// <remarks>
 /// Rows are framed as <c>SEP t₁ … tₙ SEP</c> (<see cref="TokenIdLayout.Frame"/>); the n + 1 targets t₁ … tₙ, SEP are
@@ -19,7 +20,7 @@ namespace ArML.Trainers.Stateful;
 /// <see cref="IStatefulNetwork.ActivationsPerPosition"/>), so memory is bounded whatever the length.
 /// </remarks>
 /// <typeparam name="TNetwork">The network.</typeparam>
-public abstract class StatefulLanguageModel<TNetwork> : IAutoregressiveScorer where TNetwork : nn.Module, IStatefulNetwork
+public abstract class StatefulLanguageModel<TNetwork> : IAutoregressiveScorer, IStepDecodingModel where TNetwork : nn.Module, IStatefulNetwork
 {
     /// <summary>
     /// Upper bound on the values materialized at once while scoring: B·T positions times the network's activations
@@ -183,52 +184,30 @@ public abstract class StatefulLanguageModel<TNetwork> : IAutoregressiveScorer wh
         }
     }
 
-    /// <inheritdoc/>
-    public int[] Sample(IReadOnlyList<int> prompt, int maxNewTokens, double temperature, int seed, IReadOnlyList<int>? condition = null)
+    /// <summary>
+    /// Starts decoding a batch of rows step by step (ArML's generation uses this): carrying each row's state, so a step
+    /// reads one id, or re-reading every row whole at each step as scoring does. Calls into the network are serialized
+    /// with scoring's.
+    /// </summary>
+    public IStepDecoder CreateDecoder(StepDecoderMode mode = StepDecoderMode.Cached) => mode switch
     {
-        TokenSampler.CheckRequest(Vocabulary, prompt, maxNewTokens, temperature, condition);
-        if (maxNewTokens == 0) return [];
-        var framed = new List<int>();
-        Vocabulary.Frame([], prompt.ToArray(), framed);
-        framed.RemoveAt(framed.Count - 1);   // drop the end separator: the row continues from the prompt
-        var random = new Random(seed);
-        var generated = new List<int>();
-        RecurrentState? state = null;
-        try
-        {
-            // The prompt is read once; afterwards each step reads only the token just drawn, continuing the state.
-            var logits = Step(framed.Select(id => (long)id).ToArray(), ref state);
-            while (true)
-            {
-                int next = TokenSampler.Pick(logits, Vocabulary, temperature, random);
-                if (next == Vocabulary.Separator) break;
-                generated.Add(next);
-                if (generated.Count == maxNewTokens) break;
-                logits = Step([next], ref state);
-            }
-        }
-        finally
-        {
-            state?.Dispose();
-        }
-        return generated.ToArray();
-    }
+        StepDecoderMode.Cached => new StatefulStepDecoder(Model, Device, _gate, recompute: false),
+        StepDecoderMode.Recompute => new StatefulStepDecoder(Model, Device, _gate, recompute: true),
+        _ => throw new ArgumentOutOfRangeException(nameof(mode)),
+    };
 
-    // Reads `ids` after `state` (null: from the start) and returns the logits after the last one.
-    private float[] Step(long[] ids, ref RecurrentState? state)
-    {
-        lock (_gate)
-        {
-            using var noGrad = no_grad();
-            using var scope = NewDisposeScope();
-            var start = state ?? Model.InitialState(1, Device);
-            var (logits, next) = Model.Forward(tensor(ids, [1, ids.Length], device: Device), start);
-            var carried = next.Detach();
-            state?.Dispose();
-            state = carried;
-            return logits[0, ids.Length - 1].to_type(ScalarType.Float32).cpu().data<float>().ToArray();
-        }
-    }
+    int IStepDecodingModel.TokenCount => Vocabulary.TokenKeyCount;
+
+    int IStepDecodingModel.EndOfRowId => Vocabulary.Separator;
+
+    int IStepDecodingModel.ConditionKeyCount => 0;
+
+    int IStepDecodingModel.LogitCount => Vocabulary.Size;
+
+    int IStepDecodingModel.UnknownTokenId => Vocabulary.UnknownToken;
+
+    IReadOnlyList<int> IStepDecodingModel.BeginRow(IReadOnlyList<int> prompt, IReadOnlyList<int>? condition) =>
+        StepDecoding.BeginRow(Vocabulary, prompt, condition);
 
     /// <inheritdoc/>
     public void Dispose() => Model.Dispose();

@@ -1,3 +1,4 @@
+using ArML.Trainers.Generation;
 using ArML.Persistence;
 using ArML.Tests.Support;
 using ArML.Trainers;
@@ -115,10 +116,10 @@ public class LstmScoringTests(TinyLstm fixture) : IClassFixture<TinyLstm>
         var counting = new CountingNetwork(fixture.Lm.Model);
         var lm = new CountingLanguageModel(counting, fixture.Lm.Vocabulary);
         var prompt = new[] { 0, 1, 2 }.Select(i => fixture.Lm.Vocabulary.TokenKeyCount - 1 - i).ToArray();
-        var generated = lm.Sample(prompt, maxNewTokens: 15, temperature: 0, seed: 1);
+        var generated = new TokenGenerator(lm).Generate(prompt, new GenerationOptions { MaxNewTokens = 15, Temperature = 0 }).Single().TokenIds;
         Assert.Equal(prompt.Length + 1, counting.Lengths[0]);   // the separator and the prompt, once
         Assert.All(counting.Lengths.Skip(1), length => Assert.Equal(1, length));
-        Assert.Equal(generated.Length < 15 ? generated.Length + 1 : generated.Length, counting.Lengths.Count);
+        Assert.Equal(generated.Count < 15 ? generated.Count + 1 : generated.Count, counting.Lengths.Count);
 
         // The same greedy tokens from a reference that reads the whole sequence again at every step.
         var sequence = new List<long> { fixture.Lm.Vocabulary.Separator };

@@ -1,9 +1,7 @@
-using ArML.Trainers.Generation;
+namespace ArML.Trainers.Generation;
 
-namespace ArML.Trainers.Gpt;
-
-/// <summary>A GPT language model's side of <see cref="IStepDecodingModel"/>: argument checks its decoders share.</summary>
-internal static class GptDecoding
+/// <summary>What every family's side of <see cref="IStepDecodingModel"/> shares: the beginning of a row and the argument checks of decoders.</summary>
+internal static class StepDecoding
 {
     /// <summary>The beginning of a row: condition ids (shifted), the separator, then the prompt.</summary>
     public static IReadOnlyList<int> BeginRow(TokenIdLayout vocabulary, IReadOnlyList<int> prompt, IReadOnlyList<int>? condition)
@@ -41,5 +39,32 @@ internal static class GptDecoding
     {
         if (logits.Length < (long)rows * logitCount)
             throw new ArgumentException($"The logits span holds {logits.Length} values; {rows} rows × {logitCount} are needed.", nameof(logits));
+    }
+
+    /// <summary>Checks a <see cref="IStepDecoder.Prefill"/> call: at least one prefix, each of at least one valid id, and room for the logits.</summary>
+    public static void CheckPrefill(IReadOnlyList<IReadOnlyList<int>> prefixes, Span<float> logits, int logitCount)
+    {
+        ArgumentNullException.ThrowIfNull(prefixes);
+        ArgumentOutOfRangeException.ThrowIfLessThan(prefixes.Count, 1, nameof(prefixes));
+        CheckLogitSpan(logits, prefixes.Count, logitCount);
+        for (int r = 0; r < prefixes.Count; r++)
+            CheckIds(prefixes[r] ?? throw new ArgumentNullException(nameof(prefixes), $"Prefix {r} is null."), logitCount);
+    }
+
+    /// <summary>Checks an <see cref="IStepDecoder.Append"/> call: one valid id per row and room for the logits.</summary>
+    public static void CheckAppend(ReadOnlySpan<int> ids, int rowCount, Span<float> logits, int logitCount)
+    {
+        if (rowCount == 0) throw new InvalidOperationException("Call Prefill before Append.");
+        if (ids.Length != rowCount) throw new ArgumentException($"Append takes one id per row ({rowCount}), not {ids.Length}.", nameof(ids));
+        CheckIds(ids, logitCount);
+        CheckLogitSpan(logits, rowCount, logitCount);
+    }
+
+    /// <summary>Checks the rows of an <see cref="IStepDecoder.Select"/> call.</summary>
+    public static void CheckRows(ReadOnlySpan<int> rows, int rowCount)
+    {
+        if (rowCount == 0) throw new InvalidOperationException("Call Prefill before Select.");
+        foreach (int r in rows)
+            if (r < 0 || r >= rowCount) throw new ArgumentOutOfRangeException(nameof(rows), $"Row {r} is outside 0..{rowCount - 1}.");
     }
 }
