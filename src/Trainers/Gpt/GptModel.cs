@@ -94,6 +94,16 @@ public sealed class GptModel : Module<Tensor, Tensor>
     /// <summary>Logits of the next token at every position. <paramref name="idx"/>: (B, T) int64 ids, T ≤ context.</summary>
     public override Tensor forward(Tensor idx)
     {
+        using var scope = NewDisposeScope();
+        return Head(HiddenStates(idx)).MoveToOuterDisposeScope();  // (B, T, V)
+    }
+
+    /// <summary>
+    /// The final hidden states (after ln_f), (B, T, C), of <paramref name="idx"/> (B, T) int64: what the output head
+    /// reads, and what task heads (a classifier's) read instead. <see cref="LanguageModelLogits"/> turns them into logits.
+    /// </summary>
+    internal Tensor HiddenStates(Tensor idx)
+    {
         long t = idx.shape[1];
         if (t > Config.ContextLength)
             throw new ArgumentException($"Sequence length {t} exceeds the context length {Config.ContextLength}.");
@@ -104,8 +114,11 @@ public sealed class GptModel : Module<Tensor, Tensor>
         // releasing early there measured ~30% slower steps (QuickStart, same window), so it keeps the plain path.
         foreach (var block in h) x = training ? block.call(x) : Replace(x, block.call(x));
         x = training ? ln_f.call(x) : Replace(x, ln_f.call(x));
-        return Head(x).MoveToOuterDisposeScope();  // (B, T, V)
+        return x.MoveToOuterDisposeScope();
     }
+
+    /// <summary>Next-token logits (…, V) of final hidden states (…, C) from <see cref="HiddenStates"/>.</summary>
+    internal Tensor LanguageModelLogits(Tensor hidden) => Head(hidden);
 
     // Weight tying: the output head reuses the token embedding, as GPT-2 does; fewer parameters, better perplexity.
     // Imported checkpoints may keep a separate lm_head instead.
