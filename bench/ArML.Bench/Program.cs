@@ -39,12 +39,13 @@ return args.FirstOrDefault() switch
     "density" => DensityBenchmark.Run(args[1..]),
     "made-reference" => MadeReference.Run(args[1..]),
     "long-row" => LongRowMemoryBenchmark.Run(args[1..]),
+    "classify" => ClassifyBenchmark.Run(args[1..]),
     null or "threading" => ThreadingBenchmark.Run(),
     var other => Usage(other),
 };
 
 static int Usage(string command)
 {
-    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn, gpt-speed, gpt-shakespeare, gpt-profile, attention, ngram, tokenizers, tokenizers-train, eval, gen-speed, lstm, density, made-reference, long-row.");
+    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn, gpt-speed, gpt-shakespeare, gpt-profile, attention, ngram, tokenizers, tokenizers-train, eval, gen-speed, lstm, density, made-reference, long-row, classify.");
     return 2;
 }
