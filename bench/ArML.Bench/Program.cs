@@ -45,12 +45,13 @@ return args.FirstOrDefault() switch
     "made-reference" => MadeReference.Run(args[1..]),
     "long-row" => LongRowMemoryBenchmark.Run(args[1..]),
     "lstm-long" => LstmLongRowBenchmark.Run(args[1..]),
+    "classify" => ClassifyBenchmark.Run(args[1..]),
     null or "threading" => ThreadingBenchmark.Run(),
     var other => Usage(other),
 };
 
 static int Usage(string command)
 {
-    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn, gpt-speed, gpt-shakespeare, gpt-profile, attention, ngram, tokenizers, tokenizers-train, eval, gen-speed, family-gen-speed, lstm, density, made-reference, long-row, lstm-long.");
+    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn, gpt-speed, gpt-shakespeare, gpt-profile, attention, ngram, tokenizers, tokenizers-train, eval, gen-speed, family-gen-speed, lstm, density, made-reference, long-row, lstm-long, classify.");
     return 2;
 }

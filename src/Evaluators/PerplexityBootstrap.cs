@@ -85,7 +85,7 @@ internal static class PerplexityBootstrap
     }
 
     /// <summary>Resample <paramref name="resample"/>'s generator: the seed and the resample index mixed into one 64-bit state.</summary>
-    private static ResampleIndexGenerator Generator(int seed, int resample)
+    internal static ResampleIndexGenerator Generator(int seed, int resample)
     {
         var mixer = new ResampleIndexGenerator(((long)seed << 32) ^ (uint)resample);
         return new ResampleIndexGenerator((long)mixer.NextBits());

@@ -19,6 +19,7 @@ public static class ArmlComponentRegistry
         ["ArML.GptLanguageModel"] = "ArML.Trainers.Gpt.GptLanguageModelLoader, ArML.Trainers",
         ["ArML.NGramLanguageModel"] = "ArML.Trainers.NGram.NGramTransformerLoader, ArML.Trainers",
         ["ArML.LstmLanguageModel"] = "ArML.Trainers.Lstm.LstmLanguageModelLoader, ArML.Trainers",
+        ["ArML.GptClassifier"] = "ArML.Trainers.Classification.GptClassificationLoader, ArML.Trainers",
         ["ArML.LinearBaselineLanguageModel"] = "ArML.Trainers.Baseline.LinearBaselineLanguageModelLoader, ArML.Trainers",
     }.ToFrozenDictionary(StringComparer.Ordinal);
 

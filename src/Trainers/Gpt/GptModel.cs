@@ -15,13 +15,36 @@ namespace ArML.Trainers.Gpt;
 /// <param name="Dropout">Dropout probability during training.</param>
 /// <param name="Bias">Whether linear layers and layer norms have biases.</param>
 /// <param name="PositionEncoding">Learned absolute positions or rotary embeddings.</param>
+/// <param name="Activation">The MLP's nonlinearity (default: exact GELU, what ArML has always trained).</param>
+/// <param name="LayerNormEpsilon">The layer norms' epsilon (default 1e-5, GPT-2's and libtorch's).</param>
+/// <param name="InnerSize">Width of the MLP's hidden layer; null (default) for 4 × <paramref name="EmbeddingSize"/>.</param>
+/// <param name="TiedHead">Whether the output head is the token embedding (default) or a separate matrix (lm_head).</param>
+/// <remarks>The parameters after <paramref name="PositionEncoding"/> came with Hugging Face import; their defaults are
+/// what models saved before them computed, so those files load unchanged.</remarks>
 public sealed record GptConfig(int VocabularySize, int ContextLength, int LayerCount, int HeadCount, int EmbeddingSize, double Dropout, bool Bias,
-    PositionEncoding PositionEncoding = PositionEncoding.Learned);
+    PositionEncoding PositionEncoding = PositionEncoding.Learned, GptActivation Activation = GptActivation.Gelu,
+    double LayerNormEpsilon = 1e-5, int? InnerSize = null, bool TiedHead = true)
+{
+    /// <summary>Width of the MLP's hidden layer: <see cref="InnerSize"/>, or 4 × <see cref="EmbeddingSize"/>.</summary>
+    public int MlpWidth => InnerSize ?? 4 * EmbeddingSize;
+}
+
+/// <summary>The nonlinearity of a GPT block's MLP.</summary>
+public enum GptActivation
+{
+    /// <summary>Exact GELU, x·Φ(x) (Hugging Face's "gelu").</summary>
+    Gelu,
+    /// <summary>GELU's tanh approximation (Hugging Face's "gelu_new", GPT-2's own).</summary>
+    GeluTanh,
+    /// <summary>max(0, x) (Hugging Face's "relu").</summary>
+    Relu,
+}
 
 /// <summary>
 /// A decoder-only transformer in the GPT-2 layout (nanoGPT's names: wte, wpe, h.N.attn.c_attn, ln_f):
 /// learned token and position embeddings (or rotary embeddings inside attention), pre-LayerNorm blocks of causal
-/// self-attention and a GELU MLP, a final LayerNorm, and an output head tied to the token embedding.
+/// self-attention and an MLP (GELU, its tanh approximation or ReLU), a final LayerNorm, and an output head tied to the
+/// token embedding (or a separate lm_head, for imported checkpoints that have one).
 /// </summary>
 public sealed class GptModel : Module<Tensor, Tensor>
 {
@@ -30,6 +53,7 @@ public sealed class GptModel : Module<Tensor, Tensor>
     private readonly Dropout drop;
     private readonly ModuleList<Block> h;
     private readonly LayerNorm ln_f;
+    private readonly Linear? lm_head;
     private readonly Precision _precision = new();
 
     /// <summary>
@@ -45,7 +69,8 @@ public sealed class GptModel : Module<Tensor, Tensor>
         if (config.PositionEncoding == PositionEncoding.Learned) wpe = Embedding(config.ContextLength, config.EmbeddingSize);
         drop = Dropout(config.Dropout);
         h = new ModuleList<Block>(Enumerable.Range(0, config.LayerCount).Select(_ => new Block(config, _precision)).ToArray());
-        ln_f = LayerNorm(config.EmbeddingSize, bias: config.Bias);
+        ln_f = LayerNorm(config.EmbeddingSize, eps: config.LayerNormEpsilon, bias: config.Bias);
+        if (!config.TiedHead) lm_head = Linear(config.EmbeddingSize, config.VocabularySize, hasBias: false);
         RegisterComponents();
         InitializeWeights(seed);
     }
@@ -69,6 +94,16 @@ public sealed class GptModel : Module<Tensor, Tensor>
     /// <summary>Logits of the next token at every position. <paramref name="idx"/>: (B, T) int64 ids, T ≤ context.</summary>
     public override Tensor forward(Tensor idx)
     {
+        using var scope = NewDisposeScope();
+        return Head(HiddenStates(idx)).MoveToOuterDisposeScope();  // (B, T, V)
+    }
+
+    /// <summary>
+    /// The final hidden states (after ln_f), (B, T, C), of <paramref name="idx"/> (B, T) int64: what the output head
+    /// reads, and what task heads (a classifier's) read instead. <see cref="LanguageModelLogits"/> turns them into logits.
+    /// </summary>
+    internal Tensor HiddenStates(Tensor idx)
+    {
         long t = idx.shape[1];
         if (t > Config.ContextLength)
             throw new ArgumentException($"Sequence length {t} exceeds the context length {Config.ContextLength}.");
@@ -79,8 +114,18 @@ public sealed class GptModel : Module<Tensor, Tensor>
         // releasing early there measured ~30% slower steps (QuickStart, same window), so it keeps the plain path.
         foreach (var block in h) x = training ? block.call(x) : Replace(x, block.call(x));
         x = training ? ln_f.call(x) : Replace(x, ln_f.call(x));
-        // Weight tying: the output head reuses the token embedding, as GPT-2 does; fewer parameters, better perplexity.
-        return _precision.Linear(x, wte.weight!, null).to_type(wte.weight!.dtype).MoveToOuterDisposeScope();  // (B, T, V)
+        return x.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Next-token logits (…, V) of final hidden states (…, C) from <see cref="HiddenStates"/>.</summary>
+    internal Tensor LanguageModelLogits(Tensor hidden) => Head(hidden);
+
+    // Weight tying: the output head reuses the token embedding, as GPT-2 does; fewer parameters, better perplexity.
+    // Imported checkpoints may keep a separate lm_head instead.
+    private Tensor Head(Tensor x)
+    {
+        var weight = lm_head?.weight ?? wte.weight!;
+        return _precision.Linear(x, weight, null).to_type(weight.dtype);
     }
 
     // Token embeddings plus learned position embeddings (of the positions <paramref name="positions"/> makes), in the
@@ -113,7 +158,7 @@ public sealed class GptModel : Module<Tensor, Tensor>
         int layer = 0;
         foreach (var block in h) x = Replace(x, block.ForwardCached(x, positions, cache, layer++));
         x = ln_f.call(x.narrow(1, x.shape[1] - 1, 1).squeeze(1));   // only the last position predicts: (B, C)
-        return _precision.Linear(x, wte.weight!, null).to_type(wte.weight!.dtype).MoveToOuterDisposeScope();  // (B, V)
+        return Head(x).MoveToOuterDisposeScope();  // (B, V)
     }
 
     private void InitializeWeights(long seed)
@@ -147,9 +192,9 @@ public sealed class GptModel : Module<Tensor, Tensor>
 
         public Block(GptConfig config, Precision precision) : base("block")
         {
-            ln_1 = LayerNorm(config.EmbeddingSize, bias: config.Bias);
+            ln_1 = LayerNorm(config.EmbeddingSize, eps: config.LayerNormEpsilon, bias: config.Bias);
             attn = new CausalSelfAttention(config, precision);
-            ln_2 = LayerNorm(config.EmbeddingSize, bias: config.Bias);
+            ln_2 = LayerNorm(config.EmbeddingSize, eps: config.LayerNormEpsilon, bias: config.Bias);
             mlp = new Mlp(config, precision);
             RegisterComponents();
         }
@@ -245,19 +290,28 @@ public sealed class GptModel : Module<Tensor, Tensor>
         private readonly Linear c_fc;
         private readonly Linear c_proj;
         private readonly Dropout dropout;
+        private readonly GptActivation _activation;
 
         private readonly Precision _precision;
 
         public Mlp(GptConfig config, Precision precision) : base("mlp")
         {
             _precision = precision;
-            c_fc = Linear(config.EmbeddingSize, 4 * config.EmbeddingSize, hasBias: config.Bias);
-            c_proj = Linear(4 * config.EmbeddingSize, config.EmbeddingSize, hasBias: config.Bias);
+            c_fc = Linear(config.EmbeddingSize, config.MlpWidth, hasBias: config.Bias);
+            c_proj = Linear(config.MlpWidth, config.EmbeddingSize, hasBias: config.Bias);
             dropout = Dropout(config.Dropout);
+            _activation = config.Activation;
             RegisterComponents();
         }
 
-        public override Tensor forward(Tensor x) => dropout.call(_precision.Linear(F.gelu(_precision.Linear(x, c_fc)), c_proj));
+        public override Tensor forward(Tensor x) => dropout.call(_precision.Linear(Activate(_precision.Linear(x, c_fc)), c_proj));
+
+        private Tensor Activate(Tensor x) => _activation switch
+        {
+            GptActivation.GeluTanh => F.gelu(x, TorchSharp.Modules.GELU.Approximate.tanh),
+            GptActivation.Relu => F.relu(x),
+            _ => F.gelu(x),
+        };
     }
 
     /// <summary>The compute type shared by all blocks, and matrix products in it.</summary>

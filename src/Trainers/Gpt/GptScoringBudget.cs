@@ -17,13 +17,13 @@ namespace ArML.Trainers.Gpt;
 /// the attention scores and their softmax, 2·T per head (libtorch's reference kernel materializes them; its fused
 /// CPU kernel needs only fixed per-thread tiles and a log-sum-exp per head, counted as one more per head); rotary
 /// embeddings add the rotated queries and keys and their temporaries, at most 7C;</item>
-/// <item>MLP branch: the block's input, the attention branch's output, its layer norm, the 4C expansion and its
-/// GELU, the projection and the residual sum: 13C;</item>
+/// <item>MLP branch: the block's input, the attention branch's output, its layer norm, the expansion to the MLP width
+/// I (4C by default) and its activation, the projection and the residual sum: 5C + 2I (13C at the default width);</item>
 /// <item>output: the final layer norm's input and output, the logits and their log-softmax (2V), the gathered
 /// log-probability in float32 and float64 (3).</item>
 /// </list>
 /// <para>
-/// The branches and the output never coexist, so the sum 4·(13C + 7C·[rotary] + nh·(2T + 1) + 2C + 2V + 3) bytes
+/// The branches and the output never coexist, so the sum 4·(max(13C, 5C + 2I) + 7C·[rotary] + nh·(2T + 1) + 2C + 2V + 3) bytes
 /// bounds them all; 48 more bytes per position hold the ids, targets and results on both sides of the native
 /// boundary. Memory that does not grow with the batch (weights, libtorch's per-thread buffers) is not counted.
 /// </para>
@@ -48,7 +48,7 @@ internal sealed class GptScoringBudget
     {
         long c = config.EmbeddingSize, heads = config.HeadCount, v = config.VocabularySize;
         long rotary = config.PositionEncoding == PositionEncoding.Rotary ? 7 * c : 0;
-        long floats = 13 * c + rotary + heads * (2L * length + 1) + 2 * c + 2 * v + 3;
+        long floats = Math.Max(13 * c, 5 * c + 2L * config.MlpWidth) + rotary + heads * (2L * length + 1) + 2 * c + 2 * v + 3;
         return 4 * floats + HostBytesPerPosition;
     }
 

@@ -40,10 +40,11 @@ public sealed class GptLanguageModelLoader : IArmlComponentLoader
             foreach (var spec in Norm(h + "ln_1")
                 .Concat(Linear(h + "attn.c_attn", c, 3 * c)).Concat(Linear(h + "attn.c_proj", c, c))
                 .Concat(Norm(h + "ln_2"))
-                .Concat(Linear(h + "mlp.c_fc", c, 4 * c)).Concat(Linear(h + "mlp.c_proj", 4 * c, c)))
+                .Concat(Linear(h + "mlp.c_fc", c, m.MlpWidth)).Concat(Linear(h + "mlp.c_proj", m.MlpWidth, c)))
                 yield return spec;
         }
         foreach (var spec in Norm("ln_f")) yield return spec;
+        if (!m.TiedHead) yield return F32("lm_head.weight", m.VocabularySize, c);
     }
 
     /// <inheritdoc/>
@@ -68,6 +69,11 @@ public sealed class GptLanguageModelLoader : IArmlComponentLoader
                 $"The GPT language model's config.json holds {config.Tokens.Length} key values for a column of {keyMap.ColumnKeyCount} keys.");
         if (!Enum.IsDefined(m.PositionEncoding))
             throw new ArmlModelFormatException($"The GPT language model's config.json names an unknown position encoding {m.PositionEncoding}.");
+        if (!Enum.IsDefined(m.Activation))
+            throw new ArmlModelFormatException($"The GPT language model's config.json names an unknown activation {m.Activation}.");
+        if (!(m.LayerNormEpsilon > 0 && double.IsFinite(m.LayerNormEpsilon)) || m.InnerSize < 1)
+            throw new ArmlModelFormatException(
+                $"The GPT language model's config.json has layer-norm epsilon {m.LayerNormEpsilon} and MLP width {m.InnerSize}; both must be positive.");
         if (m.ContextLength > MaxContextLength)
             throw new ArmlModelFormatException($"The GPT language model's config.json declares a context length of {m.ContextLength}, above the {MaxContextLength} ArML supports.");
         // Read before the network is built, so a bad codec cannot leave native weights behind.

@@ -5,6 +5,7 @@ using ArML;
 using ArML.Evaluators.ScalingLaws;
 using ArML.Persistence;
 using ArML.Trainers;
+using ArML.Trainers.Classification;
 using ArML.Trainers.Density;
 using ArML.Trainers.Generation;
 using ArML.Trainers.Gpt;
@@ -43,6 +44,22 @@ var loaded = mlContext.Model.LoadArml("model.zip", out var inputSchema);
     }
 
 public class TextRow { [LoadColumn(0)] public string Text { get; set; } = ""; }
+
+    private static void ClassifyingText(MLContext mlContext, IDataView unlabeled, IDataView labeled, IDataView test)
+    {
+var lm = mlContext.Transforms.Text.TrainTokenizer("Tokens", "Text", new TokenizerTrainerOptions { VocabularySize = 2000 })
+    .Append(mlContext.LanguageModeling().Trainers.Gpt(new GptTrainer.Options { ContextLength = 128 }))
+    .Fit(unlabeled);                                                        // pretraining on text alone
+var toKey = mlContext.Transforms.Conversion.MapValueToKey("Label", "Area").Fit(labeled);
+var tokenizer = lm.First();                                                 // the language model's own tokenizer
+var classifier = mlContext.MulticlassClassification.Trainers.GptClassifier(new GptClassifierOptions
+    {
+        InitialModel = lm.LastTransformer, AuxiliaryLanguageModelWeight = 0.5, MaxIterations = 500, LearningRate = 3e-4,
+    })
+    .Fit(tokenizer.Transform(toKey.Transform(labeled)));
+var scored = classifier.Transform(tokenizer.Transform(toKey.Transform(test)));
+var classes = mlContext.MulticlassClassification.Evaluate(scored);          // ML.NET's own evaluator
+    }
 
     private static async Task GeneratingText(MLContext mlContext, TransformerChain<LanguageModelTransformer> model, IDataView data, CancellationToken ct)
     {

@@ -161,6 +161,7 @@ public class ModelRoundTripTests
                 ["ArML.CharacterTokenizer"] = "ArML.Transforms.Text.CharacterTokenizerLoader, ArML.Transforms",
         ["ArML.DensityModel"] = "ArML.Trainers.Density.DensityModelLoader, ArML.Trainers",
                 ["ArML.GptLanguageModel"] = "ArML.Trainers.Gpt.GptLanguageModelLoader, ArML.Trainers",
+                ["ArML.GptClassifier"] = "ArML.Trainers.Classification.GptClassificationLoader, ArML.Trainers",
                 ["ArML.NGramLanguageModel"] = "ArML.Trainers.NGram.NGramTransformerLoader, ArML.Trainers",
                 ["ArML.TokenDecoder"] = "ArML.Transforms.Text.TokenDecoderLoader, ArML.Transforms",
                 ["ArML.Tokenizer"] = "ArML.Transforms.Text.TokenizerLoader, ArML.Transforms",

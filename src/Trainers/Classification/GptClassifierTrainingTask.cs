@@ -1,0 +1,89 @@
+using ArML.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace ArML.Trainers.Classification;
+
+/// <summary>
+/// The classifier's part of training: batches of whole rows (right-padded) and the loss
+/// task cross-entropy + λ · next-token cross-entropy over the same rows' positions (GPT-1's L3 = L2 + λ·L1).
+/// A "token" of the shared loop is a row here: <see cref="TokensPerEpoch"/> counts rows.
+/// </summary>
+internal sealed class GptClassifierTrainingTask : ITrainingTask
+{
+    private readonly GptClassifierNetwork _network;
+    private readonly ClassifierRows _train;
+    private readonly ClassifierRows? _validation;
+    private readonly int _batch;
+    private readonly double _lambda;
+    private readonly int _evaluationBatches;
+    private readonly long _validationSeed;
+    private readonly Device _device;
+
+    public GptClassifierTrainingTask(GptClassifierNetwork network, ClassifierRows train, ClassifierRows? validation, int batch, double lambda,
+        int evaluationBatches, long seed, Device device)
+    {
+        _network = network;
+        _train = train;
+        _validation = validation;
+        _batch = batch;
+        _lambda = lambda;
+        _evaluationBatches = evaluationBatches;
+        _validationSeed = seed ^ 0x5EED;
+        _device = device;
+    }
+
+    public nn.Module Model => _network;
+
+    public long TokensPerEpoch => _train.Count;
+
+    public bool DecaysWeight(string name, Tensor parameter) =>
+        parameter.dim() >= 2 && !name.StartsWith("gpt.wte.", StringComparison.Ordinal) && !name.StartsWith("gpt.wpe.", StringComparison.Ordinal);
+
+    public (Tensor Loss, long Tokens) TrainingLoss(TrainingRandom random) => (Losses(_train, Pick(_train, random)).Total, _batch);
+
+    public double? ValidationLoss()
+    {
+        if (_validation == null || _validation.Count == 0) return null;
+        var random = new TrainingRandom(_validationSeed);   // the same batches at every evaluation: comparable numbers
+        double total = 0;
+        bool wasTraining = _network.training;
+        _network.eval();
+        using (no_grad())
+        {
+            for (int i = 0; i < _evaluationBatches; i++)
+            {
+                using var scope = NewDisposeScope();
+                total += Losses(_validation, Pick(_validation, random)).Total.item<float>();
+            }
+        }
+        if (wasTraining) _network.train();
+        return total / _evaluationBatches;
+    }
+
+    private int[] Pick(ClassifierRows data, TrainingRandom random)
+    {
+        var picked = new int[_batch];
+        for (int b = 0; b < _batch; b++) picked[b] = (int)random.NextInt64(data.Count);
+        return picked;
+    }
+
+    /// <summary>
+    /// The loss of rows <paramref name="picked"/>: the total, the task's mean cross-entropy, and the LM's mean
+    /// next-token cross-entropy over every row's predicted positions (null when λ is 0: the LM head is not run).
+    /// </summary>
+    internal (Tensor Total, Tensor Task, Tensor? LanguageModel) Losses(ClassifierRows data, int[] picked)
+    {
+        var (idx, last, targets, mask, positions) = ClassifierBatch.Build(data.Framed, picked, _device);
+        var labels = tensor(picked.Select(r => (long)data.Labels[r]).ToArray(), device: _device);
+        var (logits, hidden) = _network.Forward(idx, last);
+        var task = F.cross_entropy(logits, labels);
+        if (_lambda == 0) return (task, task, null);
+        long v = _network.Gpt.Config.VocabularySize;
+        var lmLogits = _network.Gpt.LanguageModelLogits(hidden).view(-1, v);                     // (B·T, V)
+        var perPosition = F.cross_entropy(lmLogits, targets!.view(-1), reduction: nn.Reduction.None);
+        var lm = (perPosition * mask!.view(-1)).sum() / Math.Max(1, positions);
+        return (task + _lambda * lm, task, lm);
+    }
+}

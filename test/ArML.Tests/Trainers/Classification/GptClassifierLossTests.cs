@@ -1,0 +1,81 @@
+using ArML.Data;
+using ArML.Tests.Support;
+using ArML.Trainers.Classification;
+using ArML.Trainers.Gpt;
+using Microsoft.ML;
+using TorchSharp;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace ArML.Tests.Trainers.Classification;
+
+public sealed class GptClassifierLossTests
+{
+    private static readonly GptConfig Config = new(VocabularySize: 0, ContextLength: 16, LayerCount: 2, HeadCount: 2, EmbeddingSize: 8, Dropout: 0, Bias: true);
+
+    private static (ClassifierRows Rows, GptClassifierNetwork Network) Setup(ScalarType type)
+    {
+        var ml = new MLContext(seed: 1);
+        var rows = ClassifierRows.Read(PlantedRows.Load(ml, PlantedRows.Multiclass(12, seed: 3)), "Tokens", "Label", 3, Config.ContextLength,
+            map: null, UnseenKeyPolicy.ScoreAsUnknown);
+        var network = new GptClassifierNetwork(new GptModel(Config with { VocabularySize = rows.Layout.Size }, seed: 4), 3, seed: 4);
+        // The head starts at 0.02 scale; larger weights make the task loss depend on the network visibly.
+        using (no_grad()) network.Head.weight!.mul_(50);
+        network.to(type);
+        return (rows, network);
+    }
+
+    [Fact]
+    public void TheAuxiliaryLossIsLambdaTimesTheLanguageModelsOwnLoss()
+    {
+        var (rows, network) = Setup(ScalarType.Float32);
+        using var _ = network;
+        var picked = Enumerable.Range(0, rows.Count).ToArray();
+        var task = new GptClassifierTrainingTask(network, rows, null, rows.Count, lambda: 0.5, 1, 1, CPU);
+        network.eval();
+        double total, taskLoss;
+        using (no_grad())
+        {
+            var losses = task.Losses(rows, picked);
+            (total, taskLoss) = (losses.Total.item<float>(), losses.Task.item<float>());
+        }
+        // The separate LM pass: the same network scored as a language model (its own framing and scoring code) over the
+        // same rows, in float64 sums: the LM loss is the mean negative log-likelihood per predicted token.
+        var lm = new GptLanguageModel(network.Gpt, rows.Layout, CPU);
+        var tokens = rows.Framed.Select(f => f[1..^1]).ToArray();
+        var logLikelihoods = new double[rows.Count];
+        var counts = new int[rows.Count];
+        lm.Score(tokens, tokens.Select(t => t.Length).ToArray(), Config.ContextLength, logLikelihoods, counts);
+        double lmLoss = -logLikelihoods.Sum() / counts.Sum();
+        double tolerance = Float32Rounding.Sum(counts.Sum(), Config.EmbeddingSize * 4, lmLoss + Math.Log(rows.Layout.Size)) + Float32Rounding.Sum(rows.Count, 8, taskLoss);
+        Assert.Equal(0.5 * lmLoss, total - taskLoss, tolerance);
+        Assert.True(lmLoss > 1, $"an untrained LM's loss should be near ln V, is {lmLoss}");
+
+        var plain = new GptClassifierTrainingTask(network, rows, null, rows.Count, lambda: 0, 1, 1, CPU);
+        using (no_grad())
+        {
+            var losses = plain.Losses(rows, picked);
+            Assert.Null(losses.LanguageModel);
+            Assert.Equal(taskLoss, losses.Total.item<float>());
+        }
+    }
+
+    [Fact]
+    public void GradientsMatchFiniteDifferencesInFloat64()
+    {
+        var (rows, network) = Setup(ScalarType.Float64);
+        using var _ = network;
+        var picked = new[] { 0, 3, 5, 7 };   // rows of different lengths: padding in the batch
+        var task = new GptClassifierTrainingTask(network, rows, null, picked.Length, lambda: 0.5, 1, 1, CPU);
+        network.train();   // dropout is 0: training mode only keeps the graph
+        task.Losses(rows, picked).Total.backward();
+        double Loss()
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            return task.Losses(rows, picked).Total.item<double>();
+        }
+        int checkedEntries = FiniteDifferences.AssertGradients(network, Loss, entriesPerParameter: 2, absoluteTolerance: 1e-7, relativeTolerance: 1e-5);
+        Assert.True(checkedEntries >= 40);
+    }
+}
