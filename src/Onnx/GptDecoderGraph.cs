@@ -1,4 +1,5 @@
 using ArML.Persistence;
+using ArML.Trainers;
 using Onnx;
 using DataType = Onnx.TensorProto.Types.DataType;
 
@@ -22,19 +23,29 @@ internal static class GptDecoderGraph
 
     public static string Present(int layer) => PresentFormat.Replace("%d", layer.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
 
-    public static ModelProto Build(GptOnnxShape shape, IReadOnlyDictionary<string, TensorData> weights, DataType type)
+    /// <param name="shape">The network.</param>
+    /// <param name="ids">The model's id layout: ids ArML never samples (the unknown token) get the lowest logit.</param>
+    /// <param name="weights">The state dict.</param>
+    /// <param name="type">Float or Float16.</param>
+    public static ModelProto Build(GptOnnxShape shape, TokenIdLayout ids, IReadOnlyDictionary<string, TensorData> weights, DataType type)
     {
         var g = new OnnxGraph("arml_gpt_decoder");
-        var ids = g.Input(InputIds, DataType.Int64, "batch", "sequence");
+        var input = g.Input(InputIds, DataType.Int64, "batch", "sequence");
         var positions = g.Input(PositionIds, DataType.Int64, "batch", "sequence");
         var mask = g.Input(AttentionMask, DataType.Int64, "batch", "total_sequence");
         var past = Enumerable.Range(0, shape.Config.LayerCount)
             .Select(i => g.Input(Past(i), type, 2L, "batch", (long)shape.Heads, "past_sequence", (long)shape.HeadSize)).ToList();
         // Query i (at total − T + i) sees the keys up to itself that the mask keeps.
         var keyMask = g.Node("Cast", [g.Node("Unsqueeze", [mask, g.Int64s(1, 2)])], ("to", (long)DataType.Bool));   // (B, 1, 1, P + T)
-        var allowed = g.Node("And", [GptScoringGraph.CausalMask(g, ids, mask), keyMask]);
+        var allowed = g.Node("And", [GptScoringGraph.CausalMask(g, input, mask), keyMask]);
         var presents = new List<string>();
-        var logits = new GptOnnxNetwork(g, shape, weights, type).Logits(ids, positions, allowed, past, presents);
+        var logits = new GptOnnxNetwork(g, shape, weights, type).Logits(input, positions, allowed, past, presents);
+        // GenAI picks among all logits; ArML's sampling never draws the unknown token, so the graph rules it out.
+        if (ids.HasUnknown)
+        {
+            var drawable = Enumerable.Range(0, shape.Config.VocabularySize).Select(i => i != ids.UnknownToken).ToArray();
+            logits = g.Node("Where", [g.Bools("drawable_ids", drawable), logits, g.Scalar(float.MinValue, DataType.Float)]);
+        }
         g.NodeNamed(Logits, "Identity", [logits]);
         g.Output(Logits, DataType.Float, "batch", "sequence", shape.Config.VocabularySize);
         for (int i = 0; i < presents.Count; i++)

@@ -56,7 +56,7 @@ public static class OnnxExport
                 if (maxLength < 2 || maxLength > shape.Config.ContextLength)
                     throw new ArgumentOutOfRangeException(nameof(options), $"MaxLength must be in 2..{shape.Config.ContextLength} (the context length), but is {maxLength}.");
                 var tokenizer = GenAiTokenizer.For(model);   // checked before anything is written
-                var decoder = GptDecoderGraph.Build(shape, weights, type);
+                var decoder = GptDecoderGraph.Build(shape, gpt.Vocabulary, weights, type);
                 Directory.CreateDirectory(path);
                 Write(Path.Combine(path, GenAiConfig.ModelFileName), decoder);
                 tokenizer?.Write(path);

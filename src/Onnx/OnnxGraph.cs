@@ -74,6 +74,16 @@ internal sealed class OnnxGraph
     /// <summary>A 1-D int64 constant (shapes, axes, indices), shared by every use of the same values.</summary>
     public string Int64s(params long[] values) => Constant(values, DataType.Int64, [values.Length], t => t.Int64Data.AddRange(values));
 
+    /// <summary>A 1-D bool constant.</summary>
+    public string Bools(string name, bool[] values)
+    {
+        var tensor = new TensorProto { Name = name, DataType = (int)DataType.Bool };
+        tensor.Dims.Add(values.Length);
+        tensor.RawData = ByteString.CopyFrom(values.Select(v => v ? (byte)1 : (byte)0).ToArray());
+        _graph.Initializer.Add(tensor);
+        return name;
+    }
+
     /// <summary>A 0-D int64 constant.</summary>
     public string Int64(long value) => Constant([value], DataType.Int64, [], t => t.Int64Data.Add(value));
 
