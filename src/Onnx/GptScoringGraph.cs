@@ -15,6 +15,26 @@ internal static class GptScoringGraph
         var g = new OnnxGraph("arml_gpt_scoring");
         var ids = g.Input(OnnxScoringContract.InputIds, DataType.Int64, "batch", "sequence");
         var mask = g.Input(OnnxScoringContract.AttentionMask, DataType.Int64, "batch", "sequence");
+        var scores = Score(g, shape, weights, type, ids, mask);
+        g.NodeNamed(OnnxScoringContract.Logits, "Identity", [scores.Logits]);
+        g.NodeNamed(OnnxScoringContract.TokenLogProbabilities, "Identity", [scores.TokenLogProbabilities]);
+        g.NodeNamed(OnnxScoringContract.LogLikelihood, "Identity", [scores.LogLikelihood]);
+        g.NodeNamed(OnnxScoringContract.TokenCount, "Identity", [scores.TokenCount]);
+        g.NodeNamed(OnnxScoringContract.Perplexity, "Identity", [scores.Perplexity]);
+        g.Output(OnnxScoringContract.Logits, DataType.Float, "batch", "targets", shape.Config.VocabularySize);
+        g.Output(OnnxScoringContract.TokenLogProbabilities, DataType.Float, "batch", "targets");
+        g.Output(OnnxScoringContract.LogLikelihood, DataType.Double, "batch");
+        g.Output(OnnxScoringContract.TokenCount, DataType.Int64, "batch");
+        g.Output(OnnxScoringContract.Perplexity, DataType.Double, "batch");
+        return g.ToModel("ArML GPT scoring graph: " + OnnxScoringContract.Summary);
+    }
+
+    /// <summary>The graph values <see cref="Score"/> computes.</summary>
+    internal sealed record Scores(string Logits, string TokenLogProbabilities, string LogLikelihood, string TokenCount, string Perplexity);
+
+    /// <summary>The scores of framed rows <paramref name="ids"/> (B, S) with <paramref name="mask"/> (B, S).</summary>
+    internal static Scores Score(OnnxGraph g, GptOnnxShape shape, IReadOnlyDictionary<string, TensorData> weights, DataType type, string ids, string mask)
+    {
         // Position j predicts id j + 1: the network reads all but the last id, the targets are all but the first.
         string Head(string x) => g.Node("Slice", [x, g.Int64s(0), g.Int64s(-1), g.Int64s(1)]);
         string Tail(string x) => g.Node("Slice", [x, g.Int64s(1), g.Int64s(long.MaxValue), g.Int64s(1)]);
@@ -23,25 +43,16 @@ internal static class GptScoringGraph
         var positions = g.Node("Max", [g.Node("Sub", [g.Node("CumSum", [inputMask, g.Int64(1)]), g.Int64(1)]), g.Int64(0)]);
         var allowed = g.Node("And", [CausalMask(g, inputs), g.Node("Cast", [g.Node("Unsqueeze", [inputMask, g.Int64s(1, 2)])], ("to", (long)DataType.Bool))]);
         var logits = new GptOnnxNetwork(g, shape, weights, type).Logits(inputs, positions, allowed, null, null);   // (B, T, V)
-        g.NodeNamed(OnnxScoringContract.Logits, "Identity", [logits]);
         var logp = g.Node("LogSoftmax", [logits], ("axis", -1L));
         var picked = g.Node("Squeeze", [g.Node("GatherElements", [logp, g.Node("Unsqueeze", [targets, g.Int64s(2)])], ("axis", 2L)), g.Int64s(2)]);   // (B, T)
         // A target counts when it and the id before it are real: the first id of a row (its opening SEP) is never scored.
         var scored = g.Node("Mul", [inputMask, targetMask]);
-        g.NodeNamed(OnnxScoringContract.TokenLogProbabilities, "Mul", [picked, g.Node("Cast", [scored], ("to", (long)DataType.Float))]);
+        var tokenLogProbabilities = g.Node("Mul", [picked, g.Node("Cast", [scored], ("to", (long)DataType.Float))]);
         // Sums in float64, as ArML sums its float32 log-probabilities.
-        g.NodeNamed(OnnxScoringContract.LogLikelihood, "ReduceSum",
-            [g.Node("Cast", [OnnxScoringContract.TokenLogProbabilities], ("to", (long)DataType.Double)), g.Int64s(1)], ("keepdims", 0L));
-        g.NodeNamed(OnnxScoringContract.TokenCount, "ReduceSum", [scored, g.Int64s(1)], ("keepdims", 0L));
-        var perToken = g.Node("Div", [OnnxScoringContract.LogLikelihood, g.Node("Cast", [OnnxScoringContract.TokenCount], ("to", (long)DataType.Double))]);
-        g.NodeNamed(OnnxScoringContract.Perplexity, "Exp", [g.Node("Neg", [perToken])]);
-
-        g.Output(OnnxScoringContract.Logits, DataType.Float, "batch", "targets", shape.Config.VocabularySize);
-        g.Output(OnnxScoringContract.TokenLogProbabilities, DataType.Float, "batch", "targets");
-        g.Output(OnnxScoringContract.LogLikelihood, DataType.Double, "batch");
-        g.Output(OnnxScoringContract.TokenCount, DataType.Int64, "batch");
-        g.Output(OnnxScoringContract.Perplexity, DataType.Double, "batch");
-        return g.ToModel("ArML GPT scoring graph: " + OnnxScoringContract.Summary);
+        var logLikelihood = g.Node("ReduceSum", [g.Node("Cast", [tokenLogProbabilities], ("to", (long)DataType.Double)), g.Int64s(1)], ("keepdims", 0L));
+        var tokenCount = g.Node("ReduceSum", [scored, g.Int64s(1)], ("keepdims", 0L));
+        var perToken = g.Node("Div", [logLikelihood, g.Node("Cast", [tokenCount], ("to", (long)DataType.Double))]);
+        return new Scores(logits, tokenLogProbabilities, logLikelihood, tokenCount, g.Node("Exp", [g.Node("Neg", [perToken])]));
     }
 
     /// <summary>(T, T) bool, true where key j ≤ query i, for the T positions of <paramref name="ids"/> (B, T).</summary>

@@ -36,16 +36,8 @@ public static class OnnxExport
         options ??= new OnnxExportOptions();
         var gpt = Gpt(model);
         var shape = GptOnnxShape.From(gpt.Model.Config);
-        var type = options.Precision switch
-        {
-            OnnxPrecision.Float32 => DataType.Float,
-            OnnxPrecision.Float16 => DataType.Float16,
-            _ => throw new ArgumentOutOfRangeException(nameof(options), $"Unknown precision {options.Precision}."),
-        };
-        var weights = ModuleWeights.Export(gpt.Model).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
-        long bytes = weights.Values.Sum(t => (long)t.Data.Length) / (type == DataType.Float16 ? 2 : 1);
-        if (bytes > MaxProtobufBytes)
-            throw new NotSupportedException($"The model's weights take {bytes >> 20} MiB; ONNX export writes single-file models under 2 GiB (external data is not supported).");
+        var type = DataTypeOf(options.Precision);
+        var weights = Weights(gpt, options.Precision);
         switch (options.Kind)
         {
             case OnnxGraphKind.Scoring:
@@ -81,6 +73,23 @@ public static class OnnxExport
         if (gpt.Model.ComputeType != TorchSharp.torch.ScalarType.Float32 && gpt.Model.ComputeType != TorchSharp.torch.ScalarType.BFloat16)
             throw new NotSupportedException($"ONNX export does not support compute type {gpt.Model.ComputeType}.");
         return gpt;
+    }
+
+    internal static DataType DataTypeOf(OnnxPrecision precision) => precision switch
+    {
+        OnnxPrecision.Float32 => DataType.Float,
+        OnnxPrecision.Float16 => DataType.Float16,
+        _ => throw new ArgumentOutOfRangeException(nameof(precision), $"Unknown precision {precision}."),
+    };
+
+    /// <summary>The model's state dict, refused when the graph would pass Protocol Buffers' 2 GiB limit.</summary>
+    internal static Dictionary<string, TensorData> Weights(GptLanguageModel gpt, OnnxPrecision precision)
+    {
+        var weights = ModuleWeights.Export(gpt.Model).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        long bytes = weights.Values.Sum(t => (long)t.Data.Length) / (precision == OnnxPrecision.Float16 ? 2 : 1);
+        if (bytes > MaxProtobufBytes)
+            throw new NotSupportedException($"The model's weights take {bytes >> 20} MiB; ONNX export writes single-file models under 2 GiB (external data is not supported).");
+        return weights;
     }
 
     internal static void Write(string path, ModelProto model) => AtomicFile.Write(path, stream => model.WriteTo(stream));

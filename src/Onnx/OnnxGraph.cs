@@ -74,6 +74,25 @@ internal sealed class OnnxGraph
     /// <summary>A 1-D int64 constant (shapes, axes, indices), shared by every use of the same values.</summary>
     public string Int64s(params long[] values) => Constant(values, DataType.Int64, [values.Length], t => t.Int64Data.AddRange(values));
 
+    /// <summary>A named 1-D int64 table (a lookup for Gather).</summary>
+    public string Int64Table(string name, long[] values)
+    {
+        var tensor = new TensorProto { Name = name, DataType = (int)DataType.Int64 };
+        tensor.Dims.Add(values.Length);
+        tensor.RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(values.AsSpan()));
+        _graph.Initializer.Add(tensor);
+        return name;
+    }
+
+    /// <summary>The value attribute of a ConstantOfShape that fills int64 ones.</summary>
+    public static TensorProto OneInt64()
+    {
+        var tensor = new TensorProto { DataType = (int)DataType.Int64 };
+        tensor.Dims.Add(1);
+        tensor.Int64Data.Add(1);
+        return tensor;
+    }
+
     /// <summary>A 1-D bool constant.</summary>
     public string Bools(string name, bool[] values)
     {
@@ -154,6 +173,7 @@ internal sealed class OnnxGraph
         float f => new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = f },
         double f => new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = (float)f },
         long[] ints => Ints(name, ints),
+        TensorProto tensor => new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Tensor, T = tensor },
         _ => throw new ArgumentException($"Attribute '{name}' has an unsupported type {value.GetType().Name}."),
     };
 
