@@ -51,6 +51,22 @@ public sealed class OnnxScoringGraphTests : IDisposable
         }
     }
 
+    [Fact]
+    public void Float16GraphRunsAndStaysNearFloat32()
+    {
+        var lm = RandomGpt.Create(tokens: 12, context: 12, seed: 4, scale: 2);
+        using var model = new LanguageModelTransformer(lm, new LanguageModelColumns("Tokens"), null, 8, 12);
+        string path = Path.Combine(_dir, "half.onnx");
+        model.ExportOnnx(path, new OnnxExportOptions { Precision = OnnxPrecision.Float16 });
+        var framed = new List<int[]> { Frame(lm.Vocabulary, [1, 2, 3, 4]), Frame(lm.Vocabulary, [5, 6]) };
+        var run = OnnxScoring.Run(path, framed, lm.Vocabulary.Separator);
+        var expected = new double[2];
+        var counts = new int[2];
+        lm.ScoreFramed(framed, framed.Select(f => f.Length).ToList(), [1, 1], 12, expected, counts);
+        // float16 keeps 11 significant bits (unit roundoff 2⁻¹¹): a relative error of a few 2⁻¹¹ per term.
+        for (int r = 0; r < 2; r++) Assert.Equal(expected[r], run.LogLikelihoods[r], Math.Abs(expected[r]) * 64.0 / 2048);
+    }
+
     private static int[] Frame(TokenIdLayout ids, int[] tokens)
     {
         var buffer = new List<int>();
