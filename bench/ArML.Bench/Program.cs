@@ -18,6 +18,8 @@
 //       an independent plain-TorchSharp MADE on binarized MNIST, to cross-check the trainer
 //   dotnet run -c Release --project bench/ArML.Bench -- long-row [--chars N] [--width W] [--context T] [--layers L] [--stride S] [--budget-mb M]
 //       peak resident memory of scoring one long row with a GPT (one shape per process)
+//   dotnet run -c Release --project bench/ArML.Bench -- onnx
+//       scoring tok/s ONNX Runtime vs TorchSharp, greedy decoding tok/s ONNX Runtime GenAI vs the KV cache, ctx 256 and 1024
 using ArML.Bench;
 using ArML.Bench.Tokenizers;
 
@@ -39,12 +41,13 @@ return args.FirstOrDefault() switch
     "density" => DensityBenchmark.Run(args[1..]),
     "made-reference" => MadeReference.Run(args[1..]),
     "long-row" => LongRowMemoryBenchmark.Run(args[1..]),
+    "onnx" => OnnxBenchmark.Run(args[1..]),
     null or "threading" => ThreadingBenchmark.Run(),
     var other => Usage(other),
 };
 
 static int Usage(string command)
 {
-    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn, gpt-speed, gpt-shakespeare, gpt-profile, attention, ngram, tokenizers, tokenizers-train, eval, gen-speed, lstm, density, made-reference, long-row.");
+    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn, gpt-speed, gpt-shakespeare, gpt-profile, attention, ngram, tokenizers, tokenizers-train, eval, gen-speed, lstm, density, made-reference, long-row, onnx.");
     return 2;
 }

@@ -33,8 +33,12 @@ public static class OnnxExport
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrEmpty(path);
-        options ??= new OnnxExportOptions();
-        var gpt = Gpt(model);
+        Export(Gpt(model), model, path, options ?? new OnnxExportOptions());
+    }
+
+    /// <summary>Exports a GPT network; <paramref name="owner"/>, when given, supplies the tokenizer files of a decoder folder.</summary>
+    internal static void Export(GptLanguageModel gpt, LanguageModelTransformer? owner, string path, OnnxExportOptions options)
+    {
         var shape = GptOnnxShape.From(gpt.Model.Config);
         var type = DataTypeOf(options.Precision);
         var weights = Weights(gpt, options.Precision);
@@ -47,7 +51,7 @@ public static class OnnxExport
                 int maxLength = options.MaxLength ?? shape.Config.ContextLength;
                 if (maxLength < 2 || maxLength > shape.Config.ContextLength)
                     throw new ArgumentOutOfRangeException(nameof(options), $"MaxLength must be in 2..{shape.Config.ContextLength} (the context length), but is {maxLength}.");
-                var tokenizer = GenAiTokenizer.For(model);   // checked before anything is written
+                var tokenizer = owner is null ? null : GenAiTokenizer.For(owner);   // checked before anything is written
                 var decoder = GptDecoderGraph.Build(shape, gpt.Vocabulary, weights, type);
                 Directory.CreateDirectory(path);
                 Write(Path.Combine(path, GenAiConfig.ModelFileName), decoder);
