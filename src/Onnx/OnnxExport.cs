@@ -63,10 +63,10 @@ public static class OnnxExport
         }
     }
 
-    /// <summary>Refuses: an n-gram model's interchange format is ARPA (<see cref="ArpaWriter"/>), not ONNX.</summary>
+    /// <summary>Refuses: an n-gram model's interchange format is ARPA (<c>ExportArpa</c>), not ONNX.</summary>
     /// <exception cref="NotSupportedException">Always.</exception>
     public static void ExportOnnx(this NGramTransformer model, string path, OnnxExportOptions? options = null) =>
-        throw new NotSupportedException("N-gram models are not exported to ONNX: ARPA is their interchange format (ArpaWriter.Write writes it).");
+        throw new NotSupportedException("N-gram models are not exported to ONNX: ARPA is their interchange format (ExportArpa writes it).");
 
     internal static GptLanguageModel Gpt(LanguageModelTransformer model)
     {
