@@ -56,7 +56,7 @@ internal static class OnnxBenchmark
     private static (double Arml, double Onnx) Scoring(GptLanguageModel lm, string path)
     {
         int context = lm.ContextLength;
-        OnnxExport.Export(lm, null, path, new OnnxExportOptions());
+        OnnxExport.Export(lm, path, new OnnxExportOptions());
         var random = new Random(1);
         var framed = Enumerable.Range(0, Rows).Select(_ =>
         {
@@ -84,7 +84,7 @@ internal static class OnnxBenchmark
     private static (double Arml, double GenAi) Decoding(GptLanguageModel lm, string folder)
     {
         int context = lm.ContextLength;
-        OnnxExport.Export(lm, null, folder, new OnnxExportOptions { Kind = OnnxGraphKind.Decoder });
+        OnnxExport.Export(lm, folder, new OnnxExportOptions { Kind = OnnxGraphKind.Decoder });
         var random = new Random(1);
         var prompt = new[] { lm.SeparatorId }.Concat(Enumerable.Range(1, context - NewTokens - 1).Select(_ => random.Next(Vocabulary))).ToArray();
 

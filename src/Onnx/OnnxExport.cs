@@ -14,7 +14,7 @@ namespace ArML.Onnx;
 /// | Kind | Writes | Runs in |
 /// |---|---|---|
 /// | Scoring | one .onnx file (<see cref="OnnxScoringContract"/>) | ONNX Runtime, ML.NET's ApplyOnnxModel, SynapseML's ONNXModel |
-/// | Decoder | a folder: model.onnx, genai_config.json (+ tokenizer files where GenAI has the tokenizer) | ONNX Runtime GenAI ("gpt2") |
+/// | Decoder | a folder: model.onnx, genai_config.json (no tokenizer files: GenAI is fed model ids) | ONNX Runtime GenAI ("gpt2") |
 ///
 /// Supported: GPT models with learned positions, with or without biases, unconditional. Every file is written to a
 /// temporary file and renamed, so a failed export leaves no partial file; the model is checked before anything is written.
@@ -33,11 +33,11 @@ public static class OnnxExport
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrEmpty(path);
-        Export(Gpt(model), model, path, options ?? new OnnxExportOptions());
+        Export(Gpt(model), path, options ?? new OnnxExportOptions());
     }
 
-    /// <summary>Exports a GPT network; <paramref name="owner"/>, when given, supplies the tokenizer files of a decoder folder.</summary>
-    internal static void Export(GptLanguageModel gpt, LanguageModelTransformer? owner, string path, OnnxExportOptions options)
+    /// <summary>Exports a GPT network (the transformer's checks already done).</summary>
+    internal static void Export(GptLanguageModel gpt, string path, OnnxExportOptions options)
     {
         var shape = GptOnnxShape.From(gpt.Model.Config);
         var type = DataTypeOf(options.Precision);
@@ -51,11 +51,9 @@ public static class OnnxExport
                 int maxLength = options.MaxLength ?? shape.Config.ContextLength;
                 if (maxLength < 2 || maxLength > shape.Config.ContextLength)
                     throw new ArgumentOutOfRangeException(nameof(options), $"MaxLength must be in 2..{shape.Config.ContextLength} (the context length), but is {maxLength}.");
-                var tokenizer = owner is null ? null : GenAiTokenizer.For(owner);   // checked before anything is written
                 var decoder = GptDecoderGraph.Build(shape, gpt.Vocabulary, weights, type);
                 Directory.CreateDirectory(path);
                 Write(Path.Combine(path, GenAiConfig.ModelFileName), decoder);
-                tokenizer?.Write(path);
                 AtomicFile.Write(Path.Combine(path, GenAiConfig.FileName), s => GenAiConfig.Write(s, shape, gpt.Vocabulary, maxLength));
                 break;
             default:

@@ -7,8 +7,8 @@ public enum OnnxGraphKind
     Scoring,
 
     /// <summary>
-    /// A folder that ONNX Runtime GenAI loads (its "gpt2" model type): model.onnx with a key-value cache,
-    /// genai_config.json, and tokenizer files when the model's tokenizer has a GenAI equivalent.
+    /// A folder that ONNX Runtime GenAI loads (its "gpt2" model type): model.onnx with a key-value cache and
+    /// genai_config.json; no tokenizer files yet, so GenAI is fed model ids (the separator first).
     /// </summary>
     Decoder,
 }
