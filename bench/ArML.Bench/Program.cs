@@ -22,6 +22,8 @@
 //   dotnet run -c Release --project bench/ArML.Bench -- lstm-long [--chars N] [--width W] [--layers L] [--repeats R] [--short-rows N]
 //       time of scoring one long row with an LSTM (Transform and PredictionEngine), LstmRecurrence vs libtorch's
 //       packed LSTM in the same run, projected to 5M characters
+//   dotnet run -c Release --project bench/ArML.Bench -- onnx
+//       scoring tok/s ONNX Runtime vs TorchSharp, greedy decoding tok/s ONNX Runtime GenAI vs the KV cache, ctx 256 and 1024
 using ArML.Bench;
 using ArML.Bench.Tokenizers;
 
@@ -46,12 +48,13 @@ return args.FirstOrDefault() switch
     "long-row" => LongRowMemoryBenchmark.Run(args[1..]),
     "lstm-long" => LstmLongRowBenchmark.Run(args[1..]),
     "classify" => ClassifyBenchmark.Run(args[1..]),
+    "onnx" => OnnxBenchmark.Run(args[1..]),
     null or "threading" => ThreadingBenchmark.Run(),
     var other => Usage(other),
 };
 
 static int Usage(string command)
 {
-    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn, gpt-speed, gpt-shakespeare, gpt-profile, attention, ngram, tokenizers, tokenizers-train, eval, gen-speed, family-gen-speed, lstm, density, made-reference, long-row, lstm-long, classify.");
+    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn, gpt-speed, gpt-shakespeare, gpt-profile, attention, ngram, tokenizers, tokenizers-train, eval, gen-speed, family-gen-speed, lstm, density, made-reference, long-row, lstm-long, classify, onnx.");
     return 2;
 }

@@ -3,6 +3,7 @@
 #pragma warning disable CS1998, CS0219, IDE0059 // snippets: an async method without await, unused locals
 using ArML;
 using ArML.Evaluators.ScalingLaws;
+using ArML.Onnx;
 using ArML.Persistence;
 using ArML.Trainers;
 using ArML.Trainers.Classification;
@@ -96,6 +97,16 @@ var longContext = lm.Evaluate(gpt.WithScoringStride(1).Transform(tokens));   // 
 
 var fit = ScalingLaw.Fit(runs.Select(r => new ScalingPoint(ScalingLaw.TrainingCompute(r.Parameters, r.Tokens), r.Loss)));
 Console.WriteLine($"{fit}; at 10x: {fit.Predict(10 * largestCompute)}");
+    }
+
+    private static void Serving(MLContext mlContext, LanguageModelTransformer gpt, IDataView train)
+    {
+gpt.ExportOnnx("scorer.onnx");                                                           // scoring graph
+gpt.ExportOnnx("decoder", new OnnxExportOptions { Kind = OnnxGraphKind.Decoder });      // ONNX Runtime GenAI folder
+var onnxChain = mlContext.Transforms.Text.TokenizeIntoCharactersAsKeys("Tokens", "Text")
+    .Append(mlContext.LanguageModeling().ToOnnxScorer(gpt, "scorer-keys.onnx"))
+    .Fit(train);
+mlContext.Model.Save(onnxChain, train.Schema, "scorer.zip");   // plain ML.NET: the graph travels inside the zip
     }
 
     private static void Tokenizers(MLContext mlContext)

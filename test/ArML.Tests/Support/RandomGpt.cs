@@ -34,6 +34,15 @@ public static class RandomGpt
         return lm.Model.call(x)[0, window.Count - 1].to_type(ScalarType.Float32).data<float>().ToArray();
     }
 
+    /// <summary>The model's ordinary forward pass over <paramref name="window"/>: every position's logits, row-major (T × V).</summary>
+    public static float[] AllLogits(GptLanguageModel lm, IReadOnlyList<int> window)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var x = tensor(window.Select(i => (long)i).ToArray(), [1, window.Count]);
+        return lm.Model.call(x)[0].to_type(ScalarType.Float32).data<float>().ToArray();
+    }
+
     /// <summary>Log-probabilities over the decodable candidates (tokens but the unknown one, then the separator), in float64.</summary>
     public static double[] CandidateLogProbabilities(GptLanguageModel lm, IReadOnlyList<int> window)
     {

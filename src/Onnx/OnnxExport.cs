@@ -1,0 +1,98 @@
+using ArML.Persistence;
+using ArML.Torch;
+using ArML.Trainers;
+using ArML.Trainers.Gpt;
+using ArML.Trainers.NGram;
+using Google.Protobuf;
+using Onnx;
+using DataType = Onnx.TensorProto.Types.DataType;
+
+namespace ArML.Onnx;
+
+/// <summary>Exports ArML language models to ONNX (opset 17, standard operators only).</summary>
+/// <remarks>
+/// | Kind | Writes | Runs in |
+/// |---|---|---|
+/// | Scoring | one .onnx file (<see cref="OnnxScoringContract"/>) | ONNX Runtime, ML.NET's ApplyOnnxModel, SynapseML's ONNXModel |
+/// | Decoder | a folder: model.onnx, genai_config.json (no tokenizer files: GenAI is fed model ids) | ONNX Runtime GenAI ("gpt2") |
+///
+/// Supported: GPT models with learned positions, with or without biases, unconditional. Every file is written to a
+/// temporary file and renamed, so a failed export leaves no partial file; the model is checked before anything is written.
+/// </remarks>
+public static class OnnxExport
+{
+    // Protocol Buffers cannot serialise a message over 2 GiB; larger models would need ONNX's external data.
+    private const long MaxProtobufBytes = (2L << 30) - (16L << 20);
+
+    /// <summary>Writes <paramref name="model"/> as an ONNX scoring graph (a file) or GenAI decoder (a folder) at <paramref name="path"/>.</summary>
+    /// <param name="model">A GPT language model (trained or loaded).</param>
+    /// <param name="path">The .onnx file (Scoring) or the folder (Decoder, created if missing).</param>
+    /// <param name="options">What to write; null for a float32 scoring graph.</param>
+    /// <exception cref="NotSupportedException">The model's family or an option of it is not exported (the message names it).</exception>
+    public static void ExportOnnx(this LanguageModelTransformer model, string path, OnnxExportOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        Export(Gpt(model), path, options ?? new OnnxExportOptions());
+    }
+
+    /// <summary>Exports a GPT network (the transformer's checks already done).</summary>
+    internal static void Export(GptLanguageModel gpt, string path, OnnxExportOptions options)
+    {
+        var shape = GptOnnxShape.From(gpt.Model.Config);
+        var type = DataTypeOf(options.Precision);
+        var weights = Weights(gpt, options.Precision);
+        switch (options.Kind)
+        {
+            case OnnxGraphKind.Scoring:
+                Write(path, GptScoringGraph.Build(shape, weights, type));
+                break;
+            case OnnxGraphKind.Decoder:
+                int maxLength = options.MaxLength ?? shape.Config.ContextLength;
+                if (maxLength < 2 || maxLength > shape.Config.ContextLength)
+                    throw new ArgumentOutOfRangeException(nameof(options), $"MaxLength must be in 2..{shape.Config.ContextLength} (the context length), but is {maxLength}.");
+                var decoder = GptDecoderGraph.Build(shape, gpt.Vocabulary, weights, type);
+                Directory.CreateDirectory(path);
+                Write(Path.Combine(path, GenAiConfig.ModelFileName), decoder);
+                AtomicFile.Write(Path.Combine(path, GenAiConfig.FileName), s => GenAiConfig.Write(s, shape, gpt.Vocabulary, maxLength));
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(options), $"Unknown graph kind {options.Kind}.");
+        }
+    }
+
+    /// <summary>Refuses: an n-gram model's interchange format is ARPA (<c>ExportArpa</c>), not ONNX.</summary>
+    /// <exception cref="NotSupportedException">Always.</exception>
+    public static void ExportOnnx(this NGramTransformer model, string path, OnnxExportOptions? options = null) =>
+        throw new NotSupportedException("N-gram models are not exported to ONNX: ARPA is their interchange format (ExportArpa writes it).");
+
+    internal static GptLanguageModel Gpt(LanguageModelTransformer model)
+    {
+        if (model.Model is not GptLanguageModel gpt)
+            throw new NotSupportedException($"ONNX export supports GPT language models; this model is a {model.Model.GetType().Name}.");
+        if (gpt.Vocabulary.ConditionKeyCount > 0)
+            throw new NotSupportedException("ONNX export supports unconditional GPT models; this model reads a condition column.");
+        if (gpt.Model.ComputeType != TorchSharp.torch.ScalarType.Float32 && gpt.Model.ComputeType != TorchSharp.torch.ScalarType.BFloat16)
+            throw new NotSupportedException($"ONNX export does not support compute type {gpt.Model.ComputeType}.");
+        return gpt;
+    }
+
+    internal static DataType DataTypeOf(OnnxPrecision precision) => precision switch
+    {
+        OnnxPrecision.Float32 => DataType.Float,
+        OnnxPrecision.Float16 => DataType.Float16,
+        _ => throw new ArgumentOutOfRangeException(nameof(precision), $"Unknown precision {precision}."),
+    };
+
+    /// <summary>The model's state dict, refused when the graph would pass Protocol Buffers' 2 GiB limit.</summary>
+    internal static Dictionary<string, TensorData> Weights(GptLanguageModel gpt, OnnxPrecision precision)
+    {
+        var weights = ModuleWeights.Export(gpt.Model).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        long bytes = weights.Values.Sum(t => (long)t.Data.Length) / (precision == OnnxPrecision.Float16 ? 2 : 1);
+        if (bytes > MaxProtobufBytes)
+            throw new NotSupportedException($"The model's weights take {bytes >> 20} MiB; ONNX export writes single-file models under 2 GiB (external data is not supported).");
+        return weights;
+    }
+
+    internal static void Write(string path, ModelProto model) => AtomicFile.Write(path, stream => model.WriteTo(stream));
+}
