@@ -1,6 +1,7 @@
 using ArML.Onnx;
 using ArML.Tests.Support;
 using ArML.Trainers;
+using ArML.Trainers.Generation;
 using Microsoft.ML.OnnxRuntimeGenAI;
 using Xunit;
 
@@ -25,7 +26,8 @@ public sealed class OnnxGenAiTests : IDisposable
 
         var random = new Random(seed);
         var prompt = Enumerable.Range(0, 1 + random.Next(4)).Select(_ => random.Next(12)).ToArray();
-        var expected = lm.Sample(prompt, maxNewTokens: 24 - prompt.Length - 1, temperature: 0, seed: 0);
+        var expected = new TokenGenerator(lm).Generate(prompt, new GenerationOptions { MaxNewTokens = 24 - prompt.Length - 1, Temperature = 0 })
+            .Single().TokenIds.ToArray();
 
         using var genai = new Model(_dir);
         using var parameters = new GeneratorParams(genai);
