@@ -1,6 +1,7 @@
 using ArML.Synthetic;
 using ArML.Tests.Support;
 using ArML.Trainers;
+using ArML.Trainers.Baseline;
 using ArML.Trainers.NGram;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -49,6 +50,11 @@ public sealed class AnomalyFixture : IDisposable
         lstmOptions.ValidationSet = reference;
         lstmOptions.AnomalyScoring = Options();
         Lstm = Ml.LanguageModeling().Trainers.Lstm(lstmOptions).Fit(tokens);
+        Baseline = Ml.LanguageModeling().Trainers.LinearBaseline(new LinearBaselineTrainer.Options
+        {
+            EmbeddingSize = 16, BatchSize = 8, SequenceLength = 16, MaxIterations = 20, WarmupIterations = 2, TokenLogProbabilities = true,
+            AnomalyScoring = Options(),   // no validation set: the threshold comes from the training rows
+        }).Fit(tokens);
         var ngramAnomaly = Options();
         ngramAnomaly.ReferenceSet = reference;
         NGram = Ml.LanguageModeling().Trainers.NGram(new NGramTrainer.Options { TokenColumnName = "Tokens", Order = 3, AnomalyScoring = ngramAnomaly })
@@ -64,6 +70,7 @@ public sealed class AnomalyFixture : IDisposable
     public ITransformer Tokenizer { get; }
     public LanguageModelTransformer Gpt { get; }
     public LanguageModelTransformer Lstm { get; }
+    public LanguageModelTransformer Baseline { get; }
     public NGramTransformer NGram { get; }
 
     /// <summary>The tokenized rows of <paramref name="data"/> scored by <paramref name="model"/>.</summary>
@@ -73,6 +80,7 @@ public sealed class AnomalyFixture : IDisposable
     {
         Gpt.Dispose();
         Lstm.Dispose();
+        Baseline.Dispose();
     }
 }
 
