@@ -11,7 +11,7 @@ namespace ArML.Examples.LogAnomalies;
 
 /// <summary>
 /// Trains a character n-gram, an LSTM and a GPT on normal log lines, scores a held-out period with injected anomalies
-/// by mean surprisal, and reports AUC (ML.NET's anomaly-detection evaluator), precision at k, and the most surprising
+/// by mean surprisal per character (timestamps aside: see <see cref="LogLine"/>), and reports AUC (ML.NET's anomaly-detection evaluator), precision at k, and the most surprising
 /// lines with their surprising characters marked.
 /// </summary>
 public static class LogAnomalyExperiment
@@ -31,7 +31,7 @@ public static class LogAnomalyExperiment
         output.WriteLine($"Log stream: {settings.TrainLines} training lines, {settings.ReferenceLines} reference lines, then {settings.TestLines} held-out " +
                          $"lines with {anomalies} injected anomalies ({string.Join(", ", testLines.Where(l => l.Label > 0).GroupBy(l => l.Kind).Select(g => $"{g.Count()} {g.Key}"))}).");
         output.WriteLine("Example lines:");
-        foreach (var line in testLines.Take(3)) output.WriteLine("  " + line.Text);
+        foreach (var line in testLines.Take(3)) output.WriteLine($"  {line.Time} {line.Text}");
 
         var tokenizer = ml.Transforms.Text.TokenizeCharacters("Tokens", "Text").Fit(train);
         var trainTokens = tokenizer.Transform(train);
@@ -83,7 +83,7 @@ public static class LogAnomalyExperiment
         {
             output.WriteLine();
             output.WriteLine($"Most surprising held-out lines under the {name} (score = nats per character; «» marks characters above {MarkedSurprisal} nats):");
-            foreach (var line in top) output.WriteLine($"  {line.Score,5:F2} {(line.Label ? "anomaly" : "normal "),-7} {line.Marked}");
+            foreach (var line in top) output.WriteLine($"  {line.Score,5:F2} {(line.Label ? "anomaly" : "normal "),-7} {line.Time} {line.Marked}");
         }
         return reports;
     }
@@ -130,13 +130,13 @@ public static class LogAnomalyExperiment
 }
 
 /// <summary>One held-out line with its model outputs.</summary>
-internal sealed record ScoredLine(string Text, bool Label, string Kind, float Score, bool Predicted, double[] Surprisals, string Marked = "")
+internal sealed record ScoredLine(string Time, string Text, bool Label, string Kind, float Score, bool Predicted, double[] Surprisals, string Marked = "")
 {
     public static ScoredLine[] Read(IDataView scored, LogLine[] lines)
     {
         var score = scored.GetColumn<float>("Score").ToArray();
         var predicted = scored.GetColumn<bool>("PredictedLabel").ToArray();
         var surprisals = scored.GetColumn<VBuffer<double>>("TokenSurprisals").Select(v => v.DenseValues().ToArray()).ToArray();
-        return lines.Select((l, i) => new ScoredLine(l.Text, l.Label > 0, l.Kind, score[i], predicted[i], surprisals[i])).ToArray();
+        return lines.Select((l, i) => new ScoredLine(l.Time, l.Text, l.Label > 0, l.Kind, score[i], predicted[i], surprisals[i])).ToArray();
     }
 }

@@ -37,12 +37,12 @@ public sealed class LogStream(int seed, DateTime start)
             {
                 string kind = Pick([UnknownTemplate, OutOfOrder, UnusualParameter]);
                 var (component, message) = Anomaly(kind);
-                yield return new LogLine { Text = Prefix(component) + message, Label = 1, Kind = kind };
+                yield return new LogLine { Time = Time(), Text = Prefix(component) + message, Label = 1, Kind = kind };
             }
             else
             {
                 var (component, message) = Normal();
-                yield return new LogLine { Text = Prefix(component) + message, Kind = "normal" };
+                yield return new LogLine { Time = Time(), Text = Prefix(component) + message, Kind = "normal" };
             }
         }
     }
@@ -56,8 +56,10 @@ public sealed class LogStream(int seed, DateTime start)
             _ => Pick(["web-01", "web-02", "web-03", "web-04", "web-05", "web-06", "db-01", "db-02", "cache-01"]),
         };
         string process = component == "kernel" ? "kernel:" : $"{component}[{_random.Next(300, 32000)}]:";
-        return $"{_clock.ToString("yyyy-MM-dd'T'HH:mm:ss.fff", CultureInfo.InvariantCulture)} {host} {process} ";
+        return $"{host} {process} ";
     }
+
+    private string Time() => _clock.ToString("yyyy-MM-dd'T'HH:mm:ss.fff", CultureInfo.InvariantCulture);
 
     private (string Component, string Message) Normal()
     {

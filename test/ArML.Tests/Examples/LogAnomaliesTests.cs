@@ -16,8 +16,8 @@ public sealed class LogAnomaliesTests
             first.Where(l => l.Label > 0).Select(l => l.Kind).Distinct().Order());
         Assert.All(first, l => Assert.Equal(l.Kind != "normal", l.Label > 0));
         // No anomaly text is ever a normal line: every normal session change follows the lifecycle.
-        var normalTexts = first.Where(l => l.Label == 0).Select(l => l.Text[24..]).ToHashSet();
-        Assert.DoesNotContain(first.Where(l => l.Label > 0), l => normalTexts.Contains(l.Text[24..]));
+        var normalTexts = first.Where(l => l.Label == 0).Select(l => l.Text).ToHashSet();
+        Assert.DoesNotContain(first.Where(l => l.Label > 0), l => normalTexts.Contains(l.Text));
         Assert.All(first.Where(l => l.Label == 0 && l.Text.Contains(" state ")), l => Assert.Matches(
             "state (NEW -> AUTH|AUTH -> ACTIVE|ACTIVE -> IDLE|ACTIVE -> CLOSED|IDLE -> ACTIVE|IDLE -> CLOSED)$", l.Text));
         Assert.Equal(0, new LogStream(3, start).Lines(500).Count(l => l.Label > 0));
