@@ -34,8 +34,12 @@ public interface IAutoregressiveScorer : IDisposable
     /// <param name="logLikelihoods">Receives each row's summed log-probability.</param>
     /// <param name="tokenCounts">Receives each row's number of scored targets.</param>
     /// <param name="tokenLogProbabilities">When not null, receives each row's per-target log-probabilities.</param>
+    /// <param name="tokenRanks">
+    /// When not null, receives each row's per-target ranks: 1 + the number of predictable ids (tokens and separator)
+    /// strictly more probable than the target.
+    /// </param>
     void ScoreFramed(IReadOnlyList<int[]> framed, IReadOnlyList<int> lengths, IReadOnlyList<int> firstTargets, int stride,
-        Span<double> logLikelihoods, Span<int> tokenCounts, double[][]? tokenLogProbabilities = null);
+        Span<double> logLikelihoods, Span<int> tokenCounts, double[][]? tokenLogProbabilities = null, int[][]? tokenRanks = null);
 
     /// <summary>The persisted kind of a transformer holding this model (a key of <see cref="ArmlComponentRegistry"/>).</summary>
     string ArmlKind { get; }

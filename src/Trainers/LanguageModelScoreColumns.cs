@@ -22,14 +22,6 @@ internal static class LanguageModelScoreColumns
         new(PerplexityColumnName, NumberDataViewType.Double),
     ];
 
-    /// <summary>The three output columns alone, for estimators' <c>GetOutputSchema</c>.</summary>
-    public static DataViewSchema Schema()
-    {
-        var builder = new DataViewSchema.Builder();
-        foreach (var column in Outputs) builder.AddColumn(column.Name, column.Type);
-        return builder.ToSchema();
-    }
-
     /// <summary>A getter for output <paramref name="outputIndex"/> (in <see cref="Outputs"/> order) over per-slot arrays.</summary>
     public static ValueGetter<T> Getter<T>(int outputIndex, Func<int> slot, double[] logLikelihoods, int[] tokenCounts, double[] perplexities) =>
         outputIndex switch

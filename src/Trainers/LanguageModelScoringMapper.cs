@@ -6,8 +6,8 @@ using ArML.Schema;
 namespace ArML.Trainers;
 
 /// <summary>
-/// Adds LogLikelihood, TokenCount and Perplexity (and optionally TokenLogProbabilities), scoring a batch of rows
-/// per forward pass.
+/// Adds LogLikelihood, TokenCount and Perplexity (and optionally TokenLogProbabilities and the anomaly columns),
+/// scoring a batch of rows per forward pass.
 /// </summary>
 internal sealed class LanguageModelScoringMapper : BatchRowMapper
 {
@@ -18,10 +18,12 @@ internal sealed class LanguageModelScoringMapper : BatchRowMapper
     private readonly IAutoregressiveScorer _model;
     private readonly TokenKeyMap _keyMap;
     private readonly int _stride;
+    private readonly bool _tokenLogProbabilities;
+    private readonly LanguageModelAnomalyScoring? _anomaly;
     private readonly OutputColumn[] _outputs;
 
     public LanguageModelScoringMapper(DataViewSchema inputSchema, DataViewSchema.Column tokens, DataViewSchema.Column? condition,
-        IAutoregressiveScorer model, TokenKeyMap keyMap, bool tokenLogProbabilities, int batchSize, int stride)
+        IAutoregressiveScorer model, TokenKeyMap keyMap, bool tokenLogProbabilities, int batchSize, int stride, LanguageModelAnomalyScoring? anomaly = null)
         : base(inputSchema, batchSize)
     {
         _tokens = tokens;
@@ -29,23 +31,27 @@ internal sealed class LanguageModelScoringMapper : BatchRowMapper
         _model = model;
         _keyMap = keyMap;
         _stride = stride;
-        _outputs = Outputs(tokenLogProbabilities);
+        _tokenLogProbabilities = tokenLogProbabilities;
+        _anomaly = anomaly;
+        _outputs = Outputs(tokenLogProbabilities, anomaly);
     }
 
     public override IReadOnlyList<OutputColumn> OutputColumns => _outputs;
 
-    private static OutputColumn[] Outputs(bool tokenLogProbabilities)
+    private static OutputColumn[] Outputs(bool tokenLogProbabilities, LanguageModelAnomalyScoring? anomaly)
     {
         var outputs = new List<OutputColumn>(LanguageModelScoreColumns.Outputs);
         if (tokenLogProbabilities) outputs.Add(new(TokenLogProbabilitiesColumnName, new VectorDataViewType(NumberDataViewType.Double)));
+        outputs.AddRange(AnomalyColumns.Outputs(anomaly));
         return outputs.ToArray();
     }
 
-    /// <summary>The score columns alone, for estimators' <c>GetOutputSchema</c>.</summary>
-    public static DataViewSchema ScoreColumnsSchema(bool tokenLogProbabilities = false)
+    /// <summary>The score columns alone, for estimators' <c>GetOutputSchema</c> (with the anomaly columns when <paramref name="anomaly"/> is set).</summary>
+    public static DataViewSchema ScoreColumnsSchema(bool tokenLogProbabilities = false, LanguageModelAnomalyOptions? anomaly = null)
     {
         var builder = new DataViewSchema.Builder();
-        foreach (var column in Outputs(tokenLogProbabilities)) builder.AddColumn(column.Name, column.Type);
+        var settings = anomaly is null ? null : new LanguageModelAnomalyScoring(anomaly.ScoreKind, 0f, anomaly.TokenDiagnostics, anomaly.TopG);
+        foreach (var column in Outputs(tokenLogProbabilities, settings)) builder.AddColumn(column.Name, column.Type);
         return builder.ToSchema();
     }
 
@@ -79,6 +85,8 @@ internal sealed class LanguageModelScoringMapper : BatchRowMapper
         private readonly int[] _tokenCounts;
         private readonly double[] _perplexities;
         private readonly double[][]? _tokenLogProbabilities;
+        private readonly AnomalyBatch? _anomaly;
+        private readonly int _firstAnomalyOutput;
         private readonly List<int> _frame = [];
         private int[] _ids = new int[64];
         private int[] _conditionIds = new int[16];
@@ -95,7 +103,10 @@ internal sealed class LanguageModelScoringMapper : BatchRowMapper
             _logLikelihoods = new double[capacity];
             _tokenCounts = new int[capacity];
             _perplexities = new double[capacity];
-            if (owner._outputs.Length > 3) _tokenLogProbabilities = new double[capacity][];
+            _anomaly = owner._anomaly is { } scoring ? new AnomalyBatch(scoring, capacity) : null;
+            // The diagnostics' log-probabilities serve the TokenLogProbabilities column too: one array per row.
+            _tokenLogProbabilities = _anomaly?.TokenLogProbabilities ?? (owner._tokenLogProbabilities ? new double[capacity][] : null);
+            _firstAnomalyOutput = owner._tokenLogProbabilities ? 4 : 3;
         }
 
         public override void Capture(int slot)
@@ -111,13 +122,15 @@ internal sealed class LanguageModelScoringMapper : BatchRowMapper
         public override void Compute(int count)
         {
             _owner._model.ScoreFramed(_framed[..count], _lengths[..count], _firstTargets[..count], _owner._stride,
-                _logLikelihoods.AsSpan(0, count), _tokenCounts.AsSpan(0, count), _tokenLogProbabilities);
+                _logLikelihoods.AsSpan(0, count), _tokenCounts.AsSpan(0, count), _tokenLogProbabilities, _anomaly?.TokenRanks);
             for (int i = 0; i < count; i++) _perplexities[i] = Math.Exp(-_logLikelihoods[i] / _tokenCounts[i]);
+            _anomaly?.Compute(count, _logLikelihoods, _tokenCounts);
         }
 
         public override ValueGetter<T> GetGetter<T>(int outputIndex, Func<int> slot)
         {
             if (outputIndex < 3) return LanguageModelScoreColumns.Getter<T>(outputIndex, slot, _logLikelihoods, _tokenCounts, _perplexities);
+            if (outputIndex >= _firstAnomalyOutput) return _anomaly!.GetGetter<T>(outputIndex - _firstAnomalyOutput, slot);
             ValueGetter<VBuffer<double>> getter = (ref VBuffer<double> value) => DetachedVectors.Write<double>(_tokenLogProbabilities![slot()], ref value);
             return getter as ValueGetter<T> ?? throw new InvalidOperationException($"{TokenLogProbabilitiesColumnName} holds VBuffer<Double>.");
         }

@@ -19,6 +19,15 @@ namespace ArML.Trainers;
 /// | TokenCount | Int32 | predicted tokens: row length + 1 |
 /// | Perplexity | Double | exp(−LogLikelihood / TokenCount) |
 /// | TokenLogProbabilities | Vector&lt;Double&gt; | optional: each predicted token's log-probability, in order |
+/// | Score | Single | with <see cref="AnomalyScoring"/>: surprisal, higher = more unusual (see <see cref="AnomalyScoreKind"/>) |
+/// | PredictedLabel | Boolean | with <see cref="AnomalyScoring"/>: Score above its threshold |
+/// | TokenSurprisals | Vector&lt;Double&gt; | with the token diagnostics: each predicted token's −log p, in order |
+/// | TokenRanks | Vector&lt;Int32&gt; | with the token diagnostics: each true token's rank under the model (1 = most probable) |
+/// | TopGMisses | Int32 | with the token diagnostics: tokens whose rank is above TopG (DeepLog's rule) |
+///
+/// Score and PredictedLabel are what <c>mlContext.AnomalyDetection.Evaluate</c> reads; add them with the trainers'
+/// <c>AnomalyScoring</c> option or <see cref="WithAnomalyScoring(IDataView, LanguageModelAnomalyOptions?)"/>, and map the
+/// per-token surprisals back to the text with <see cref="SurprisalSpans"/>.
 ///
 /// Rows longer than a windowed model's context are scored with a sliding window (<see cref="ScoringStride"/>);
 /// recurrent models read every row whole, carrying their state. Scoring is lazy
@@ -30,7 +39,8 @@ public sealed class LanguageModelTransformer : RowMappingTransformer, IArmlPersi
     private readonly bool _ownsModel;
 
     internal LanguageModelTransformer(IAutoregressiveScorer model, LanguageModelColumns columns, IReadOnlyList<string>? vocabulary,
-        int scoringBatchSize, int scoringStride, TokenKeyMap? keyMap = null, ITokenCodec? codec = null, bool ownsModel = true)
+        int scoringBatchSize, int scoringStride, TokenKeyMap? keyMap = null, ITokenCodec? codec = null, bool ownsModel = true,
+        LanguageModelAnomalyScoring? anomalyScoring = null)
     {
         // Without a map, keys are read one to one (a model built without a compact vocabulary).
         keyMap ??= TokenKeyMap.Identity(model.Vocabulary.TokenKeyCount);
@@ -47,6 +57,7 @@ public sealed class LanguageModelTransformer : RowMappingTransformer, IArmlPersi
         Codec = codec ?? (vocabulary != null ? CharacterKeysCodec.FromKeyValues(vocabulary) : null);
         ScoringBatchSize = scoringBatchSize;
         ScoringStride = scoringStride;
+        AnomalyScoring = anomalyScoring?.Checked(nameof(anomalyScoring));
     }
 
     /// <summary>The columns read and the optional columns written.</summary>
@@ -98,7 +109,47 @@ public sealed class LanguageModelTransformer : RowMappingTransformer, IArmlPersi
     {
         if (stride < 1 || stride > Model.ContextLength)
             throw new ArgumentOutOfRangeException(nameof(stride), $"Stride must be in 1..{Model.ContextLength} (the context length), but is {stride}.");
-        return new LanguageModelTransformer(Model, Columns, Vocabulary, ScoringBatchSize, stride, KeyMap, Codec, ownsModel: false);
+        return new LanguageModelTransformer(Model, Columns, Vocabulary, ScoringBatchSize, stride, KeyMap, Codec, ownsModel: false, AnomalyScoring);
+    }
+
+    /// <summary>The anomaly settings (Score, PredictedLabel and the token diagnostics are added), or null (they are not).</summary>
+    public LanguageModelAnomalyScoring? AnomalyScoring { get; }
+
+    /// <summary>
+    /// The same model adding the anomaly columns, with the threshold placed at
+    /// <see cref="LanguageModelAnomalyOptions.ThresholdQuantile"/> of the scores of <paramref name="referenceData"/>'s
+    /// rows (ordinary rows, such as the training or validation rows). Shares the network as <see cref="WithScoringStride"/> does.
+    /// </summary>
+    /// <param name="referenceData">Rows with the token column (and condition column) the model reads.</param>
+    /// <param name="options">Score kind, quantile and diagnostics; null for the defaults (its ReferenceSet is not read).</param>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="referenceData"/> has no rows.</exception>
+    public LanguageModelTransformer WithAnomalyScoring(IDataView referenceData, LanguageModelAnomalyOptions? options = null) =>
+        WithAnomalyScoring(AnomalyThreshold.Fit(WithAnomalyScoring, referenceData, options ?? new()));
+
+    /// <summary>
+    /// The same model with the given anomaly settings (a chosen threshold, for instance), or without anomaly columns
+    /// when <paramref name="scoring"/> is null. Shares the network as <see cref="WithScoringStride"/> does.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The threshold is not finite or TopG is below 1.</exception>
+    public LanguageModelTransformer WithAnomalyScoring(LanguageModelAnomalyScoring? scoring) =>
+        new(Model, Columns, Vocabulary, ScoringBatchSize, ScoringStride, KeyMap, Codec, ownsModel: false, scoring);
+
+    /// <summary>For trainers: this freshly fitted model, now owned by the returned copy, with anomaly scoring fitted on <paramref name="referenceData"/> when asked.</summary>
+    internal LanguageModelTransformer WithFittedAnomalyScoring(LanguageModelAnomalyOptions? options, IDataView referenceData)
+    {
+        if (options is null) return this;
+        LanguageModelAnomalyScoring scoring;
+        try
+        {
+            scoring = AnomalyThreshold.Fit(WithAnomalyScoring, referenceData, options);
+        }
+        catch
+        {
+            Dispose();   // the trainer hands out no model when this fails
+            throw;
+        }
+        return new LanguageModelTransformer(Model, Columns, Vocabulary, ScoringBatchSize, ScoringStride, KeyMap, Codec, _ownsModel, scoring);
     }
 
     /// <inheritdoc/>
@@ -118,7 +169,8 @@ public sealed class LanguageModelTransformer : RowMappingTransformer, IArmlPersi
                     $"Condition column '{name}' has key count {conditionKeys}, but the model was trained on {Model.Vocabulary.ConditionKeyCount}.");
             condition = inputSchema[name];
         }
-        return new LanguageModelScoringMapper(inputSchema, column, condition, Model, KeyMap, Columns.TokenLogProbabilities, ScoringBatchSize, ScoringStride);
+        return new LanguageModelScoringMapper(inputSchema, column, condition, Model, KeyMap, Columns.TokenLogProbabilities, ScoringBatchSize, ScoringStride,
+            AnomalyScoring);
     }
 
     /// <summary>
@@ -165,6 +217,7 @@ public sealed class LanguageModelTransformer : RowMappingTransformer, IArmlPersi
     {
         Model.SaveArml(writer, this);
         TokenCodecStore.Save(Codec, writer);
+        LanguageModelAnomalyScoring.Save(AnomalyScoring, writer);
     }
 
     /// <summary>Releases the network's native memory, unless this transformer shares it (<see cref="WithScoringStride"/>).</summary>

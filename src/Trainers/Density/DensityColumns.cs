@@ -8,8 +8,8 @@ internal static class DensityColumns
 {
     public const string LogLikelihood = "LogLikelihood";
     public const string TokenCount = "TokenCount";
-    public const string Score = "Score";
-    public const string PredictedLabel = "PredictedLabel";
+    public const string Score = AnomalyColumns.ScoreColumnName;
+    public const string PredictedLabel = AnomalyColumns.PredictedLabelColumnName;
 
     /// <summary>
     /// The feature column: a vector of Single or Boolean, of fixed size (its size is the dimension) or of variable

@@ -84,7 +84,7 @@ public sealed class DensityTrainer : IEstimator<DensityTransformer>, IChainValid
                 .With("validation", () => validation is null ? null : new { data = validation.Fingerprint(), _options.EvaluationBatches });
             TrainingLoop.Run(task, _options, host, seed, fingerprint);
             var model = new DensityModel(network, standardization, device);
-            float threshold = AnomalyThreshold(model, validation is { Rows: > 0 } ? validation : train, _options.AnomalyQuantile);
+            float threshold = ThresholdOf(model, validation is { Rows: > 0 } ? validation : train, _options.AnomalyQuantile);
             host.Info($"{config.Family}: anomaly threshold {threshold:G6} (quantile {_options.AnomalyQuantile} of the scores of the {(validation is { Rows: > 0 } ? "validation" : "training")} rows).");
             return new DensityTransformer(model, name, threshold, _options.ScoringBatchSize);
         }
@@ -105,7 +105,7 @@ public sealed class DensityTrainer : IEstimator<DensityTransformer>, IChainValid
     }
 
     // The quantile of −log p over (at most ThresholdRows evenly spaced) rows.
-    private static float AnomalyThreshold(DensityModel model, DensityData data, double quantile)
+    private static float ThresholdOf(DensityModel model, DensityData data, double quantile)
     {
         int count = Math.Min(ThresholdRows, data.Rows);
         var values = new float[count * data.Dimension];
@@ -113,7 +113,6 @@ public sealed class DensityTrainer : IEstimator<DensityTransformer>, IChainValid
         var scores = new double[count];
         model.LogLikelihoods(values, scores);
         for (int i = 0; i < count; i++) scores[i] = -scores[i];
-        Array.Sort(scores);
-        return (float)scores[(int)Math.Min(count - 1, Math.Floor(quantile * count))];
+        return AnomalyThreshold.Quantile(scores, quantile);
     }
 }

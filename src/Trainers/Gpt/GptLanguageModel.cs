@@ -101,8 +101,9 @@ public sealed class GptLanguageModel : IAutoregressiveScorer, IStepDecodingModel
     /// <param name="logLikelihoods">Receives each row's summed log-probability.</param>
     /// <param name="tokenCounts">Receives each row's number of scored targets.</param>
     /// <param name="tokenLogProbabilities">When not null, receives each row's per-target log-probabilities.</param>
+    /// <param name="tokenRanks">When not null, receives each row's per-target ranks (1 = the most probable id).</param>
     public void ScoreFramed(IReadOnlyList<int[]> framed, IReadOnlyList<int> lengths, IReadOnlyList<int> firstTargets, int stride,
-        Span<double> logLikelihoods, Span<int> tokenCounts, double[][]? tokenLogProbabilities = null)
+        Span<double> logLikelihoods, Span<int> tokenCounts, double[][]? tokenLogProbabilities = null, int[][]? tokenRanks = null)
     {
         if (stride < 1 || stride > ContextLength)
             throw new ArgumentOutOfRangeException(nameof(stride), $"Stride must be in 1..{ContextLength}, but is {stride}.");
@@ -111,6 +112,7 @@ public sealed class GptLanguageModel : IAutoregressiveScorer, IStepDecodingModel
             logLikelihoods[r] = 0;
             tokenCounts[r] = lengths[r] - firstTargets[r];
             if (tokenLogProbabilities != null) tokenLogProbabilities[r] = new double[tokenCounts[r]];
+            if (tokenRanks != null) tokenRanks[r] = new int[tokenCounts[r]];
         }
         var budget = new GptScoringBudget(Model.Config, ScoringMemoryBudget);
         var written = new int[lengths.Count];
@@ -131,7 +133,7 @@ public sealed class GptLanguageModel : IAutoregressiveScorer, IStepDecodingModel
                 maxLength = longer;
                 more = windows.MoveNext();
             }
-            var picked = ScoreChunk(framed, chunk, maxLength);
+            var (picked, ranks) = ScoreChunk(framed, chunk, maxLength, tokenRanks != null);
             for (int w = 0; w < chunk.Count; w++)
             {
                 var window = chunk[w];
@@ -139,14 +141,16 @@ public sealed class GptLanguageModel : IAutoregressiveScorer, IStepDecodingModel
                 {
                     double value = picked[w * maxLength + j];
                     logLikelihoods[window.Row] += value;
-                    if (tokenLogProbabilities != null) tokenLogProbabilities[window.Row][written[window.Row]++] = value;
+                    if (tokenRanks != null) tokenRanks[window.Row][written[window.Row]] = ranks![w * maxLength + j];
+                    if (tokenLogProbabilities != null) tokenLogProbabilities[window.Row][written[window.Row]] = value;
+                    written[window.Row]++;
                 }
             }
         }
     }
 
-    // Log-probability of every window position's next token: (windows × length), row-major.
-    private double[] ScoreChunk(IReadOnlyList<int[]> framed, List<ScoringWindow> windows, int length)
+    // Log-probability of every window position's next token, and its rank when asked: (windows × length), row-major.
+    private (double[] LogProbabilities, int[]? Ranks) ScoreChunk(IReadOnlyList<int[]> framed, List<ScoringWindow> windows, int length, bool ranks)
     {
         int count = windows.Count;
         ForwardPassObserver?.Invoke(count, length);
@@ -172,7 +176,9 @@ public sealed class GptLanguageModel : IAutoregressiveScorer, IStepDecodingModel
             var logits = Model.call(x);                                                                // (B, T, V)
             var logp = nn.functional.log_softmax(logits, dim: -1);
             logits.Dispose();   // the budget counts logits and log-probabilities, nothing more
-            return logp.gather(-1, y.unsqueeze(-1)).squeeze(-1).to_type(ScalarType.Float64).cpu().data<double>().ToArray();
+            var picked = logp.gather(-1, y.unsqueeze(-1));                                             // (B, T, 1)
+            return (picked.squeeze(-1).to_type(ScalarType.Float64).cpu().data<double>().ToArray(),
+                ranks ? TrueTokenRanks.Of(logp, picked, Vocabulary) : null);
         }
     }
 

@@ -90,6 +90,13 @@ public sealed partial class GptTrainer
         /// <summary>Add a "TokenLogProbabilities" column: the log-probability of each predicted token. Default false.</summary>
         public bool TokenLogProbabilities { get; set; }
 
+        /// <summary>
+        /// Add the anomaly columns (Score, PredictedLabel and, if asked, the token diagnostics), with the threshold placed
+        /// on the validation set's scores (else the training rows'). Null (default) adds none; a trained model gets them
+        /// with <see cref="LanguageModelTransformer.WithAnomalyScoring(Microsoft.ML.IDataView, LanguageModelAnomalyOptions?)"/>.
+        /// </summary>
+        public LanguageModelAnomalyOptions? AnomalyScoring { get; set; }
+
         /// <inheritdoc/>
         public override void Validate()
         {
@@ -109,6 +116,7 @@ public sealed partial class GptTrainer
                 throw new ArgumentOutOfRangeException(nameof(ScoringStride), $"ScoringStride must be in 1..ContextLength ({ContextLength}).");
             if (ConditionColumnName != null && BatchLayout != BatchLayout.RowAligned)
                 throw new ArgumentException("A condition column needs BatchLayout.RowAligned (each example must keep its own condition).", nameof(ConditionColumnName));
+            AnomalyScoring?.Validate();
         }
     }
 }

@@ -105,7 +105,7 @@ public sealed partial class GptTrainer : IEstimator<LanguageModelTransformer>, I
         return new LanguageModelTransformer(new GptLanguageModel(model, vocabulary, device), new LanguageModelColumns(
             _options.TokenColumnName, _options.ConditionColumnName, _options.TokenLogProbabilities),
             KeyValuesCodec.FromColumn(column)?.Tokens, _options.ScoringBatchSize, _options.ScoringStride ?? Math.Max(1, _options.ContextLength / 2),
-            train.Map, TokenCodecAnnotation.CodecOf(column));
+            train.Map, TokenCodecAnnotation.CodecOf(column)).WithFittedAnomalyScoring(_options.AnomalyScoring, _options.AnomalyScoring?.ReferenceSet ?? _options.ValidationSet ?? input);
     }
 
     TrainerOptionsBase IChainValidatedTrainer.TrainingOptions => _options;
@@ -120,7 +120,7 @@ public sealed partial class GptTrainer : IEstimator<LanguageModelTransformer>, I
                 ?? throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Condition column '{condition}' was not found in the input schema.");
             if (!column.IsKey) throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Condition column '{condition}' must be a key or a vector of keys.");
         }
-        return SchemaShapeShim.Append(inputSchema, LanguageModelScoringMapper.ScoreColumnsSchema(_options.TokenLogProbabilities));
+        return SchemaShapeShim.Append(inputSchema, LanguageModelScoringMapper.ScoreColumnsSchema(_options.TokenLogProbabilities, _options.AnomalyScoring));
     }
 
     private TokenIdLayout CheckColumns(DataViewSchema schema, string role)

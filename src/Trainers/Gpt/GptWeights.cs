@@ -78,6 +78,7 @@ public sealed class GptLanguageModelLoader : IArmlComponentLoader
             throw new ArmlModelFormatException($"The GPT language model's config.json declares a context length of {m.ContextLength}, above the {MaxContextLength} ArML supports.");
         // Read before the network is built, so a bad codec cannot leave native weights behind.
         var codec = TokenCodecStore.Load(reader, keyMap.ColumnKeyCount);
+        var anomaly = LanguageModelAnomalyScoring.Load(reader);
         var weights = reader.ReadTensors("weights.safetensors");
         // Checked before the model is built, so the config cannot make ArML allocate more than the file holds.
         SavedTensors.Require(weights, ExpectedTensors(m), "The GPT language model's weights.safetensors");
@@ -94,6 +95,6 @@ public sealed class GptLanguageModelLoader : IArmlComponentLoader
             throw;
         }
         return new LanguageModelTransformer(new GptLanguageModel(model, ids, device), config.Columns, config.Tokens,
-            config.ScoringBatchSize, config.ScoringStride, keyMap, codec);
+            config.ScoringBatchSize, config.ScoringStride, keyMap, codec, anomalyScoring: anomaly);
     }
 }

@@ -42,5 +42,13 @@ public sealed partial class NGramTrainer
         /// (default), or throw naming the column and row. Kept with the model.
         /// </summary>
         public ArML.Data.UnseenKeyPolicy UnseenKeys { get; set; } = ArML.Data.UnseenKeyPolicy.ScoreAsUnknown;
+
+        /// <summary>
+        /// Add the anomaly columns (Score, PredictedLabel and, if asked, the token diagnostics), with the threshold placed
+        /// on the scores of <see cref="LanguageModelAnomalyOptions.ReferenceSet"/> (else of the training rows, which an
+        /// n-gram model scores optimistically: give held-out rows). Null (default) adds none; a trained model gets them
+        /// with <see cref="NGramTransformer.WithAnomalyScoring(Microsoft.ML.IDataView, LanguageModelAnomalyOptions?)"/>.
+        /// </summary>
+        public LanguageModelAnomalyOptions? AnomalyScoring { get; set; }
     }
 }

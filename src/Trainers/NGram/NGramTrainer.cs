@@ -94,14 +94,16 @@ public sealed partial class NGramTrainer : IEstimator<NGramTransformer>
         var model = NGramTrieBuilder.Build(counter, estimate, present, countingWords.ToArray());
         Report(host, estimator, model);
         host.Info($"N-gram: model built in {clock.Elapsed.TotalSeconds:F2} s.");
-        return new NGramTransformer(name, keyCount, vocabulary, model, _options.ScoringBatchSize, TokenCodecAnnotation.CodecOf(column), _options.UnseenKeys);
+        var transformer = new NGramTransformer(name, keyCount, vocabulary, model, _options.ScoringBatchSize, TokenCodecAnnotation.CodecOf(column),
+            _options.UnseenKeys);
+        return _options.AnomalyScoring is { } anomaly ? transformer.WithAnomalyScoring(anomaly.ReferenceSet ?? input, anomaly) : transformer;
     }
 
     /// <inheritdoc/>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ColumnChecks.RequireTokenKeys(inputSchema, _options.TokenColumnName);
-        return SchemaShapeShim.Append(inputSchema, LanguageModelScoreColumns.Schema());
+        return SchemaShapeShim.Append(inputSchema, LanguageModelScoringMapper.ScoreColumnsSchema(anomaly: _options.AnomalyScoring));
     }
 
     private void Report(ArmlHost host, NGramEstimator estimator, NGramLanguageModel model)
@@ -129,6 +131,7 @@ public sealed partial class NGramTrainer : IEstimator<NGramTransformer>
         NGramDiscounts.Validate(o.DiscountFallback);
         ArgumentOutOfRangeException.ThrowIfLessThan(o.ScoringBatchSize, 1, nameof(o.ScoringBatchSize));
         if (!Enum.IsDefined(o.UnseenKeys)) throw new ArgumentOutOfRangeException(nameof(o), $"UnseenKeys {o.UnseenKeys} is not defined.");
+        o.AnomalyScoring?.Validate();
         var thresholds = new long[o.Order + 1];
         if (o.PruneThresholds is not { Length: > 0 } prune) return thresholds;
         if (prune.Length > o.Order)

@@ -18,6 +18,7 @@ namespace ArML.Trainers.NGram;
 /// | LogLikelihood | Double | natural-log probability of the row's tokens and of its end |
 /// | TokenCount | Int32 | predicted tokens: row length + 1 |
 /// | Perplexity | Double | exp(−LogLikelihood / TokenCount) |
+/// | Score, PredictedLabel, TokenSurprisals, TokenRanks, TopGMisses | | with <see cref="AnomalyScoring"/>, as for <see cref="LanguageModelTransformer"/> |
 ///
 /// A row t₁…tₙ is scored as KenLM's <c>query</c> scores the sentence &lt;s&gt; t₁…tₙ &lt;/s&gt;: &lt;s&gt; is context only, t₁…tₙ
 /// and &lt;/s&gt; are predicted (the same framing as ArML's GPT scorer, whose separator plays both roles). Keys map to model
@@ -31,7 +32,7 @@ public sealed class NGramTransformer : RowMappingTransformer, IArmlPersistable
     private readonly int[] _wordOfModelId;
 
     internal NGramTransformer(string tokenColumnName, int keyCount, IReadOnlyList<string>? vocabulary, NGramLanguageModel model, int scoringBatchSize,
-        ITokenCodec? codec = null, UnseenKeyPolicy unseenKeys = UnseenKeyPolicy.ScoreAsUnknown)
+        ITokenCodec? codec = null, UnseenKeyPolicy unseenKeys = UnseenKeyPolicy.ScoreAsUnknown, LanguageModelAnomalyScoring? anomalyScoring = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(tokenColumnName);
         ArgumentOutOfRangeException.ThrowIfLessThan(keyCount, 1);
@@ -42,6 +43,7 @@ public sealed class NGramTransformer : RowMappingTransformer, IArmlPersistable
         Codec = codec ?? (Vocabulary != null ? CharacterKeysCodec.FromKeyValues(Vocabulary) : null);
         Model = model;
         ScoringBatchSize = scoringBatchSize;
+        AnomalyScoring = anomalyScoring?.Checked(nameof(anomalyScoring));
         var spelled = ArpaWords.OfKeys(keyCount, Vocabulary, tokenColumnName);
         var wordIds = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int w = 0; w < model.VocabularySize; w++) wordIds[model.Words[w]] = w;
@@ -88,6 +90,26 @@ public sealed class NGramTransformer : RowMappingTransformer, IArmlPersistable
     /// <summary>Rows scored per batch.</summary>
     public int ScoringBatchSize { get; }
 
+    /// <summary>The anomaly settings (Score, PredictedLabel and the token diagnostics are added), or null (they are not).</summary>
+    public LanguageModelAnomalyScoring? AnomalyScoring { get; }
+
+    /// <summary>
+    /// The same model adding the anomaly columns, with the threshold placed at
+    /// <see cref="LanguageModelAnomalyOptions.ThresholdQuantile"/> of the scores of <paramref name="referenceData"/>'s
+    /// rows (ordinary rows the model was not trained on, preferably). The model is shared, not copied.
+    /// </summary>
+    /// <param name="referenceData">Rows with the token column.</param>
+    /// <param name="options">Score kind, quantile and diagnostics; null for the defaults (its ReferenceSet is not read).</param>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="referenceData"/> has no rows.</exception>
+    public NGramTransformer WithAnomalyScoring(IDataView referenceData, LanguageModelAnomalyOptions? options = null) =>
+        WithAnomalyScoring(AnomalyThreshold.Fit(WithAnomalyScoring, referenceData, options ?? new()));
+
+    /// <summary>The same model with the given anomaly settings, or without anomaly columns when <paramref name="scoring"/> is null.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The threshold is not finite or TopG is below 1.</exception>
+    public NGramTransformer WithAnomalyScoring(LanguageModelAnomalyScoring? scoring) =>
+        new(TokenColumnName, KeyCount, Vocabulary, Model, ScoringBatchSize, Codec, KeyMap.Policy, scoring);
+
     /// <summary>The model word that token id <paramref name="tokenId"/> (key − 1) is scored as.</summary>
     public int WordOfToken(int tokenId) => _keyToWord[tokenId];
 
@@ -99,7 +121,7 @@ public sealed class NGramTransformer : RowMappingTransformer, IArmlPersistable
         if (count != (ulong)KeyCount)
             throw new ArgumentOutOfRangeException(nameof(inputSchema),
                 $"Column '{TokenColumnName}' has key count {count}, but the n-gram model is bound to key count {KeyCount}: tokenize with the same tokenizer.");
-        return new NGramScoringMapper(inputSchema, column, Model, KeyMap, _wordOfModelId, ScoringBatchSize);
+        return new NGramScoringMapper(inputSchema, column, Model, KeyMap, _wordOfModelId, ScoringBatchSize, AnomalyScoring);
     }
 
     /// <summary>

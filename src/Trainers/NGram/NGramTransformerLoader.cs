@@ -44,6 +44,7 @@ public sealed class NGramTransformerLoader : IArmlComponentLoader
         }
         writer.WriteTensors("trie.safetensors", tensors);
         TokenCodecStore.Save(transformer.Codec, writer);
+        LanguageModelAnomalyScoring.Save(transformer.AnomalyScoring, writer);
     }
 
     /// <inheritdoc/>
@@ -75,11 +76,12 @@ public sealed class NGramTransformerLoader : IArmlComponentLoader
                 highest ? null : Read<int>(tensors, $"{k}.children", "I32"));
         }
         var codec = TokenCodecStore.Load(reader, config.KeyCount);   // its own errors name the codec, not the trie
+        var anomaly = LanguageModelAnomalyScoring.Load(reader);
         try
         {
             var model = new NGramLanguageModel(config.Words, levels);
             return new NGramTransformer(config.TokenColumnName, config.KeyCount, config.Vocabulary, model, config.ScoringBatchSize,
-                codec, unseenKeys);
+                codec, unseenKeys, anomaly);
         }
         catch (Exception e) when (e is InvalidDataException or ArgumentException)
         {

@@ -97,7 +97,7 @@ public abstract class StatefulLanguageModel<TNetwork> : IAutoregressiveScorer, I
     /// <see cref="IAutoregressiveScorer.ScoreFramed"/>). Every row is read whole, so <paramref name="stride"/> never applies.
     /// </summary>
     public void ScoreFramed(IReadOnlyList<int[]> framed, IReadOnlyList<int> lengths, IReadOnlyList<int> firstTargets, int stride,
-        Span<double> logLikelihoods, Span<int> tokenCounts, double[][]? tokenLogProbabilities = null)
+        Span<double> logLikelihoods, Span<int> tokenCounts, double[][]? tokenLogProbabilities = null, int[][]? tokenRanks = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(stride, 1);
         int rows = lengths.Count;
@@ -106,6 +106,7 @@ public abstract class StatefulLanguageModel<TNetwork> : IAutoregressiveScorer, I
             logLikelihoods[r] = 0;
             tokenCounts[r] = lengths[r] - firstTargets[r];
             if (tokenLogProbabilities != null) tokenLogProbabilities[r] = new double[tokenCounts[r]];
+            if (tokenRanks != null) tokenRanks[r] = new int[tokenCounts[r]];
         }
         // Longest rows first: the rows still being read are always a prefix of the batch, so the state shrinks by narrowing.
         var order = Enumerable.Range(0, rows).Where(r => lengths[r] > 1).OrderByDescending(r => lengths[r]).ToArray();
@@ -124,8 +125,8 @@ public abstract class StatefulLanguageModel<TNetwork> : IAutoregressiveScorer, I
                     int active = order.Count(r => lengths[r] - 1 > begin);
                     int length = Math.Min(piece, longest - begin);
                     using var scope = NewDisposeScope();
-                    var (logp, next) = ScorePiece(framed, order, active, begin, length, state.FirstRows(active));
-                    Accumulate(logp, order, active, begin, length, lengths, firstTargets, logLikelihoods, tokenLogProbabilities);
+                    var (logp, ranks, next) = ScorePiece(framed, order, active, begin, length, state.FirstRows(active), tokenRanks != null);
+                    Accumulate(logp, ranks, order, active, begin, length, lengths, firstTargets, logLikelihoods, tokenLogProbabilities, tokenRanks);
                     var carried = next.Detach();
                     state.Dispose();
                     state = carried;
@@ -142,9 +143,10 @@ public abstract class StatefulLanguageModel<TNetwork> : IAutoregressiveScorer, I
     internal int PieceLength(int rows) =>
         (int)Math.Clamp(ActivationBudget / ((long)rows * (Model.ActivationsPerPosition + Model.VocabularySize)), 1, MaxPiece);
 
-    // Log-probability of each target of input positions begin .. begin+length−1 of the first `active` rows: (active × length), row-major.
-    private (double[] LogProbabilities, RecurrentState Next) ScorePiece(IReadOnlyList<int[]> framed, int[] order, int active, int begin, int length,
-        RecurrentState state)
+    // Log-probability (and rank, when asked) of each target of input positions begin .. begin+length−1 of the first
+    // `active` rows: (active × length), row-major.
+    private (double[] LogProbabilities, int[]? Ranks, RecurrentState Next) ScorePiece(IReadOnlyList<int[]> framed, int[] order, int active, int begin,
+        int length, RecurrentState state, bool ranks)
     {
         var inputs = new long[active * length];
         var targets = new long[active * length];
@@ -162,12 +164,14 @@ public abstract class StatefulLanguageModel<TNetwork> : IAutoregressiveScorer, I
         var x = tensor(inputs, [active, length], device: Device);
         var y = tensor(targets, [active, length], device: Device);
         var (logits, next) = Model.Forward(x, state);
-        var logp = nn.functional.log_softmax(logits, dim: -1).gather(-1, y.unsqueeze(-1)).squeeze(-1);   // (B, T)
-        return (logp.to_type(ScalarType.Float64).cpu().data<double>().ToArray(), next);
+        var all = nn.functional.log_softmax(logits, dim: -1);
+        var picked = all.gather(-1, y.unsqueeze(-1));                                                       // (B, T, 1)
+        return (picked.squeeze(-1).to_type(ScalarType.Float64).cpu().data<double>().ToArray(),
+            ranks ? TrueTokenRanks.Of(all, picked, Vocabulary) : null, next);
     }
 
-    private static void Accumulate(double[] logp, int[] order, int active, int begin, int length, IReadOnlyList<int> lengths,
-        IReadOnlyList<int> firstTargets, Span<double> logLikelihoods, double[][]? tokenLogProbabilities)
+    private static void Accumulate(double[] logp, int[]? ranks, int[] order, int active, int begin, int length, IReadOnlyList<int> lengths,
+        IReadOnlyList<int> firstTargets, Span<double> logLikelihoods, double[][]? tokenLogProbabilities, int[][]? tokenRanks)
     {
         for (int i = 0; i < active; i++)
         {
@@ -180,6 +184,7 @@ public abstract class StatefulLanguageModel<TNetwork> : IAutoregressiveScorer, I
                 double value = logp[i * length + j];
                 logLikelihoods[r] += value;
                 if (tokenLogProbabilities != null) tokenLogProbabilities[r][target - firstTargets[r]] = value;
+                if (tokenRanks != null) tokenRanks[r][target - firstTargets[r]] = ranks![i * length + j];
             }
         }
     }

@@ -39,6 +39,7 @@ internal static class StatefulModelLoader
             throw new ArmlModelFormatException($"The {family}'s config.json holds {file.Tokens.Length} key values for a column of {keyMap.ColumnKeyCount} keys.");
         // Read before the network is built, so a bad codec cannot leave native weights behind.
         var codec = TokenCodecStore.Load(reader, keyMap.ColumnKeyCount);
+        var anomaly = LanguageModelAnomalyScoring.Load(reader);
         var weights = reader.ReadTensors("weights.safetensors");
         SavedTensors.Require(weights, expected(file.Model), $"The {family}'s weights.safetensors");
         var device = TorchRuntime.SelectDevice(context.GpuDeviceId, context.FallbackToCpu);
@@ -55,6 +56,6 @@ internal static class StatefulModelLoader
             throw;
         }
         return new LanguageModelTransformer(wrap(network, ids, device), file.Columns, file.Tokens, file.ScoringBatchSize, int.MaxValue, keyMap,
-            codec);
+            codec, anomalyScoring: anomaly);
     }
 }

@@ -38,6 +38,13 @@ public abstract class StatefulTrainerOptions : TrainerOptionsBase
     /// <summary>Add a "TokenLogProbabilities" column: the log-probability of each predicted token. Default false.</summary>
     public bool TokenLogProbabilities { get; set; }
 
+    /// <summary>
+    /// Add the anomaly columns (Score, PredictedLabel and, if asked, the token diagnostics), with the threshold placed
+    /// on the validation set's scores (else the training rows'). Null (default) adds none; a trained model gets them
+    /// with <see cref="LanguageModelTransformer.WithAnomalyScoring(Microsoft.ML.IDataView, LanguageModelAnomalyOptions?)"/>.
+    /// </summary>
+    public LanguageModelAnomalyOptions? AnomalyScoring { get; set; }
+
     /// <inheritdoc/>
     public override void Validate()
     {
@@ -45,5 +52,6 @@ public abstract class StatefulTrainerOptions : TrainerOptionsBase
         ArgumentException.ThrowIfNullOrEmpty(TokenColumnName, nameof(TokenColumnName));
         if (SequenceLength < 1) throw new ArgumentOutOfRangeException(nameof(SequenceLength), "SequenceLength must be at least 1.");
         if (ScoringBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(ScoringBatchSize), "ScoringBatchSize must be at least 1.");
+        AnomalyScoring?.Validate();
     }
 }

@@ -69,7 +69,8 @@ internal static class StatefulTraining
         var column = input.Schema[options.TokenColumnName];
         return new LanguageModelTransformer(wrap(network, vocabulary, device),
             new LanguageModelColumns(options.TokenColumnName, TokenLogProbabilities: options.TokenLogProbabilities),
-            KeyValuesCodec.FromColumn(column)?.Tokens, options.ScoringBatchSize, int.MaxValue, train.Map, TokenCodecAnnotation.CodecOf(column));
+            KeyValuesCodec.FromColumn(column)?.Tokens, options.ScoringBatchSize, int.MaxValue, train.Map, TokenCodecAnnotation.CodecOf(column))
+            .WithFittedAnomalyScoring(options.AnomalyScoring, options.AnomalyScoring?.ReferenceSet ?? options.ValidationSet ?? input);
     }
 
     /// <summary>The input schema with the score columns appended, after checking the token column.</summary>
@@ -77,7 +78,7 @@ internal static class StatefulTraining
     public static SchemaShape OutputSchema(SchemaShape inputSchema, StatefulTrainerOptions options)
     {
         ColumnChecks.RequireTokenKeys(inputSchema, options.TokenColumnName);
-        return SchemaShapeShim.Append(inputSchema, LanguageModelScoringMapper.ScoreColumnsSchema(options.TokenLogProbabilities));
+        return SchemaShapeShim.Append(inputSchema, LanguageModelScoringMapper.ScoreColumnsSchema(options.TokenLogProbabilities, options.AnomalyScoring));
     }
 
     // Rows framed one by one when each is read from the start state; one separated stream otherwise.

@@ -83,6 +83,21 @@ ngram.LastTransformer.ExportArpa("model.arpa");                                 
 var kenlm = mlContext.LanguageModeling().LoadArpa("other.arpa", ngram.First().Transform(valid).Schema["Tokens"]);
     }
 
+    private static void AnomalyScoring(MLContext mlContext, IDataView normal, IDataView heldOutNormal, IDataView newLines, string text,
+        double[] tokenSurprisals, LanguageModelTransformer gpt)
+    {
+var tokenizer = mlContext.Transforms.Text.TokenizeCharacters("Tokens", "Text").Fit(normal);
+var ngram = mlContext.LanguageModeling().Trainers.NGram(new NGramTrainer.Options
+{
+    Order = 7,
+    AnomalyScoring = new LanguageModelAnomalyOptions { TokenDiagnostics = true, ReferenceSet = tokenizer.Transform(heldOutNormal) },
+}).Fit(tokenizer.Transform(normal));
+IDataView scored = ngram.Transform(tokenizer.Transform(newLines));   // + Score, PredictedLabel, TokenSurprisals, TokenRanks, TopGMisses
+var metrics = mlContext.AnomalyDetection.Evaluate(scored);           // with a Label column (Single, 1 = anomaly)
+var spans = SurprisalSpans.Map(text, ngram.Codec!, tokenSurprisals);  // (Start, Length, Surprisal) of each token of one line
+var detector = gpt.WithAnomalyScoring(tokenizer.Transform(heldOutNormal));   // any trained or loaded model, afterwards
+    }
+
     private static void Evaluation(MLContext mlContext, IDataView scored, ITransformer modelA, ITransformer modelB, IDataView valid,
         LanguageModelTransformer gpt, IDataView tokens, (long Parameters, long Tokens, double Loss)[] runs, double largestCompute)
     {
