@@ -35,7 +35,7 @@ public sealed record WaveNetConfig(int VocabularySize, int DilationCycles, int L
 /// </summary>
 /// <remarks>
 /// Its state is the fast-WaveNet queue of every layer (Paine et al. 2016): the last d inputs of the layer of dilation d,
-/// (B, R, d). A piece of T samples is convolved after its layer's queue (no padding: the queue is the causal left
+/// (B, d, R). The convolutions keep nn.Conv1d's weights (and names) but run as matrix products on (B, T, R) activations. A piece of T samples is convolved after its layer's queue (no padding: the queue is the causal left
 /// context, zeros at a row's start), and the queue becomes the last d columns. Reading a sequence piece by piece,
 /// one sample at a time included, gives the logits of reading it whole; generating a sample costs one column per layer
 /// instead of recomputing the receptive field.
@@ -75,30 +75,36 @@ public sealed class WaveNetModel : Module, IStatefulNetwork
     public long ActivationsPerPosition => VocabularySize + Config.ResidualChannels + Config.LayerCount * (4L * Config.ResidualChannels + Config.SkipChannels)
         + 3L * Config.SkipChannels;
 
-    /// <summary>Empty queues: (B, R, d) zeros for the layer of dilation d (the causal convolutions' zero left context).</summary>
+    /// <summary>Empty queues: (B, d, R) zeros for the layer of dilation d (the causal convolutions' zero left context).</summary>
     public RecurrentState InitialState(long batchSize, Device device) => new(0,
-        Enumerable.Range(0, Config.LayerCount).Select(l => zeros([batchSize, Config.ResidualChannels, Config.Dilation(l)], wte.weight!.dtype, device)).ToArray());
+        Enumerable.Range(0, Config.LayerCount).Select(l => zeros([batchSize, Config.Dilation(l), Config.ResidualChannels], wte.weight!.dtype, device)).ToArray());
 
     /// <inheritdoc/>
     public (Tensor Logits, RecurrentState State) Forward(Tensor inputs, RecurrentState state)
     {
         using var scope = NewDisposeScope();
         long t = inputs.shape[1];
-        var x = wte.call(inputs).transpose(1, 2);                             // (B, R, T)
+        var x = wte.call(inputs);                                              // (B, T, R)
         Tensor? skips = null;
         var queues = new Tensor[Config.LayerCount];
         for (int l = 0; l < Config.LayerCount; l++)
         {
             int d = Config.Dilation(l);
-            var context = cat([state.Parts[l], x], 2);                         // (B, R, d + T): queue, then this piece
-            queues[l] = context.narrow(2, t, d).contiguous().MoveToOuterDisposeScope();
-            var gates = dilated[l].call(context).chunk(2, 1);                  // (B, R, T) each: output j sees columns j and j + d
+            var context = cat([state.Parts[l], x], 1);                         // (B, d + T, R): queue, then this piece
+            queues[l] = context.narrow(1, t, d).contiguous().MoveToOuterDisposeScope();
+            // The width-2 dilated convolution as its two taps: output j reads context columns j and j + d.
+            var weight = dilated[l].weight!;                                   // (2R, R, 2)
+            var gates = (F.linear(context.narrow(1, 0, t), weight.select(2, 0)) + F.linear(context.narrow(1, d, t), weight.select(2, 1), dilated[l].bias))
+                .chunk(2, 2);                                                  // (B, T, R) each
             var z = gates[0].tanh() * gates[1].sigmoid();
-            var s = skip[l].call(z);
+            var s = Pointwise(skip[l], z);
             skips = skips is null ? s : skips + s;
-            x = x + residual[l].call(z);
+            x = x + Pointwise(residual[l], z);
         }
-        var logits = head_out.call(F.relu(head_hidden.call(F.relu(skips!)))).transpose(1, 2);   // (B, T, V)
+        var logits = Pointwise(head_out, F.relu(Pointwise(head_hidden, F.relu(skips!))));   // (B, T, V)
         return (logits.MoveToOuterDisposeScope(), new RecurrentState(0, queues));
     }
+
+    // A 1×1 convolution applied to (B, T, C) activations, as the linear map it is.
+    private static Tensor Pointwise(Conv1d conv, Tensor x) => F.linear(x, conv.weight!.squeeze(2), conv.bias);
 }
