@@ -13,8 +13,8 @@
 //   dotnet run -c Release --project bench/ArML.Bench -- family-gen-speed [--tokens N] LSTM, GRU, baseline, 5-gram: carried state vs re-reading, prompts 256 and 1024
 //   dotnet run -c Release --project bench/ArML.Bench -- lstm ../shared/data/tinyshakespeare.txt [--tokens N]
 //                                                     2x512 LSTM vs the GPT small config on the same number of characters
-//   dotnet run -c Release --project bench/ArML.Bench -- density [--data DIR] [--models fvsbn,nade,made,made-direct] [--max-minutes M] [--epochs E] [--seed S] ...
-//       binarized MNIST test NLL of FVSBN, NADE and MADE (default data ../shared/data/binarized_mnist)
+//   dotnet run -c Release --project bench/ArML.Bench -- density [--data DIR] [--models fvsbn,nade,made,made-direct,pixelcnn] [--max-minutes M] [--epochs E] [--seed S] ...
+//       binarized MNIST test NLL of FVSBN, NADE, MADE and PixelCNN (default data ../shared/data/binarized_mnist)
 //   dotnet run -c Release --project bench/ArML.Bench -- made-reference [DIR] [epochs] [hidden] [lr] [adam|adagrad] [direct 0|1]
 //       an independent plain-TorchSharp MADE on binarized MNIST, to cross-check the trainer
 //   dotnet run -c Release --project bench/ArML.Bench -- long-row [--chars N] [--width W] [--context T] [--layers L] [--stride S] [--budget-mb M]

@@ -42,6 +42,7 @@ internal abstract class AutoregressiveNetwork : nn.Module
         DensityModelFamily.Fvsbn => new FvsbnNetwork(config),
         DensityModelFamily.Nade => new NadeNetwork(config),
         DensityModelFamily.Made => new MadeNetwork(config, seed),
+        DensityModelFamily.PixelCnn => new PixelCnn.PixelCnnNetwork(config),
         var other => throw new ArgumentOutOfRangeException(nameof(config), $"Unknown model family {other}."),
     };
 

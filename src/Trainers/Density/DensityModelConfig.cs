@@ -12,6 +12,7 @@ namespace ArML.Trainers.Density;
 /// <param name="MaskCount">MADE: orderings/connectivities trained and averaged over at test time (else 1).</param>
 /// <param name="ResampleOrderings">MADE: each mask has its own random ordering of the dimensions (else the natural order).</param>
 /// <param name="DirectConnections">MADE: masked direct input-to-output connections.</param>
+/// <param name="PixelCnn">PixelCNN: the image shape and the network's layers (null for the other families).</param>
 public sealed record DensityModelConfig(
     DensityModelFamily Family,
     int Dimension,
@@ -21,7 +22,8 @@ public sealed record DensityModelConfig(
     int[] HiddenSizes,
     int MaskCount,
     bool ResampleOrderings,
-    bool DirectConnections)
+    bool DirectConnections,
+    ArML.Trainers.PixelCnn.PixelCnnConfig? PixelCnn = null)
 {
     /// <summary>Network outputs per dimension: 1 (Bernoulli), K (categorical) or 3 per mixture component.</summary>
     public int ParametersPerDimension => Distribution switch
@@ -40,10 +42,12 @@ public sealed record DensityModelConfig(
         if (Distribution == OutputDistribution.Categorical && CategoryCount is < 2 or > 256) return "CategoryCount must be in 2..256";
         if (Distribution == OutputDistribution.GaussianMixture && MixtureComponents is < 1 or > 64) return "MixtureComponents must be in 1..64";
         if (HiddenSizes is null || HiddenSizes.Any(h => h < 1)) return "hidden sizes must be positive";
-        int expectedLayers = Family switch { DensityModelFamily.Fvsbn => 0, DensityModelFamily.Nade => 1, _ => -1 };
+        if ((Family == DensityModelFamily.PixelCnn) != (PixelCnn is not null)) return "a PixelCNN, and only a PixelCNN, has an image shape";
+        if (PixelCnn?.Problem(Dimension) is string pixelProblem) return pixelProblem;
+        int expectedLayers = Family switch { DensityModelFamily.Fvsbn or DensityModelFamily.PixelCnn => 0, DensityModelFamily.Nade => 1, _ => -1 };
         if (expectedLayers >= 0 && HiddenSizes.Length != expectedLayers) return $"{Family} has {expectedLayers} hidden layer(s), not {HiddenSizes.Length}";
         if (Family == DensityModelFamily.Made && HiddenSizes.Length == 0) return "MADE needs at least one hidden layer";
-        if (MaskCount < 1 || (Family != DensityModelFamily.Made && MaskCount != 1)) return "MaskCount must be 1 (FVSBN, NADE) or at least 1 (MADE)";
+        if (MaskCount < 1 || (Family != DensityModelFamily.Made && MaskCount != 1)) return "MaskCount must be 1 (FVSBN, NADE, PixelCNN) or at least 1 (MADE)";
         if (Family != DensityModelFamily.Made && (ResampleOrderings || DirectConnections)) return "orderings and direct connections are MADE options";
         return null;
     }

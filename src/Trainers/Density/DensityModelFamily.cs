@@ -14,4 +14,7 @@ public enum DensityModelFamily
 
     /// <summary>Masked autoencoder for distribution estimation: a masked feed-forward network, one or more orderings.</summary>
     Made,
+
+    /// <summary>Gated PixelCNN: masked convolutions over a vector read as an image, with vertical and horizontal stacks.</summary>
+    PixelCnn,
 }

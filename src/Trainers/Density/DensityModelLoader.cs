@@ -34,6 +34,9 @@ public sealed class DensityModelLoader : IArmlComponentLoader
                 yield return F32("output_weight", outputs, h);
                 yield return F32("output_bias", outputs);
                 break;
+            case DensityModelFamily.PixelCnn:
+                foreach (var spec in PixelCnn.PixelCnnNetwork.ExpectedTensors(m)) yield return spec;
+                break;
             default:
                 yield return new("input_degrees", "I64", [m.MaskCount, d]);
                 long fanIn = d;

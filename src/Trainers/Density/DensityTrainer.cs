@@ -53,6 +53,12 @@ public sealed class DensityTrainer : IEstimator<DensityTransformer>, IChainValid
         string name = _options.FeatureColumnName;
         var column = DensityColumns.RequireFeatures(input.Schema, name);
         int? size = ((Microsoft.ML.Data.VectorDataViewType)column.Type).Size is int s and > 0 ? s : null;
+        // A PixelCNN's image fixes the length: a variable-size column has every row checked against it as it is read.
+        if (_options.RequiredDimension is int required)
+        {
+            DensityColumns.RequireFeatures(input.Schema, name, required);
+            size = required;
+        }
         ChainValidation.Check(this, name);
         if (_options.ValidationSet != null) DensityColumns.RequireFeatures(_options.ValidationSet.Schema, name, size);
 

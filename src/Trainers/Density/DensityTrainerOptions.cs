@@ -58,6 +58,9 @@ public abstract class DensityTrainerOptions : TrainerOptionsBase
     /// <summary>The hidden layer widths of the network.</summary>
     internal abstract int[] HiddenSizes { get; }
 
+    /// <summary>The vector length the model requires (a PixelCNN's image size), or null when any length fits.</summary>
+    internal virtual int? RequiredDimension => null;
+
     /// <summary>The model shape for vectors of <paramref name="dimension"/> values.</summary>
     internal virtual DensityModelConfig Config(int dimension) => new(Family, dimension, Distribution, CategoryCount, MixtureComponents,
         HiddenSizes, MaskCount: 1, ResampleOrderings: false, DirectConnections: false);

@@ -11,6 +11,8 @@ using ArML.Trainers.Density;
 using ArML.Trainers.Generation;
 using ArML.Trainers.Gpt;
 using ArML.Trainers.NGram;
+using ArML.Trainers.PixelCnn;
+using ArML.Trainers.WaveNet;
 using ArML.Transforms.Text;
 using Microsoft.Extensions.AI;
 using Microsoft.ML;
@@ -71,6 +73,14 @@ var batch = generator.Generate(["the ", "a "], options);                        
 await foreach (string piece in generator.GenerateStreamingAsync("the ", options, cancellationToken: ct)) Console.Write(piece);
 IChatClient chat = generator.AsChatClient();                                            // Microsoft.Extensions.AI
 IDataView answers = mlContext.LanguageModeling().Generate("Answer", "Question", model, options).Fit(data).Transform(data);
+    }
+
+    private static void WaveNet(MLContext mlContext)
+    {
+var waveNet = mlContext.LanguageModeling().Trainers.WaveNet(new WaveNetTrainer.Options
+{
+    TokenColumnName = "Samples", LayersPerCycle = 8, DilationCycles = 2,   // receptive field 1 + 2·255 = 511 samples
+});
     }
 
     private static void NGrams(MLContext mlContext, IDataView train, IDataView valid)
@@ -151,5 +161,14 @@ IDataView scored = model.Transform(test);      // adds LogLikelihood, TokenCount
 var anomalies = mlContext.AnomalyDetection.Evaluate(scored);              // with a Single label column "Label"
 var nats = mlContext.LanguageModeling().Evaluate(scored).CrossEntropy;    // nats per value
 float[][] samples = model.LastTransformer.Sample(16, seed: 1);             // ancestral sampling
+    }
+
+    private static void PixelCnn(MLContext mlContext)
+    {
+var pixelCnn = mlContext.DensityEstimation().Trainers.PixelCnn(new PixelCnnOptions
+{
+    FeatureColumnName = "Pixels", Height = 28, Width = 28, Layers = 5, Filters = 32,
+    Distribution = OutputDistribution.Bernoulli,   // Categorical with CategoryCount = 256 for 8-bit pixels
+});
     }
 }

@@ -166,6 +166,7 @@ public class ModelRoundTripTests
                 ["ArML.TokenDecoder"] = "ArML.Transforms.Text.TokenDecoderLoader, ArML.Transforms",
                 ["ArML.Tokenizer"] = "ArML.Transforms.Text.TokenizerLoader, ArML.Transforms",
                 ["ArML.LinearBaselineLanguageModel"] = "ArML.Trainers.Baseline.LinearBaselineLanguageModelLoader, ArML.Trainers",
+                ["ArML.WaveNetLanguageModel"] = "ArML.Trainers.WaveNet.WaveNetLanguageModelLoader, ArML.Trainers",
                 ["ArML.LstmLanguageModel"] = "ArML.Trainers.Lstm.LstmLanguageModelLoader, ArML.Trainers",
             },
             ArmlComponentRegistry.LoaderTypeNames.OrderBy(p => p.Key).ToDictionary());

@@ -83,7 +83,7 @@ public class SamplingTests
 
     // Pearson's chi-square against the model's probabilities; the critical value is the 0.999 quantile for
     // (cells − 1) degrees of freedom, so a correct sampler fails about once in a thousand seeds (the seed is fixed).
-    private static void AssertChiSquareFits(int[] counts, double[] probabilities, int draws)
+    internal static void AssertChiSquareFits(int[] counts, double[] probabilities, int draws)
     {
         Assert.Equal(1.0, probabilities.Sum(), 1e-4);
         double chi = counts.Select((c, i) => (c - draws * probabilities[i]) * (c - draws * probabilities[i]) / (draws * probabilities[i])).Sum();

@@ -1,0 +1,63 @@
+using ArML.Trainers.Density;
+
+namespace ArML.Trainers.PixelCnn;
+
+/// <summary>
+/// Options of a gated PixelCNN: the feature vector is an image of <see cref="Height"/> × <see cref="Width"/> pixels of
+/// <see cref="Channels"/> values, row-major with a pixel's channels side by side, generated in that order. Bernoulli
+/// outputs suit binary images, categorical ones (<see cref="DensityTrainerOptions.CategoryCount"/> 256) 8-bit images.
+/// Everything else (batching, optimizer, validation, early stopping, checkpoints) comes from
+/// <see cref="DensityTrainerOptions"/>.
+/// </summary>
+public sealed class PixelCnnOptions : DensityTrainerOptions
+{
+    /// <summary>Rows of the image. Required.</summary>
+    public int Height { get; set; }
+
+    /// <summary>Columns of the image. Required.</summary>
+    public int Width { get; set; }
+
+    /// <summary>Values per pixel (1 for grey levels, 3 for RGB). Default 1.</summary>
+    public int Channels { get; set; } = 1;
+
+    /// <summary>Gated layers (the first with mask A, the others with mask B). Default 6.</summary>
+    public int Layers { get; set; } = 6;
+
+    /// <summary>Feature maps of each of the two stacks. Default 32.</summary>
+    public int Filters { get; set; } = 32;
+
+    /// <summary>Odd kernel width of the first layer. Default 7 (as in the PixelCNN papers).</summary>
+    public int FirstKernelSize { get; set; } = 7;
+
+    /// <summary>Odd kernel width of the other layers. Default 3.</summary>
+    public int KernelSize { get; set; } = 3;
+
+    /// <summary>Feature maps of the 1×1 layer before the output logits. Default 64.</summary>
+    public int OutputHiddenSize { get; set; } = 64;
+
+    internal override DensityModelFamily Family => DensityModelFamily.PixelCnn;
+
+    internal override int[] HiddenSizes => [];
+
+    internal override int? RequiredDimension => checked(Height * Width * Channels);
+
+    internal override DensityModelConfig Config(int dimension) => base.Config(dimension) with
+    {
+        PixelCnn = new PixelCnnConfig(Height, Width, Channels, Layers, Filters, FirstKernelSize, KernelSize, OutputHiddenSize),
+    };
+
+    /// <inheritdoc/>
+    public override void Validate()
+    {
+        base.Validate();
+        if (Height < 1 || Width < 1 || Channels < 1 || (long)Height * Width * Channels > 1 << 24)
+            throw new ArgumentOutOfRangeException(nameof(Height), $"Height ({Height}), Width ({Width}) and Channels ({Channels}) must be positive, with at most 2^24 values in all.");
+        if (Layers is < 1 or > 64) throw new ArgumentOutOfRangeException(nameof(Layers), "Layers must be in 1..64.");
+        if (Filters < 1) throw new ArgumentOutOfRangeException(nameof(Filters), "Filters must be at least 1.");
+        if (OutputHiddenSize < 1) throw new ArgumentOutOfRangeException(nameof(OutputHiddenSize), "OutputHiddenSize must be at least 1.");
+        if (FirstKernelSize is < 3 or > 31 || FirstKernelSize % 2 == 0) throw new ArgumentOutOfRangeException(nameof(FirstKernelSize), "FirstKernelSize must be odd, 3 to 31.");
+        if (KernelSize is < 3 or > 31 || KernelSize % 2 == 0) throw new ArgumentOutOfRangeException(nameof(KernelSize), "KernelSize must be odd, 3 to 31.");
+        if (Distribution == OutputDistribution.GaussianMixture)
+            throw new ArgumentOutOfRangeException(nameof(Distribution), "A PixelCNN models discrete pixels: use Bernoulli or Categorical outputs.");
+    }
+}
