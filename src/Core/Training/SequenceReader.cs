@@ -4,7 +4,7 @@ using ArML.Data;
 namespace ArML.Training;
 
 /// <summary>Reads a token column through one cursor into a compact <see cref="TokenBuffer"/>.</summary>
-public static class SequenceReader
+internal static class SequenceReader
 {
     /// <summary>
     /// Concatenates the rows of <paramref name="tokenColumnName"/> with <paramref name="separatorId"/> before the

@@ -4,7 +4,7 @@ namespace ArML.Training;
 /// The random source of batch sampling (xoshiro256**, seeded through SplitMix64). Unlike <see cref="Random"/>, its
 /// state can be saved in a checkpoint, so a resumed run draws exactly the batches the uninterrupted run would.
 /// </summary>
-public sealed class TrainingRandom
+internal sealed class TrainingRandom
 {
     private ulong _s0, _s1, _s2, _s3;
 

@@ -12,7 +12,7 @@ namespace ArML.Trainers.Density;
 /// <param name="MaskCount">MADE: orderings/connectivities trained and averaged over at test time (else 1).</param>
 /// <param name="ResampleOrderings">MADE: each mask has its own random ordering of the dimensions (else the natural order).</param>
 /// <param name="DirectConnections">MADE: masked direct input-to-output connections.</param>
-public sealed record DensityModelConfig(
+internal sealed record DensityModelConfig(
     DensityModelFamily Family,
     int Dimension,
     OutputDistribution Distribution,

@@ -56,7 +56,7 @@ public sealed class DensityTransformer : RowMappingTransformer, IArmlPersistable
     }
 
     /// <inheritdoc/>
-    public override BatchRowMapper CreateMapper(DataViewSchema inputSchema)
+    internal override BatchRowMapper CreateMapper(DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         var column = DensityColumns.RequireFeatures(inputSchema, FeatureColumnName, Dimension);

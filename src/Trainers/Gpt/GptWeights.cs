@@ -13,11 +13,11 @@ namespace ArML.Trainers.Gpt;
 /// <param name="Model">Network shape.</param>
 /// <param name="ScoringBatchSize">Rows per scoring pass.</param>
 /// <param name="ScoringStride">Sliding-window step.</param>
-public sealed record GptLanguageModelConfig(LanguageModelColumns Columns, TokenIdLayout Ids, string[]? Tokens, GptConfig Model,
+internal sealed record GptLanguageModelConfig(LanguageModelColumns Columns, TokenIdLayout Ids, string[]? Tokens, GptConfig Model,
     int ScoringBatchSize, int ScoringStride);
 
 /// <summary>Reads a <see cref="LanguageModelTransformer"/> saved by <c>SaveArml</c>.</summary>
-public sealed class GptLanguageModelLoader : IArmlComponentLoader
+internal sealed class GptLanguageModelLoader : IArmlComponentLoader
 {
     // Rotary models keep no position table, so nothing in the file bounds their context; the KV cache of generation
     // grows with it.

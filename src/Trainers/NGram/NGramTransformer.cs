@@ -65,7 +65,7 @@ public sealed class NGramTransformer : RowMappingTransformer, IArmlPersistable
     }
 
     /// <summary>Which keys are model words; the others (and the missing key) score as &lt;unk&gt; or throw, by its policy.</summary>
-    public TokenKeyMap KeyMap { get; }
+    internal TokenKeyMap KeyMap { get; }
 
     /// <summary>The token column read.</summary>
     public string TokenColumnName { get; }
@@ -96,7 +96,7 @@ public sealed class NGramTransformer : RowMappingTransformer, IArmlPersistable
     public int WordOfToken(int tokenId) => _keyToWord[tokenId];
 
     /// <inheritdoc/>
-    public override BatchRowMapper CreateMapper(DataViewSchema inputSchema)
+    internal override BatchRowMapper CreateMapper(DataViewSchema inputSchema)
     {
         var column = ColumnChecks.RequireTokenKeys(inputSchema, TokenColumnName);
         ulong count = ((KeyDataViewType)((VectorDataViewType)column.Type).ItemType).Count;

@@ -19,7 +19,7 @@ namespace ArML.Trainers.Stateful;
 /// <see cref="IStatefulNetwork.ActivationsPerPosition"/>), so memory is bounded whatever the length.
 /// </remarks>
 /// <typeparam name="TNetwork">The network.</typeparam>
-public abstract class StatefulLanguageModel<TNetwork> : IAutoregressiveScorer where TNetwork : nn.Module, IStatefulNetwork
+internal abstract class StatefulLanguageModel<TNetwork> : IAutoregressiveScorer where TNetwork : nn.Module, IStatefulNetwork
 {
     /// <summary>
     /// Upper bound on the values materialized at once while scoring: B·T positions times the network's activations

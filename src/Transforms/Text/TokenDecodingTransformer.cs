@@ -41,7 +41,7 @@ public sealed class TokenDecodingTransformer : RowMappingTransformer, IArmlPersi
     public bool KeepSpecialTokens { get; }
 
     /// <inheritdoc/>
-    public override BatchRowMapper CreateMapper(DataViewSchema inputSchema) =>
+    internal override BatchRowMapper CreateMapper(DataViewSchema inputSchema) =>
         new TokensToTextMapper(inputSchema, OutputColumnName, InputColumnName, Vocabulary, KeepSpecialTokens);
 
     /// <inheritdoc/>
@@ -65,10 +65,10 @@ public sealed class TokenDecodingTransformer : RowMappingTransformer, IArmlPersi
 /// <param name="InputColumnName">Token column name.</param>
 /// <param name="Vocabulary">The vocabulary (files beside the config for BPE).</param>
 /// <param name="KeepSpecialTokens">Whether special tokens are written out.</param>
-public sealed record TokenDecoderConfig(string OutputColumnName, string InputColumnName, SavedVocabulary Vocabulary, bool KeepSpecialTokens);
+internal sealed record TokenDecoderConfig(string OutputColumnName, string InputColumnName, SavedVocabulary Vocabulary, bool KeepSpecialTokens);
 
 /// <summary>Reads a <see cref="TokenDecodingTransformer"/> saved by <c>SaveArml</c> (kind "ArML.TokenDecoder").</summary>
-public sealed class TokenDecoderLoader : IArmlComponentLoader
+internal sealed class TokenDecoderLoader : IArmlComponentLoader
 {
     /// <inheritdoc/>
     public ITransformer Load(ArmlComponentReader reader, ArmlLoadContext context)

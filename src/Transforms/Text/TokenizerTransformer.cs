@@ -53,7 +53,7 @@ public sealed class TokenizerTransformer : RowMappingTransformer, IArmlPersistab
     public TokenizeOptions Options => _options.Clone();
 
     /// <inheritdoc/>
-    public override BatchRowMapper CreateMapper(DataViewSchema inputSchema) =>
+    internal override BatchRowMapper CreateMapper(DataViewSchema inputSchema) =>
         new TextToTokensMapper(inputSchema, OutputColumnName, InputColumnName, Vocabulary, _options);
 
     /// <inheritdoc/>
@@ -77,10 +77,10 @@ public sealed class TokenizerTransformer : RowMappingTransformer, IArmlPersistab
 /// <param name="InputColumnName">Text column name.</param>
 /// <param name="Vocabulary">The vocabulary (files beside the config for BPE).</param>
 /// <param name="Options">The per-row options.</param>
-public sealed record TokenizerConfig(string OutputColumnName, string InputColumnName, SavedVocabulary Vocabulary, SavedTokenizeOptions Options);
+internal sealed record TokenizerConfig(string OutputColumnName, string InputColumnName, SavedVocabulary Vocabulary, SavedTokenizeOptions Options);
 
 /// <summary>Reads a <see cref="TokenizerTransformer"/> saved by <c>SaveArml</c> (kind "ArML.Tokenizer").</summary>
-public sealed class TokenizerLoader : IArmlComponentLoader
+internal sealed class TokenizerLoader : IArmlComponentLoader
 {
     /// <inheritdoc/>
     public ITransformer Load(ArmlComponentReader reader, ArmlLoadContext context)
