@@ -1,3 +1,4 @@
+using ArML.Persistence;
 using ArML.Text;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -16,8 +17,7 @@ internal sealed record GenerationComponents(IStepDecodingModel Model, ITokenCode
     public static GenerationComponents Find(ITransformer model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var parts = new List<ITransformer>();
-        Flatten(model, parts);
+        var parts = ModelFlattening.Flatten(model);
         int index = parts.FindLastIndex(p => p is LanguageModelTransformer);
         if (index < 0)
             throw new ArgumentException(
@@ -30,13 +30,5 @@ internal sealed record GenerationComponents(IStepDecodingModel Model, ITokenCode
         var columnCodec = tokenizer?.Codec ?? languageModel.Codec;
         return new GenerationComponents(decodable, columnCodec is null ? null : languageModel.ModelIdCodec(columnCodec),
             languageModel.TokenColumnName, languageModel.Columns.ConditionColumnName);
-    }
-
-    private static void Flatten(ITransformer model, List<ITransformer> into)
-    {
-        if (model is IEnumerable<ITransformer> chain && model.GetType() is { IsGenericType: true } type
-            && type.GetGenericTypeDefinition() == typeof(TransformerChain<>))
-            foreach (var part in chain) Flatten(part, into);
-        else into.Add(model);
     }
 }
