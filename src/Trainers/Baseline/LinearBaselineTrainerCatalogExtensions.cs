@@ -1,3 +1,4 @@
+using ArML.Data;
 using ArML.Trainers.Baseline;
 
 namespace ArML;
@@ -20,7 +21,7 @@ public static class LinearBaselineTrainerCatalogExtensions
     /// <param name="tokenColumnName">Token column: a vector of keys.</param>
     /// <param name="windowSize">Tokens averaged.</param>
     /// <param name="maxIterations">Optimizer steps.</param>
-    public static LinearBaselineTrainer LinearBaseline(this LanguageModelingCatalog.TrainerCatalog catalog, string tokenColumnName = "Tokens",
+    public static LinearBaselineTrainer LinearBaseline(this LanguageModelingCatalog.TrainerCatalog catalog, string tokenColumnName = DefaultColumnNames.Tokens,
         int windowSize = 8, int maxIterations = 2000) =>
         catalog.LinearBaseline(new LinearBaselineTrainer.Options { TokenColumnName = tokenColumnName, WindowSize = windowSize, MaxIterations = maxIterations });
 }

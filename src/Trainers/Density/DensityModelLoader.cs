@@ -77,8 +77,7 @@ internal sealed class DensityModelLoader : IArmlComponentLoader
     /// <inheritdoc/>
     public Microsoft.ML.ITransformer Load(ArmlComponentReader reader, ArmlLoadContext context)
     {
-        if (reader.KindVersion != 1)
-            throw new ArmlModelFormatException($"Density model layout version {reader.KindVersion} is not supported (this ArML reads version 1).");
+        LayoutVersions.Require(reader, LayoutVersions.DensityModel, "Density model");
         var config = reader.ReadJson<DensityTransformerConfig>("config.json");
         string? problem = config.Model is null ? "the model shape is missing"
             : string.IsNullOrEmpty(config.FeatureColumnName) ? "the feature column name is missing"

@@ -1,3 +1,4 @@
+using ArML.Data;
 using ArML.Trainers.Density;
 
 namespace ArML;
@@ -15,7 +16,7 @@ public static class DensityTrainerCatalogExtensions
     /// <param name="featureColumnName">Feature column: a vector of Single or Boolean.</param>
     /// <param name="distribution">Distribution of each dimension.</param>
     /// <param name="maxIterations">Optimizer steps.</param>
-    public static DensityTrainer Fvsbn(this DensityEstimationCatalog.TrainerCatalog catalog, string featureColumnName = "Features",
+    public static DensityTrainer Fvsbn(this DensityEstimationCatalog.TrainerCatalog catalog, string featureColumnName = DefaultColumnNames.Features,
         OutputDistribution distribution = OutputDistribution.Bernoulli, int maxIterations = 2000) =>
         catalog.Fvsbn(new FvsbnOptions { FeatureColumnName = featureColumnName, Distribution = distribution, MaxIterations = maxIterations });
 
@@ -30,7 +31,7 @@ public static class DensityTrainerCatalogExtensions
     /// <param name="hiddenSize">Hidden units.</param>
     /// <param name="distribution">Distribution of each dimension.</param>
     /// <param name="maxIterations">Optimizer steps.</param>
-    public static DensityTrainer Nade(this DensityEstimationCatalog.TrainerCatalog catalog, string featureColumnName = "Features", int hiddenSize = 500,
+    public static DensityTrainer Nade(this DensityEstimationCatalog.TrainerCatalog catalog, string featureColumnName = DefaultColumnNames.Features, int hiddenSize = 500,
         OutputDistribution distribution = OutputDistribution.Bernoulli, int maxIterations = 2000) =>
         catalog.Nade(new NadeOptions { FeatureColumnName = featureColumnName, HiddenSize = hiddenSize, Distribution = distribution, MaxIterations = maxIterations });
 
@@ -46,7 +47,7 @@ public static class DensityTrainerCatalogExtensions
     /// <param name="maskCount">Masks trained and averaged over at test time.</param>
     /// <param name="distribution">Distribution of each dimension.</param>
     /// <param name="maxIterations">Optimizer steps.</param>
-    public static DensityTrainer Made(this DensityEstimationCatalog.TrainerCatalog catalog, string featureColumnName = "Features", int hiddenSize = 500,
+    public static DensityTrainer Made(this DensityEstimationCatalog.TrainerCatalog catalog, string featureColumnName = DefaultColumnNames.Features, int hiddenSize = 500,
         int maskCount = 1, OutputDistribution distribution = OutputDistribution.Bernoulli, int maxIterations = 2000) =>
         catalog.Made(new MadeOptions
         {

@@ -1,4 +1,5 @@
 using ArML.Training;
+using ArML.Data;
 
 namespace ArML.Trainers.Gpt;
 
@@ -41,7 +42,7 @@ public sealed partial class GptTrainer
     public sealed class Options : TrainerOptionsBase
     {
         /// <summary>Token column: a vector of keys (token ids). Default "Tokens".</summary>
-        public string TokenColumnName { get; set; } = "Tokens";
+        public string TokenColumnName { get; set; } = DefaultColumnNames.Tokens;
 
         /// <summary>
         /// Optional condition column for P(tokens | condition): a vector of keys (e.g. a tokenized prompt) or a single

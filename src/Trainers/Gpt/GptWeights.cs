@@ -50,8 +50,7 @@ internal sealed class GptLanguageModelLoader : IArmlComponentLoader
     public Microsoft.ML.ITransformer Load(ArmlComponentReader reader, ArmlLoadContext context)
     {
         // Version 2 adds the compact vocabulary (token-keys.json); version 1 files read keys one to one.
-        if (reader.KindVersion is not (1 or 2))
-            throw new ArmlModelFormatException($"GPT language model layout version {reader.KindVersion} is not supported (this ArML reads versions 1 and 2).");
+        LayoutVersions.Require(reader, LayoutVersions.GptLanguageModel, "GPT language model");
         var config = reader.ReadJson<GptLanguageModelConfig>("config.json");
         var m = config?.Model;
         var ids = config?.Ids;

@@ -140,7 +140,7 @@ public sealed class NGramTransformer : RowMappingTransformer, IArmlPersistable
     public string ArmlKind => NGramTransformerLoader.Kind;
 
     /// <inheritdoc/>
-    public int ArmlKindVersion => 1;
+    public int ArmlKindVersion => LayoutVersions.NGramLanguageModel;
 
     /// <inheritdoc/>
     public void SaveArml(ArmlComponentWriter writer) => NGramTransformerLoader.Save(this, writer);

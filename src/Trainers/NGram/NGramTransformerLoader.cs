@@ -50,8 +50,7 @@ internal sealed class NGramTransformerLoader : IArmlComponentLoader
     public Microsoft.ML.ITransformer Load(ArmlComponentReader reader, ArmlLoadContext context)
     {
         ArgumentNullException.ThrowIfNull(reader);
-        if (reader.KindVersion != 1)
-            throw new ArmlModelFormatException($"N-gram model layout version {reader.KindVersion} is not supported (this ArML reads version 1).");
+        LayoutVersions.Require(reader, LayoutVersions.NGramLanguageModel, "N-gram model");
         var config = reader.ReadJson<NGramModelConfig>("config.json");
         if (string.IsNullOrEmpty(config.TokenColumnName) || config.KeyCount < 1 || config.Order < 1 || config.Words is null
             || config.ScoringBatchSize < 1 || (config.Vocabulary != null && config.Vocabulary.Length != config.KeyCount))

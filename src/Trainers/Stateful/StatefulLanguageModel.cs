@@ -79,7 +79,7 @@ internal abstract class StatefulLanguageModel<TNetwork> : IAutoregressiveScorer 
     /// The layout version every stateful family writes: 2 adds the compact vocabulary (token-keys.json); version 1
     /// files read keys one to one.
     /// </summary>
-    protected const int StatefulModelVersion = 2;
+    protected const int StatefulModelVersion = LayoutVersions.StatefulLanguageModel;
 
     /// <summary>Writes what every stateful family saves: config.json (<see cref="StatefulModelFile{TConfig}"/>), the key map and the weights.</summary>
     protected void Save<TConfig>(ArmlComponentWriter writer, LanguageModelTransformer owner, TConfig config)

@@ -19,8 +19,7 @@ internal sealed class CharacterTokenizerLoader : IArmlComponentLoader
     public ITransformer Load(ArmlComponentReader reader, ArmlLoadContext context)
     {
         ArgumentNullException.ThrowIfNull(reader);
-        if (reader.KindVersion != 1)
-            throw new ArmlModelFormatException($"Character tokenizer layout version {reader.KindVersion} is not supported (this ArML reads version 1).");
+        LayoutVersions.Require(reader, LayoutVersions.CharacterTokenizer, "Character tokenizer");
         var config = reader.ReadJson<CharacterTokenizerConfig>("config.json");
         if (string.IsNullOrEmpty(config.OutputColumnName) || string.IsNullOrEmpty(config.InputColumnName) || config.CodePoints is null)
             throw new ArmlModelFormatException("The character tokenizer's config.json lacks column names or its vocabulary.");

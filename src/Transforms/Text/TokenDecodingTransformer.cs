@@ -48,7 +48,7 @@ public sealed class TokenDecodingTransformer : RowMappingTransformer, IArmlPersi
     public string ArmlKind => "ArML.TokenDecoder";
 
     /// <inheritdoc/>
-    public int ArmlKindVersion => 1;
+    public int ArmlKindVersion => LayoutVersions.TokenDecoder;
 
     /// <inheritdoc/>
     /// <exception cref="NotSupportedException">The vocabulary wraps a tokenizer created outside ArML; the message names it.</exception>
@@ -74,8 +74,7 @@ internal sealed class TokenDecoderLoader : IArmlComponentLoader
     public ITransformer Load(ArmlComponentReader reader, ArmlLoadContext context)
     {
         ArgumentNullException.ThrowIfNull(reader);
-        if (reader.KindVersion != 1)
-            throw new ArmlModelFormatException($"Token decoder layout version {reader.KindVersion} is not supported (this ArML reads version 1).");
+        LayoutVersions.Require(reader, LayoutVersions.TokenDecoder, "Token decoder");
         var config = reader.ReadJson<TokenDecoderConfig>("config.json");
         if (string.IsNullOrEmpty(config.OutputColumnName) || string.IsNullOrEmpty(config.InputColumnName))
             throw new ArmlModelFormatException("The token decoder's config.json lacks column names.");

@@ -60,7 +60,7 @@ public sealed class TokenizerTransformer : RowMappingTransformer, IArmlPersistab
     public string ArmlKind => "ArML.Tokenizer";
 
     /// <inheritdoc/>
-    public int ArmlKindVersion => 1;
+    public int ArmlKindVersion => LayoutVersions.Tokenizer;
 
     /// <inheritdoc/>
     /// <exception cref="NotSupportedException">The vocabulary wraps a tokenizer created outside ArML; the message names it.</exception>
@@ -86,8 +86,7 @@ internal sealed class TokenizerLoader : IArmlComponentLoader
     public ITransformer Load(ArmlComponentReader reader, ArmlLoadContext context)
     {
         ArgumentNullException.ThrowIfNull(reader);
-        if (reader.KindVersion != 1)
-            throw new ArmlModelFormatException($"Tokenizer layout version {reader.KindVersion} is not supported (this ArML reads version 1).");
+        LayoutVersions.Require(reader, LayoutVersions.Tokenizer, "Tokenizer");
         var config = reader.ReadJson<TokenizerConfig>("config.json");
         if (string.IsNullOrEmpty(config.OutputColumnName) || string.IsNullOrEmpty(config.InputColumnName))
             throw new ArmlModelFormatException("The tokenizer's config.json lacks column names.");
