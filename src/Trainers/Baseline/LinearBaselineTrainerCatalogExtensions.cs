@@ -1,3 +1,4 @@
+using ArML.Training;
 using ArML.Data;
 using ArML.Trainers.Baseline;
 
@@ -22,6 +23,6 @@ public static class LinearBaselineTrainerCatalogExtensions
     /// <param name="windowSize">Tokens averaged.</param>
     /// <param name="maxIterations">Optimizer steps.</param>
     public static LinearBaselineTrainer LinearBaseline(this LanguageModelingCatalog.TrainerCatalog catalog, string tokenColumnName = DefaultColumnNames.Tokens,
-        int windowSize = 8, int maxIterations = 2000) =>
+        int windowSize = LinearBaselineTrainer.Options.DefaultWindowSize, int maxIterations = TrainerOptionsBase.DefaultMaxIterations) =>
         catalog.LinearBaseline(new LinearBaselineTrainer.Options { TokenColumnName = tokenColumnName, WindowSize = windowSize, MaxIterations = maxIterations });
 }
