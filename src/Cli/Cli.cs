@@ -4,7 +4,7 @@ using ArML.Cli.Commands;
 namespace ArML.Cli;
 
 /// <summary>The <c>arml</c> command line, callable in-process (tests, hosts) as well as from <c>Program</c>.</summary>
-public static class Cli
+internal static class Cli
 {
     /// <summary>Runs one command line.</summary>
     /// <param name="args">The arguments, without the program name.</param>

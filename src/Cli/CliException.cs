@@ -1,7 +1,7 @@
 namespace ArML.Cli;
 
 /// <summary>A user error (bad file, option or model): reported as one line on stderr with a non-zero exit code, never a stack trace.</summary>
-public sealed class CliException : Exception
+internal sealed class CliException : Exception
 {
     /// <summary>Creates the error with the line the user sees.</summary>
     /// <param name="message">One line that names the file, option or column at fault.</param>
@@ -13,7 +13,7 @@ public sealed class CliException : Exception
 }
 
 /// <summary>The tool's exit codes.</summary>
-public static class ExitCodes
+internal static class ExitCodes
 {
     /// <summary>Success.</summary>
     public const int Success = 0;

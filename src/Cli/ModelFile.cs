@@ -80,18 +80,5 @@ internal sealed class ModelFile : IDisposable
     }
 
     /// <summary>The transformers of a pipeline in order, nested chains flattened.</summary>
-    public static List<ITransformer> Flatten(ITransformer model)
-    {
-        var parts = new List<ITransformer>();
-        Flatten(model, parts);
-        return parts;
-    }
-
-    private static void Flatten(ITransformer model, List<ITransformer> into)
-    {
-        if (model is IEnumerable<ITransformer> chain && model.GetType() is { IsGenericType: true } type
-            && type.GetGenericTypeDefinition() == typeof(TransformerChain<>))
-            foreach (var part in chain) Flatten(part, into);
-        else into.Add(model);
-    }
+    public static List<ITransformer> Flatten(ITransformer model) => ModelFlattening.Flatten(model);
 }

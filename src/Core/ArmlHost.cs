@@ -7,7 +7,7 @@ namespace ArML;
 /// ArML's link to an <see cref="MLContext"/>: a named host for seeded randomness and a channel whose messages
 /// appear on <see cref="MLContext.Log"/>.
 /// </summary>
-public sealed class ArmlHost : IDisposable
+internal sealed class ArmlHost : IDisposable
 {
     private readonly IChannel _channel;
 

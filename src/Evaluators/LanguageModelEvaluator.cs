@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using ArML.Data;
 
 namespace ArML.Evaluators;
 
@@ -19,10 +20,10 @@ namespace ArML.Evaluators;
 public static partial class LanguageModelEvaluator
 {
     /// <summary>Default name of the per-row log-likelihood column (Double, natural log).</summary>
-    public const string DefaultLogLikelihoodColumnName = "LogLikelihood";
+    public const string DefaultLogLikelihoodColumnName = DefaultColumnNames.LogLikelihood;
 
     /// <summary>Default name of the per-row predicted-token count column (Int32).</summary>
-    public const string DefaultTokenCountColumnName = "TokenCount";
+    public const string DefaultTokenCountColumnName = DefaultColumnNames.TokenCount;
 
     private const string SingleDataName = "the scored data";
 

@@ -1,3 +1,5 @@
+using ArML.Numerics;
+
 namespace ArML.Evaluators;
 
 /// <summary>
@@ -15,16 +17,7 @@ internal struct ResampleIndexGenerator
     public ResampleIndexGenerator(long seed) => _state = unchecked((ulong)seed);
 
     /// <summary>The next 64 random bits.</summary>
-    public ulong NextBits()
-    {
-        unchecked
-        {
-            ulong z = _state += 0x9E3779B97F4A7C15UL;
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-            return z ^ (z >> 31);
-        }
-    }
+    public ulong NextBits() => SplitMix64.Next(ref _state);
 
     /// <summary>A uniform index in [0, <paramref name="count"/>).</summary>
     public int Next(int count) => (int)(((NextBits() >> 32) * (ulong)count) >> 32);

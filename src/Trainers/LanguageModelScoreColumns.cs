@@ -10,9 +10,9 @@ namespace ArML.Trainers;
 /// </summary>
 internal static class LanguageModelScoreColumns
 {
-    public const string LogLikelihoodColumnName = "LogLikelihood";
-    public const string TokenCountColumnName = "TokenCount";
-    public const string PerplexityColumnName = "Perplexity";
+    public const string LogLikelihoodColumnName = DefaultColumnNames.LogLikelihood;
+    public const string TokenCountColumnName = DefaultColumnNames.TokenCount;
+    public const string PerplexityColumnName = DefaultColumnNames.Perplexity;
 
     /// <summary>LogLikelihood (Double), TokenCount (Int32), Perplexity (Double), in this order.</summary>
     public static IReadOnlyList<OutputColumn> Outputs { get; } =

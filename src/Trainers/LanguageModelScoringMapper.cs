@@ -11,7 +11,7 @@ namespace ArML.Trainers;
 /// </summary>
 internal sealed class LanguageModelScoringMapper : BatchRowMapper
 {
-    public const string TokenLogProbabilitiesColumnName = "TokenLogProbabilities";
+    public const string TokenLogProbabilitiesColumnName = DefaultColumnNames.TokenLogProbabilities;
 
     private readonly DataViewSchema.Column _tokens;
     private readonly DataViewSchema.Column? _condition;

@@ -73,7 +73,7 @@ public sealed class LanguageModelTransformer : RowMappingTransformer, IArmlPersi
     /// How the token column's keys become the model's token ids: the keys seen in training, then the unknown token that
     /// every other key is scored as (see <see cref="TokenKeyMap"/>).
     /// </summary>
-    public TokenKeyMap KeyMap { get; }
+    internal TokenKeyMap KeyMap { get; }
 
     /// <summary>The network and its scoring and sampling operations (a <see cref="Gpt.GptLanguageModel"/>, for instance).</summary>
     public IAutoregressiveScorer Model { get; }
@@ -153,7 +153,7 @@ public sealed class LanguageModelTransformer : RowMappingTransformer, IArmlPersi
     }
 
     /// <inheritdoc/>
-    public override BatchRowMapper CreateMapper(DataViewSchema inputSchema)
+    internal override BatchRowMapper CreateMapper(DataViewSchema inputSchema)
     {
         var column = ColumnChecks.RequireTokenKeys(inputSchema, TokenColumnName);
         ulong count = ((KeyDataViewType)((VectorDataViewType)column.Type).ItemType).Count;

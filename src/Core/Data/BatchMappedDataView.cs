@@ -7,7 +7,7 @@ namespace ArML.Data;
 /// computed until a cursor moves; outputs are computed a batch of rows at a time and only when requested;
 /// the input is read through exactly one input cursor per cursor and never materialized.
 /// </summary>
-public sealed class BatchMappedDataView : IDataView
+internal sealed class BatchMappedDataView : IDataView
 {
     private readonly IDataView _input;
     private readonly BatchRowMapper _mapper;

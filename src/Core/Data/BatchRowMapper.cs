@@ -7,14 +7,14 @@ namespace ArML.Data;
 /// <param name="Name">Column name; replaces (hides) an input column of the same name.</param>
 /// <param name="Type">Column type.</param>
 /// <param name="Annotations">Annotations such as key values; null for none.</param>
-public sealed record OutputColumn(string Name, DataViewType Type, DataViewSchema.Annotations? Annotations = null);
+internal sealed record OutputColumn(string Name, DataViewType Type, DataViewSchema.Annotations? Annotations = null);
 
 /// <summary>
 /// Computes output columns from input columns for a batch of rows at a time. ArML's transformers describe their
 /// work with one of these; <see cref="BatchMappedDataView"/> and <see cref="BatchRowToRowMapper"/> do the
 /// cursoring, caching and laziness around it.
 /// </summary>
-public abstract class BatchRowMapper
+internal abstract class BatchRowMapper
 {
     private DataViewSchema? _outputSchema;
 
@@ -62,7 +62,7 @@ public abstract class BatchRowMapper
 /// The state of one cursor's computation: captures the inputs of up to <c>capacity</c> rows into slots,
 /// computes their outputs together, and serves them by slot. Never shared between cursors.
 /// </summary>
-public abstract class BatchComputation : IDisposable
+internal abstract class BatchComputation : IDisposable
 {
     /// <summary>Copies the current input row's needed values into <paramref name="slot"/>.</summary>
     public abstract void Capture(int slot);

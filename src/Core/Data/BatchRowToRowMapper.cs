@@ -8,7 +8,7 @@ namespace ArML.Data;
 /// <c>TransformerChain</c> composition use. Outputs are computed on the first getter call for a row
 /// (a batch of one) and reused until the input row moves.
 /// </summary>
-public sealed class BatchRowToRowMapper : IRowToRowMapper
+internal sealed class BatchRowToRowMapper : IRowToRowMapper
 {
     private readonly BatchRowMapper _mapper;
 

@@ -13,7 +13,7 @@ namespace ArML.Data;
 /// caller still holds, so that e.g. <c>GetColumn(...).ToArray()</c> shows later rows' values in earlier rows. One
 /// allocation per read is the price of values that stay as they were read.
 /// </remarks>
-public static class DetachedVectors
+internal static class DetachedVectors
 {
     /// <summary>Sets <paramref name="destination"/> to a dense vector holding a copy of <paramref name="values"/>.</summary>
     public static void Write<T>(ReadOnlySpan<T> values, ref VBuffer<T> destination) =>

@@ -14,7 +14,7 @@ public abstract class RowMappingTransformer : ITransformer
 
     /// <summary>Validates <paramref name="inputSchema"/> and makes the mapper for it.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An input column is missing or of the wrong type.</exception>
-    public abstract BatchRowMapper CreateMapper(DataViewSchema inputSchema);
+    internal abstract BatchRowMapper CreateMapper(DataViewSchema inputSchema);
 
     /// <inheritdoc/>
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => CreateMapper(inputSchema).OutputSchema;

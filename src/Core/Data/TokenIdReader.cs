@@ -10,7 +10,7 @@ namespace ArML.Data;
 /// Reads a key-typed token column of any key width (U1, U2, U4, U8) as zero-based token ids:
 /// ML.NET keys run 1..Count with 0 meaning "missing", so id = key − 1 (and −1 for a missing key).
 /// </summary>
-public sealed class TokenIdReader
+internal sealed class TokenIdReader
 {
     // Written in place of a key above the key count; the key itself is kept in _invalidKey for the message.
     private const int InvalidId = int.MinValue;

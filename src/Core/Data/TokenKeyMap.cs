@@ -13,7 +13,7 @@ namespace ArML.Data;
 /// Models saved before ArML learned this map read key k as id k − 1 with no unknown token (<see cref="Identity"/>).
 /// Ids handed in and out are zero-based column ids (key − 1, and −1 for the missing key 0). Immutable and thread-safe.
 /// </remarks>
-public sealed class TokenKeyMap
+internal sealed class TokenKeyMap
 {
     // Column key counts up to this get a dense lookup array (4 MB at most); larger ones a dictionary of the used keys,
     // so a huge declared key count never allocates in proportion to itself.

@@ -6,7 +6,7 @@ namespace ArML.Data;
 /// them into the map's ids (keys in key order, then the unknown token), so the data is read only once and the
 /// result does not depend on row order.
 /// </summary>
-public sealed class TokenKeyMapBuilder
+internal sealed class TokenKeyMapBuilder
 {
     private readonly int[]? _dense;                 // column id → provisional id, 0 = not seen yet
     private readonly Dictionary<int, int>? _sparse;

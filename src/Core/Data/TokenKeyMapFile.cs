@@ -7,7 +7,7 @@ namespace ArML.Data;
 /// written from the component layout version that introduced compact vocabularies on. A component without it (saved
 /// by an earlier version) reads keys one to one (<see cref="TokenKeyMap.Identity"/>).
 /// </summary>
-public static class TokenKeyMapFile
+internal static class TokenKeyMapFile
 {
     /// <summary>The entry's name.</summary>
     public const string EntryName = "token-keys.json";

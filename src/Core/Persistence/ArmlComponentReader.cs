@@ -7,7 +7,7 @@ namespace ArML.Persistence;
 /// against the manifest's checksums before any loader runs, and is checked again while it is read.
 /// </summary>
 /// <remarks>Valid only during the <see cref="IArmlComponentLoader.Load"/> call.</remarks>
-public sealed class ArmlComponentReader
+internal sealed class ArmlComponentReader
 {
     private const string SafeTensorsErrorPrefix = "Malformed safetensors data";
 

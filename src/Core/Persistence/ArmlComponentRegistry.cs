@@ -7,7 +7,7 @@ namespace ArML.Persistence;
 /// never name a type, so loading instantiates nothing but the loaders listed here (and ML.NET's own components,
 /// through ML.NET's loader).
 /// </summary>
-public static class ArmlComponentRegistry
+internal static class ArmlComponentRegistry
 {
     /// <summary>Kind name → assembly-qualified name of its <see cref="IArmlComponentLoader"/>.</summary>
     public static IReadOnlyDictionary<string, string> LoaderTypeNames { get; } = new Dictionary<string, string>(StringComparer.Ordinal)

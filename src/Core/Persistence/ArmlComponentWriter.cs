@@ -29,7 +29,7 @@ public sealed class ArmlComponentWriter
     /// <summary>Writes <paramref name="value"/> as JSON (System.Text.Json, camelCase property names, indented).</summary>
     /// <exception cref="ArgumentException"><paramref name="name"/> is not a valid file name or was already written.</exception>
     /// <exception cref="InvalidOperationException">The writer is used after its component's <c>SaveArml</c> returned.</exception>
-    public void WriteJson<T>(string name, T value)
+    internal void WriteJson<T>(string name, T value)
     {
         string entry = Claim(name);
         byte[] json = JsonSerializer.SerializeToUtf8Bytes(value, ArmlJson.Options);
@@ -41,7 +41,7 @@ public sealed class ArmlComponentWriter
     /// <paramref name="name"/> is invalid or already written, or a tensor's bytes do not match its dtype and shape.
     /// </exception>
     /// <exception cref="InvalidOperationException">The writer is used after its component's <c>SaveArml</c> returned.</exception>
-    public void WriteTensors(string name, IEnumerable<KeyValuePair<string, TensorData>> tensors)
+    internal void WriteTensors(string name, IEnumerable<KeyValuePair<string, TensorData>> tensors)
     {
         ArgumentNullException.ThrowIfNull(tensors);
         string entry = Claim(name);
@@ -53,7 +53,7 @@ public sealed class ArmlComponentWriter
     /// <summary>Writes raw bytes.</summary>
     /// <exception cref="ArgumentException"><paramref name="name"/> is not a valid file name or was already written.</exception>
     /// <exception cref="InvalidOperationException">The writer is used after its component's <c>SaveArml</c> returned.</exception>
-    public void WriteBytes(string name, ReadOnlySpan<byte> data)
+    internal void WriteBytes(string name, ReadOnlySpan<byte> data)
     {
         string entry = Claim(name);
         _archive.WriteEntry(entry, CompressionLevel.Optimal, data);

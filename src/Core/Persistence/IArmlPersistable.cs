@@ -4,7 +4,7 @@ namespace ArML.Persistence;
 /// An ArML component that <c>mlContext.Model.SaveArml</c> can write. Its <see cref="ArmlKind"/> must be listed in
 /// <see cref="ArmlComponentRegistry"/>, which names the loader that reads it back.
 /// </summary>
-public interface IArmlPersistable
+internal interface IArmlPersistable
 {
     /// <summary>Stable kind name written to the manifest, e.g. "ArML.CharacterTokenizer".</summary>
     string ArmlKind { get; }

@@ -13,7 +13,7 @@ namespace ArML.Persistence;
 /// Both directions stream, so a file larger than one .NET array can be handled as long as each tensor fits in one.
 /// Reading trusts nothing: every header field is checked before any tensor buffer is allocated.
 /// </remarks>
-public static class SafeTensorsFormat
+internal static class SafeTensorsFormat
 {
     /// <summary>The largest JSON header accepted (100 MiB); larger declared headers are treated as corrupt.</summary>
     public const int MaxHeaderBytes = 100 * 1024 * 1024;

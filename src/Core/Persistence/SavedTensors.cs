@@ -6,7 +6,7 @@ namespace ArML.Persistence;
 /// <param name="Name">State-dict name.</param>
 /// <param name="DType">Safetensors dtype, e.g. "F32".</param>
 /// <param name="Shape">Dimensions.</param>
-public sealed record TensorSpec(string Name, string DType, long[] Shape);
+internal sealed record TensorSpec(string Name, string DType, long[] Shape);
 
 /// <summary>
 /// Checks tensors read from a model file against what the component's saved configuration implies, before any
@@ -14,7 +14,7 @@ public sealed record TensorSpec(string Name, string DType, long[] Shape);
 /// network, and building it first would allocate what the claim says. Comparing the claim with the tensors the file
 /// really holds bounds every allocation by the file's own size.
 /// </summary>
-public static class SavedTensors
+internal static class SavedTensors
 {
     /// <summary>
     /// Requires <paramref name="tensors"/> to hold exactly the <paramref name="expected"/> tensors, each with the

@@ -4,7 +4,7 @@ using Microsoft.ML.Data;
 namespace ArML.Schema;
 
 /// <summary>Up-front input column validation with messages that name the column and the expected type.</summary>
-public static class ColumnChecks
+internal static class ColumnChecks
 {
     /// <summary>Finds a column holding text (<see cref="TextDataViewType"/>).</summary>
     public static DataViewSchema.Column RequireText(DataViewSchema schema, string name, string role = "input")

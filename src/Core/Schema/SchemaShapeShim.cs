@@ -10,7 +10,7 @@ namespace ArML.Schema;
 /// <see cref="IEstimator{TTransformer}.GetOutputSchema"/> must return new columns. A test
 /// (SchemaShapeShimTests) fails loudly if ML.NET renames or removes the method.
 /// </summary>
-public static class SchemaShapeShim
+internal static class SchemaShapeShim
 {
     private static readonly Func<DataViewSchema, SchemaShape> CreateShape = Bind();
 

@@ -1,3 +1,5 @@
+using ArML.Numerics;
+
 namespace ArML.Synthetic;
 
 /// <summary>

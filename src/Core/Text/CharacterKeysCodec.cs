@@ -9,7 +9,7 @@ namespace ArML.Text;
 /// every surrogate half), so they cannot encode or decode text; this codec uses the code units themselves, which is
 /// exact for any text without U+0000 (which has no key).
 /// </summary>
-public sealed class CharacterKeysCodec : ITokenCodec
+internal sealed class CharacterKeysCodec : ITokenCodec
 {
     /// <summary>The key count of ML.NET's character tokenizer: every UTF-16 code unit but U+0000.</summary>
     public const int KeyCount = ushort.MaxValue;

@@ -6,7 +6,7 @@ namespace ArML.Text;
 /// A codec that can be saved inside the files of a model that uses it (a language model trained on its column), so
 /// that the loaded model encodes prompts exactly as the tokenizer did. See <see cref="TokenCodecStore"/>.
 /// </summary>
-public interface IPersistableTokenCodec : ITokenCodec
+internal interface IPersistableTokenCodec : ITokenCodec
 {
     /// <summary>Whether this codec can be saved (false for tokenizers whose construction ArML cannot read back).</summary>
     bool CanSave { get; }
@@ -19,7 +19,7 @@ public interface IPersistableTokenCodec : ITokenCodec
 }
 
 /// <summary>Reads back one kind of <see cref="IPersistableTokenCodec"/>. Implementations have a public parameterless constructor.</summary>
-public interface ITokenCodecLoader
+internal interface ITokenCodecLoader
 {
     /// <summary>Rebuilds the codec that <see cref="IPersistableTokenCodec.SaveCodec"/> wrote with <paramref name="prefix"/>.</summary>
     /// <exception cref="ArmlModelFormatException">The files are missing or invalid.</exception>

@@ -6,7 +6,7 @@ namespace ArML.Text;
 /// A fitted tokenizer: maps a text column to a token-key column through an <see cref="ITokenCodec"/>. Text generation
 /// finds a language model's tokenizer in a pipeline through this interface, to encode prompts and decode ids.
 /// </summary>
-public interface ITokenizerTransformer : ITransformer
+internal interface ITokenizerTransformer : ITransformer
 {
     /// <summary>The text column read.</summary>
     string InputColumnName { get; }

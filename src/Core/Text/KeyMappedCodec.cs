@@ -8,7 +8,7 @@ namespace ArML.Text;
 /// the unknown token, unless the map's policy forbids them); ids are mapped back and decoded by the column's codec,
 /// the unknown token as U+FFFD (the replacement character), so it is visible rather than dropped.
 /// </summary>
-public sealed class KeyMappedCodec : ITokenCodec
+internal sealed class KeyMappedCodec : ITokenCodec
 {
     /// <summary>What the unknown token decodes to.</summary>
     public const string UnknownText = "\uFFFD";

@@ -9,7 +9,7 @@ namespace ArML.Text;
 /// encoding matches the longest vocabulary string at each position. Exact for character vocabularies, such as
 /// those of ArML's <c>TokenizeCharacters</c> and ML.NET's <c>TokenizeIntoCharactersAsKeys</c>.
 /// </summary>
-public sealed class KeyValuesCodec : ITokenCodec
+internal sealed class KeyValuesCodec : ITokenCodec
 {
     private readonly string[] _tokens;
     private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);

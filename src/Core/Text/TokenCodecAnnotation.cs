@@ -8,7 +8,7 @@ namespace ArML.Text;
 /// downstream (decoding, sampling) use the exact codec instead of re-deriving one from the key values, which is only
 /// exact for character vocabularies. It lives in memory only: ML.NET transforms may drop it, and nothing saves it.
 /// </summary>
-public static class TokenCodecAnnotation
+internal static class TokenCodecAnnotation
 {
     /// <summary>The annotation's name.</summary>
     public const string Name = "ArML.TokenCodec";

@@ -13,7 +13,7 @@ namespace ArML.Text;
 /// loaded model falls back to its key values, as files written before codecs were saved do. As with components, a file
 /// can only name a codec kind from the fixed table here, never a type.
 /// </remarks>
-public static class TokenCodecStore
+internal static class TokenCodecStore
 {
     private const string FileName = "codec.json";
     private const string Prefix = "codec.";

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace ArML.Torch;
 
 /// <summary>A module's parameters and buffers to and from <see cref="TensorData"/>, by their state-dict names.</summary>
-public static class ModuleWeights
+internal static class ModuleWeights
 {
     /// <summary>Copies every tensor of <paramref name="module"/>'s state dict to the CPU as bytes.</summary>
     public static List<KeyValuePair<string, TensorData>> Export(nn.Module module, string prefix = "") =>

@@ -4,7 +4,7 @@ using TorchSharp;
 namespace ArML.Torch;
 
 /// <summary>Exact, byte-for-byte conversions between torch tensors and <see cref="TensorData"/> (safetensors layout).</summary>
-public static class TensorConversions
+internal static class TensorConversions
 {
     private static readonly (torch.ScalarType Type, string DType)[] Mapping =
     [

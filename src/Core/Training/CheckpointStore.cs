@@ -18,7 +18,7 @@ namespace ArML.Training;
 /// every tensor the run needs is present with the right dtype and size and finite values; a failure names the file
 /// and what is wrong.
 /// </remarks>
-public sealed class CheckpointStore
+internal sealed class CheckpointStore
 {
     private const string ModelPrefix = "model.";
     private const string BestPrefix = "best.";

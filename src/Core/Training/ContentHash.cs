@@ -7,7 +7,7 @@ namespace ArML.Training;
 /// A SHA-256 over data as it is appended, for fingerprinting the content of training data: a checkpoint records it,
 /// so that resuming on other data of the same size is refused instead of silently mixing two runs.
 /// </summary>
-public sealed class ContentHash : IDisposable
+internal sealed class ContentHash : IDisposable
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 

@@ -14,7 +14,7 @@ namespace ArML.Training;
 /// p ← p − lr·(m / (1−β₁ᵗ)) / (√(v / (1−β₂ᵗ)) + ε). Create it after moving the model to its device; moving the
 /// model afterwards would detach the parameters from the buffers.
 /// </remarks>
-public sealed class FlatAdamW : IDisposable
+internal sealed class FlatAdamW : IDisposable
 {
     private readonly Group[] _groups;
     private readonly double _beta1;

@@ -7,7 +7,7 @@ namespace ArML.Training;
 /// checkpoints for every task (weights, optimizer, <see cref="TrainingRandom"/>, <see cref="TrainingState"/>): for
 /// example the hidden state and stream positions of truncated back-propagation through time.
 /// </summary>
-public interface ICheckpointedTrainingTask : ITrainingTask
+internal interface ICheckpointedTrainingTask : ITrainingTask
 {
     /// <summary>Copies of the task's state, by name, to store with a checkpoint.</summary>
     IReadOnlyList<KeyValuePair<string, TensorData>> CaptureState();

@@ -7,7 +7,7 @@ namespace ArML.Training;
 /// What <see cref="TrainingLoop"/> needs from a model family: the network, how to draw a training batch and
 /// compute its loss, and how to measure validation loss. Families stay thin; the loop is shared.
 /// </summary>
-public interface ITrainingTask
+internal interface ITrainingTask
 {
     /// <summary>The network being trained.</summary>
     nn.Module Model { get; }

@@ -1,7 +1,7 @@
 namespace ArML.Training;
 
 /// <summary>Linear warm-up from zero to the peak rate, then cosine decay to the minimum at the horizon.</summary>
-public sealed class LearningRateSchedule
+internal sealed class LearningRateSchedule
 {
     private readonly double _peak;
     private readonly double _min;

@@ -4,7 +4,7 @@ namespace ArML.Training;
 /// A growable, compact buffer of token ids: 2 bytes per token when every id fits in 16 bits, else 4.
 /// Training reads its data once through a cursor into one of these.
 /// </summary>
-public sealed class TokenBuffer
+internal sealed class TokenBuffer
 {
     private ushort[]? _narrow;
     private int[]? _wide;

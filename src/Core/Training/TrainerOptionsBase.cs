@@ -20,7 +20,10 @@ public abstract class TrainerOptionsBase
     public int GradientAccumulationSteps { get; set; } = 1;
 
     /// <summary>Optimizer steps at most. Default 2000.</summary>
-    public int MaxIterations { get; set; } = 2000;
+    public int MaxIterations { get; set; } = DefaultMaxIterations;
+
+    /// <summary>The default of <see cref="MaxIterations"/>, which the trainers' simple catalog overloads take too.</summary>
+    internal const int DefaultMaxIterations = 2000;
 
     /// <summary>Passes over the training tokens at most; null for no limit.</summary>
     public double? MaxEpochs { get; set; }

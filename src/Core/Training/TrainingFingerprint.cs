@@ -14,7 +14,7 @@ namespace ArML.Training;
 /// learning rate and the other optimizer settings (a diverged run is resumed with a lower learning rate) — are not
 /// parts of a fingerprint.
 /// </remarks>
-public sealed class TrainingFingerprint
+internal sealed class TrainingFingerprint
 {
     private static readonly JsonSerializerOptions Json = new()
     {

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace ArML.Training;
 
 /// <summary>How a training run ended.</summary>
-public enum StopReason
+internal enum StopReason
 {
     /// <summary><see cref="TrainerOptionsBase.MaxIterations"/> reached.</summary>
     MaxIterations,
@@ -26,14 +26,14 @@ public enum StopReason
 /// <param name="LastLoss">Mean training loss over the last report interval.</param>
 /// <param name="BestValidationLoss">Best validation loss measured, or null.</param>
 /// <param name="Reason">Why training stopped.</param>
-public sealed record TrainingResult(int Iterations, long TokensSeen, double LastLoss, double? BestValidationLoss, StopReason Reason);
+internal sealed record TrainingResult(int Iterations, long TokensSeen, double LastLoss, double? BestValidationLoss, StopReason Reason);
 
 /// <summary>
 /// The training loop every ArML neural trainer shares, readable top to bottom: AdamW with decoupled weight decay
 /// on matrices, warm-up and cosine decay, gradient accumulation and clipping, periodic validation, early stopping
 /// that keeps the best weights, atomic checkpoints and exact resumption, progress on the log and IProgress.
 /// </summary>
-public static class TrainingLoop
+internal static class TrainingLoop
 {
     /// <summary>Trains <paramref name="task"/>'s model in place.</summary>
     /// <param name="task">The model family's batches and losses.</param>
@@ -215,7 +215,7 @@ public static class TrainingLoop
 }
 
 /// <summary>A training task that knows how many positions one micro-batch predicts (sharpens the schedule's horizon).</summary>
-public interface ITokensPerStep
+internal interface ITokensPerStep
 {
     /// <summary>Predicted positions per micro-batch.</summary>
     long TokensPerMicroBatch { get; }

@@ -1,10 +1,12 @@
+using ArML.Numerics;
+
 namespace ArML.Training;
 
 /// <summary>
 /// The random source of batch sampling (xoshiro256**, seeded through SplitMix64). Unlike <see cref="Random"/>, its
 /// state can be saved in a checkpoint, so a resumed run draws exactly the batches the uninterrupted run would.
 /// </summary>
-public sealed class TrainingRandom
+internal sealed class TrainingRandom
 {
     private ulong _s0, _s1, _s2, _s3;
 
@@ -12,10 +14,10 @@ public sealed class TrainingRandom
     public TrainingRandom(long seed)
     {
         ulong x = (ulong)seed;
-        _s0 = SplitMix(ref x);
-        _s1 = SplitMix(ref x);
-        _s2 = SplitMix(ref x);
-        _s3 = SplitMix(ref x);
+        _s0 = SplitMix64.Next(ref x);
+        _s1 = SplitMix64.Next(ref x);
+        _s2 = SplitMix64.Next(ref x);
+        _s3 = SplitMix64.Next(ref x);
     }
 
     /// <summary>The generator's state, for a checkpoint.</summary>
@@ -58,12 +60,4 @@ public sealed class TrainingRandom
     public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
 
     private static ulong RotateLeft(ulong x, int k) => (x << k) | (x >> (64 - k));
-
-    private static ulong SplitMix(ref ulong x)
-    {
-        ulong z = x += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
 }

@@ -1,7 +1,7 @@
 namespace ArML.Training;
 
 /// <summary>Where a training run stands: everything besides tensors that a checkpoint must restore.</summary>
-public sealed record TrainingState
+internal sealed record TrainingState
 {
     /// <summary>Optimizer steps completed.</summary>
     public int Iteration { get; set; }

@@ -1,3 +1,5 @@
+using ArML.Numerics;
+
 namespace ArML.Evaluators.ScalingLaws;
 
 /// <summary>
@@ -142,7 +144,7 @@ internal sealed class PowerLawFitter
             {
                 var damped = (double[,])normal.Clone();
                 for (int p = 0; p < ParameterCount; p++) damped[p, p] += lambda * Math.Max(normal[p, p], 1e-12);
-                var step = SmallMatrix.Solve(damped, gradient);
+                var step = DenseLinearSolver.TrySolve(damped, gradient);
                 if (step is null) { lambda *= 4; continue; }
                 var candidate = theta.Zip(step, (t, s) => t + s).ToArray();
                 double value = Objective(candidate, threshold);

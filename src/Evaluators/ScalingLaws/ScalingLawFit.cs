@@ -1,3 +1,5 @@
+using ArML.Numerics;
+
 namespace ArML.Evaluators.ScalingLaws;
 
 /// <summary>A fitted scaling law L(x) = <see cref="A"/>·x^<see cref="B"/> + <see cref="C"/> with its uncertainty.</summary>
@@ -54,7 +56,7 @@ public sealed class ScalingLawFit
                 for (int q = 0; q < 3; q++) normal[p, q] += weights[i] * j[p] * j[q];
         }
         double variance = weightedSquares / (points.Length - 3);
-        var inverse = SmallMatrix.Invert(normal) ?? throw new InvalidOperationException(
+        var inverse = DenseLinearSolver.Invert(normal) ?? throw new InvalidOperationException(
             "The fitted curve does not determine a, b and c separately (its Jacobian is singular): the points are too close to a straight line or a constant.");
         for (int p = 0; p < 3; p++)
             for (int q = 0; q < 3; q++) inverse[p, q] *= variance;

@@ -10,8 +10,8 @@ namespace ArML.Trainers;
 /// </summary>
 internal static class AnomalyColumns
 {
-    public const string ScoreColumnName = "Score";
-    public const string PredictedLabelColumnName = "PredictedLabel";
+    public const string ScoreColumnName = DefaultColumnNames.Score;
+    public const string PredictedLabelColumnName = DefaultColumnNames.PredictedLabel;
     public const string TokenSurprisalsColumnName = "TokenSurprisals";
     public const string TokenRanksColumnName = "TokenRanks";
     public const string TopGMissesColumnName = "TopGMisses";

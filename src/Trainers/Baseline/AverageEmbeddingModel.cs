@@ -10,7 +10,7 @@ namespace ArML.Trainers.Baseline;
 /// <param name="VocabularySize">Ids the model reads and predicts (the data's vocabulary plus the separator).</param>
 /// <param name="WindowSize">Tokens averaged: the current one and the <c>WindowSize − 1</c> before it.</param>
 /// <param name="EmbeddingSize">Width d of the embeddings.</param>
-public sealed record AverageEmbeddingConfig(int VocabularySize, int WindowSize, int EmbeddingSize);
+internal sealed record AverageEmbeddingConfig(int VocabularySize, int WindowSize, int EmbeddingSize);
 
 /// <summary>
 /// The linear baseline from first principles: p(next | context) = softmax(Vᵀ W · mean(e_t)), the mean of the
@@ -22,7 +22,7 @@ public sealed record AverageEmbeddingConfig(int VocabularySize, int WindowSize, 
 /// Its state is the window itself — the last N − 1 ids and which of them are real (zeros at a row's start) — so it
 /// reads rows in pieces like a recurrent network and shares their training and scoring.
 /// </remarks>
-public sealed class AverageEmbeddingModel : Module, IStatefulNetwork
+internal sealed class AverageEmbeddingModel : Module, IStatefulNetwork
 {
     private readonly Embedding wte;   // e_t
     private readonly Linear w;        // W: d → d

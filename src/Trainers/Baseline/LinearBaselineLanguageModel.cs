@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace ArML.Trainers.Baseline;
 
 /// <summary>A trained <see cref="AverageEmbeddingModel"/> as a language model. Saved as kind "ArML.LinearBaselineLanguageModel".</summary>
-public sealed class LinearBaselineLanguageModel : StatefulLanguageModel<AverageEmbeddingModel>
+internal sealed class LinearBaselineLanguageModel : StatefulLanguageModel<AverageEmbeddingModel>
 {
     /// <summary>Wraps a trained network living on <paramref name="device"/>.</summary>
     public LinearBaselineLanguageModel(AverageEmbeddingModel model, TokenIdLayout vocabulary, Device device) : base(model, vocabulary, device)

@@ -4,7 +4,7 @@ using ArML.Trainers.Stateful;
 namespace ArML.Trainers.Baseline;
 
 /// <summary>Reads a <see cref="LanguageModelTransformer"/> holding a <see cref="LinearBaselineLanguageModel"/>, saved by <c>SaveArml</c>.</summary>
-public sealed class LinearBaselineLanguageModelLoader : IArmlComponentLoader
+internal sealed class LinearBaselineLanguageModelLoader : IArmlComponentLoader
 {
     /// <inheritdoc/>
     public Microsoft.ML.ITransformer Load(ArmlComponentReader reader, ArmlLoadContext context) =>

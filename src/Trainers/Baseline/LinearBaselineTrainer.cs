@@ -44,7 +44,10 @@ public sealed class LinearBaselineTrainer : IEstimator<LanguageModelTransformer>
     public sealed class Options : StatefulTrainerOptions
     {
         /// <summary>Tokens averaged: the current token and the WindowSize − 1 before it (fewer at a row's start). Default 8.</summary>
-        public int WindowSize { get; set; } = 8;
+        public int WindowSize { get; set; } = DefaultWindowSize;
+
+        /// <summary>The default of <see cref="WindowSize"/>, which the simple catalog overload takes too.</summary>
+        internal const int DefaultWindowSize = 8;
 
         /// <summary>Width d of the embeddings and of W (d × d). Default 64.</summary>
         public int EmbeddingSize { get; set; } = 64;

@@ -1,3 +1,5 @@
+using ArML.Training;
+using ArML.Data;
 using ArML.Trainers.Baseline;
 
 namespace ArML;
@@ -20,7 +22,7 @@ public static class LinearBaselineTrainerCatalogExtensions
     /// <param name="tokenColumnName">Token column: a vector of keys.</param>
     /// <param name="windowSize">Tokens averaged.</param>
     /// <param name="maxIterations">Optimizer steps.</param>
-    public static LinearBaselineTrainer LinearBaseline(this LanguageModelingCatalog.TrainerCatalog catalog, string tokenColumnName = "Tokens",
-        int windowSize = 8, int maxIterations = 2000) =>
+    public static LinearBaselineTrainer LinearBaseline(this LanguageModelingCatalog.TrainerCatalog catalog, string tokenColumnName = DefaultColumnNames.Tokens,
+        int windowSize = LinearBaselineTrainer.Options.DefaultWindowSize, int maxIterations = TrainerOptionsBase.DefaultMaxIterations) =>
         catalog.LinearBaseline(new LinearBaselineTrainer.Options { TokenColumnName = tokenColumnName, WindowSize = windowSize, MaxIterations = maxIterations });
 }

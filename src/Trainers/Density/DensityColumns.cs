@@ -1,15 +1,16 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using ArML.Data;
 
 namespace ArML.Trainers.Density;
 
 /// <summary>The feature column a density model reads and the columns its transformer adds.</summary>
 internal static class DensityColumns
 {
-    public const string LogLikelihood = "LogLikelihood";
-    public const string TokenCount = "TokenCount";
-    public const string Score = AnomalyColumns.ScoreColumnName;
-    public const string PredictedLabel = AnomalyColumns.PredictedLabelColumnName;
+    public const string LogLikelihood = DefaultColumnNames.LogLikelihood;
+    public const string TokenCount = DefaultColumnNames.TokenCount;
+    public const string Score = DefaultColumnNames.Score;
+    public const string PredictedLabel = DefaultColumnNames.PredictedLabel;
 
     /// <summary>
     /// The feature column: a vector of Single or Boolean, of fixed size (its size is the dimension) or of variable

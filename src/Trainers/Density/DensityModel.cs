@@ -30,7 +30,7 @@ public sealed class DensityModel : IDisposable
     }
 
     /// <summary>The model's shape.</summary>
-    public DensityModelConfig Config => Network.Config;
+    internal DensityModelConfig Config => Network.Config;
 
     /// <summary>D, the length of the modelled vectors.</summary>
     public int Dimension => Network.Dimension;

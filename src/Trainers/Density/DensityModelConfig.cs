@@ -13,7 +13,7 @@ namespace ArML.Trainers.Density;
 /// <param name="ResampleOrderings">MADE: each mask has its own random ordering of the dimensions (else the natural order).</param>
 /// <param name="DirectConnections">MADE: masked direct input-to-output connections.</param>
 /// <param name="PixelCnn">PixelCNN: the image shape and the network's layers (null for the other families).</param>
-public sealed record DensityModelConfig(
+internal sealed record DensityModelConfig(
     DensityModelFamily Family,
     int Dimension,
     OutputDistribution Distribution,

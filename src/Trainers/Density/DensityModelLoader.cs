@@ -10,11 +10,11 @@ namespace ArML.Trainers.Density;
 /// <param name="Standardization">A Gaussian mixture model's standardization, else null.</param>
 /// <param name="Threshold">Anomaly threshold on Score.</param>
 /// <param name="ScoringBatchSize">Rows per scoring pass.</param>
-public sealed record DensityTransformerConfig(string FeatureColumnName, DensityModelConfig Model, Standardization? Standardization,
+internal sealed record DensityTransformerConfig(string FeatureColumnName, DensityModelConfig Model, Standardization? Standardization,
     float Threshold, int ScoringBatchSize);
 
 /// <summary>Reads a <see cref="DensityTransformer"/> saved by <c>SaveArml</c>.</summary>
-public sealed class DensityModelLoader : IArmlComponentLoader
+internal sealed class DensityModelLoader : IArmlComponentLoader
 {
     /// <summary>The state dict of the network of shape <paramref name="m"/>: F32 weights, and MADE's I64 degree buffers.</summary>
     internal static IEnumerable<TensorSpec> ExpectedTensors(DensityModelConfig m)
@@ -80,8 +80,7 @@ public sealed class DensityModelLoader : IArmlComponentLoader
     /// <inheritdoc/>
     public Microsoft.ML.ITransformer Load(ArmlComponentReader reader, ArmlLoadContext context)
     {
-        if (reader.KindVersion != 1)
-            throw new ArmlModelFormatException($"Density model layout version {reader.KindVersion} is not supported (this ArML reads version 1).");
+        LayoutVersions.Require(reader, LayoutVersions.DensityModel, "Density model");
         var config = reader.ReadJson<DensityTransformerConfig>("config.json");
         string? problem = config.Model is null ? "the model shape is missing"
             : string.IsNullOrEmpty(config.FeatureColumnName) ? "the feature column name is missing"

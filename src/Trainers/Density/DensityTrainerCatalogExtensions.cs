@@ -1,3 +1,5 @@
+using ArML.Training;
+using ArML.Data;
 using ArML.Trainers.Density;
 
 namespace ArML;
@@ -15,8 +17,8 @@ public static class DensityTrainerCatalogExtensions
     /// <param name="featureColumnName">Feature column: a vector of Single or Boolean.</param>
     /// <param name="distribution">Distribution of each dimension.</param>
     /// <param name="maxIterations">Optimizer steps.</param>
-    public static DensityTrainer Fvsbn(this DensityEstimationCatalog.TrainerCatalog catalog, string featureColumnName = "Features",
-        OutputDistribution distribution = OutputDistribution.Bernoulli, int maxIterations = 2000) =>
+    public static DensityTrainer Fvsbn(this DensityEstimationCatalog.TrainerCatalog catalog, string featureColumnName = DefaultColumnNames.Features,
+        OutputDistribution distribution = OutputDistribution.Bernoulli, int maxIterations = TrainerOptionsBase.DefaultMaxIterations) =>
         catalog.Fvsbn(new FvsbnOptions { FeatureColumnName = featureColumnName, Distribution = distribution, MaxIterations = maxIterations });
 
     /// <summary>A neural autoregressive density estimator (one hidden layer shared across dimensions).</summary>
@@ -30,8 +32,8 @@ public static class DensityTrainerCatalogExtensions
     /// <param name="hiddenSize">Hidden units.</param>
     /// <param name="distribution">Distribution of each dimension.</param>
     /// <param name="maxIterations">Optimizer steps.</param>
-    public static DensityTrainer Nade(this DensityEstimationCatalog.TrainerCatalog catalog, string featureColumnName = "Features", int hiddenSize = 500,
-        OutputDistribution distribution = OutputDistribution.Bernoulli, int maxIterations = 2000) =>
+    public static DensityTrainer Nade(this DensityEstimationCatalog.TrainerCatalog catalog, string featureColumnName = DefaultColumnNames.Features, int hiddenSize = NadeOptions.DefaultHiddenSize,
+        OutputDistribution distribution = OutputDistribution.Bernoulli, int maxIterations = TrainerOptionsBase.DefaultMaxIterations) =>
         catalog.Nade(new NadeOptions { FeatureColumnName = featureColumnName, HiddenSize = hiddenSize, Distribution = distribution, MaxIterations = maxIterations });
 
     /// <summary>A masked autoencoder for distribution estimation, with one or several masks.</summary>
@@ -46,8 +48,8 @@ public static class DensityTrainerCatalogExtensions
     /// <param name="maskCount">Masks trained and averaged over at test time.</param>
     /// <param name="distribution">Distribution of each dimension.</param>
     /// <param name="maxIterations">Optimizer steps.</param>
-    public static DensityTrainer Made(this DensityEstimationCatalog.TrainerCatalog catalog, string featureColumnName = "Features", int hiddenSize = 500,
-        int maskCount = 1, OutputDistribution distribution = OutputDistribution.Bernoulli, int maxIterations = 2000) =>
+    public static DensityTrainer Made(this DensityEstimationCatalog.TrainerCatalog catalog, string featureColumnName = DefaultColumnNames.Features, int hiddenSize = NadeOptions.DefaultHiddenSize,
+        int maskCount = 1, OutputDistribution distribution = OutputDistribution.Bernoulli, int maxIterations = TrainerOptionsBase.DefaultMaxIterations) =>
         catalog.Made(new MadeOptions
         {
             FeatureColumnName = featureColumnName, HiddenLayerSizes = [hiddenSize], MaskCount = maskCount, Distribution = distribution, MaxIterations = maxIterations,

@@ -1,4 +1,5 @@
 using ArML.Training;
+using ArML.Data;
 
 namespace ArML.Trainers.Density;
 
@@ -22,7 +23,7 @@ public abstract class DensityTrainerOptions : TrainerOptionsBase
     }
 
     /// <summary>Feature column: a vector of Single or Boolean, of fixed or variable size (one length for all rows). Default "Features".</summary>
-    public string FeatureColumnName { get; set; } = "Features";
+    public string FeatureColumnName { get; set; } = DefaultColumnNames.Features;
 
     /// <summary>Distribution of each dimension given the preceding ones. Default <see cref="OutputDistribution.Bernoulli"/>.</summary>
     public OutputDistribution Distribution { get; set; } = OutputDistribution.Bernoulli;

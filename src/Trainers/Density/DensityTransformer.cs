@@ -56,7 +56,7 @@ public sealed class DensityTransformer : RowMappingTransformer, IArmlPersistable
     }
 
     /// <inheritdoc/>
-    public override BatchRowMapper CreateMapper(DataViewSchema inputSchema)
+    internal override BatchRowMapper CreateMapper(DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         var column = DensityColumns.RequireFeatures(inputSchema, FeatureColumnName, Dimension);
@@ -73,7 +73,7 @@ public sealed class DensityTransformer : RowMappingTransformer, IArmlPersistable
     public string ArmlKind => "ArML.DensityModel";
 
     /// <inheritdoc/>
-    public int ArmlKindVersion => 1;
+    public int ArmlKindVersion => LayoutVersions.DensityModel;
 
     /// <inheritdoc/>
     public void SaveArml(ArmlComponentWriter writer)

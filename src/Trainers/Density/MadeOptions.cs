@@ -8,7 +8,7 @@ namespace ArML.Trainers.Density;
 public sealed class MadeOptions : DensityTrainerOptions
 {
     /// <summary>Widths of the hidden layers, at least one. Default [500] (the MADE paper's one-layer MNIST model).</summary>
-    public int[] HiddenLayerSizes { get; set; } = [500];
+    public int[] HiddenLayerSizes { get; set; } = [NadeOptions.DefaultHiddenSize];
 
     /// <summary>
     /// Masks drawn before training; each step trains through one of them at random and scoring averages the

@@ -7,7 +7,10 @@ namespace ArML.Trainers.Density;
 public sealed class NadeOptions : DensityTrainerOptions
 {
     /// <summary>Hidden units. Default 500 (the NADE paper's binarized MNIST model).</summary>
-    public int HiddenSize { get; set; } = 500;
+    public int HiddenSize { get; set; } = DefaultHiddenSize;
+
+    /// <summary>The default of <see cref="HiddenSize"/>, which the simple NADE and MADE catalog overloads take too.</summary>
+    internal const int DefaultHiddenSize = 500;
 
     internal override DensityModelFamily Family => DensityModelFamily.Nade;
 

@@ -15,7 +15,7 @@ namespace ArML.Trainers.Generation;
 /// </list>
 /// A conditional model's condition is part of the window like any id, as in scoring: past the context it slides out.
 /// </remarks>
-public static class ContextWindow
+internal static class ContextWindow
 {
     /// <summary>Ids a full window keeps when it slides: half the context, at least one.</summary>
     public static int Retained(int contextLength) => Math.Max(1, contextLength / 2);

@@ -1,4 +1,5 @@
 using ArML.Data;
+using ArML.Persistence;
 using ArML.Text;
 using ArML.Trainers.NGram;
 using Microsoft.ML;
@@ -18,8 +19,7 @@ internal sealed record GenerationComponents(IStepDecodingModel Model, ITokenCode
     public static GenerationComponents Find(ITransformer model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var parts = new List<ITransformer>();
-        Flatten(model, parts);
+        var parts = ModelFlattening.Flatten(model);
         int index = parts.FindLastIndex(p => p is LanguageModelTransformer or NGramTransformer);
         if (index < 0)
             throw new ArgumentException(
@@ -39,13 +39,5 @@ internal sealed record GenerationComponents(IStepDecodingModel Model, ITokenCode
         // The codec reads the token column's ids; generation works in the model's ids (its compact vocabulary).
         var columnCodec = tokenizer?.Codec ?? ownCodec;
         return new GenerationComponents(model, columnCodec is null ? null : KeyMappedCodec.Over(columnCodec, keyMap), tokenColumn, conditionColumn);
-    }
-
-    private static void Flatten(ITransformer model, List<ITransformer> into)
-    {
-        if (model is IEnumerable<ITransformer> chain && model.GetType() is { IsGenericType: true } type
-            && type.GetGenericTypeDefinition() == typeof(TransformerChain<>))
-            foreach (var part in chain) Flatten(part, into);
-        else into.Add(model);
     }
 }

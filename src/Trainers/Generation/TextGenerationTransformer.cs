@@ -57,7 +57,7 @@ public sealed class TextGenerationTransformer : RowMappingTransformer, ICanSaveM
     internal GenerationOptions SharedOptions => _options;
 
     /// <inheritdoc/>
-    public override BatchRowMapper CreateMapper(DataViewSchema inputSchema) => new TextGenerationMapper(inputSchema, this);
+    internal override BatchRowMapper CreateMapper(DataViewSchema inputSchema) => new TextGenerationMapper(inputSchema, this);
 
     /// <summary>The transform references a model it does not own, so no file can hold it.</summary>
     /// <exception cref="NotSupportedException">Always.</exception>

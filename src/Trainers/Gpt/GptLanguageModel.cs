@@ -186,7 +186,7 @@ public sealed class GptLanguageModel : IAutoregressiveScorer, IStepDecodingModel
     public string ArmlKind => "ArML.GptLanguageModel";
 
     /// <inheritdoc/>
-    public int ArmlKindVersion => 2;
+    public int ArmlKindVersion => LayoutVersions.GptLanguageModel;
 
     /// <inheritdoc/>
     public void SaveArml(ArmlComponentWriter writer, LanguageModelTransformer owner)

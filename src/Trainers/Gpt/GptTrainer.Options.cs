@@ -1,4 +1,5 @@
 using ArML.Training;
+using ArML.Data;
 
 namespace ArML.Trainers.Gpt;
 
@@ -9,18 +10,6 @@ public enum PositionEncoding
     Learned,
     /// <summary>Rotary embeddings: queries and keys rotated by position inside attention (no position parameters).</summary>
     Rotary,
-}
-
-/// <summary>How training examples are cut from the data.</summary>
-public enum BatchLayout
-{
-    /// <summary>Random context windows over the concatenation of all rows, separated by the end-of-row id (nanoGPT).</summary>
-    RandomWindows,
-    /// <summary>
-    /// One row per example, from its start: rows shorter than the context are padded and the padding is masked out of
-    /// the loss; longer rows are cut at the context length. Required with a condition column.
-    /// </summary>
-    RowAligned,
 }
 
 /// <summary>Arithmetic of the training step's activations and matrix products.</summary>
@@ -41,7 +30,7 @@ public sealed partial class GptTrainer
     public sealed class Options : TrainerOptionsBase
     {
         /// <summary>Token column: a vector of keys (token ids). Default "Tokens".</summary>
-        public string TokenColumnName { get; set; } = "Tokens";
+        public string TokenColumnName { get; set; } = DefaultColumnNames.Tokens;
 
         /// <summary>
         /// Optional condition column for P(tokens | condition): a vector of keys (e.g. a tokenized prompt) or a single

@@ -64,12 +64,12 @@ public sealed partial class GptTrainer : IEstimator<LanguageModelTransformer>, I
 
         TorchRuntime.EnsureInitialized();
         using var host = ArmlHost.Create(_context, nameof(GptTrainer));
-        var train = GptData.Read(input, _options.TokenColumnName, _options.ConditionColumnName, keys.ConditionKeyCount, _options.BatchLayout,
+        var train = LanguageModelData.Read(input, _options.TokenColumnName, _options.ConditionColumnName, keys.ConditionKeyCount, _options.BatchLayout,
             initialMap, _options.UnseenKeys);
         if (train.Rows == 0)
             throw new InvalidOperationException($"The training data has no tokens in column '{_options.TokenColumnName}' (every row is empty).");
         var vocabulary = train.Layout;
-        var validation = ChainValidation.Read(this, input, view => GptData.Read(view, _options.TokenColumnName, _options.ConditionColumnName,
+        var validation = ChainValidation.Read(this, input, view => LanguageModelData.Read(view, _options.TokenColumnName, _options.ConditionColumnName,
             keys.ConditionKeyCount, _options.BatchLayout, train.Map, _options.UnseenKeys));
         host.Info($"GPT: {train.Rows} rows, {train.Tokens.Length} ids ({train.Tokens.BytesPerToken} bytes each), " +
                   $"{vocabulary.TokenKeyCount} token ids ({train.Map.UsedKeys.Count} of the column's {keys.TokenKeyCount} keys and the unknown token).");

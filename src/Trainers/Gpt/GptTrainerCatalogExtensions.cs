@@ -1,3 +1,5 @@
+using ArML.Training;
+using ArML.Data;
 using ArML.Trainers.Gpt;
 
 namespace ArML;
@@ -19,6 +21,6 @@ public static class GptTrainerCatalogExtensions
     /// <param name="catalog">The language modeling trainers catalog.</param>
     /// <param name="tokenColumnName">Token column: a vector of keys.</param>
     /// <param name="maxIterations">Optimizer steps.</param>
-    public static GptTrainer Gpt(this LanguageModelingCatalog.TrainerCatalog catalog, string tokenColumnName = "Tokens", int maxIterations = 2000) =>
+    public static GptTrainer Gpt(this LanguageModelingCatalog.TrainerCatalog catalog, string tokenColumnName = DefaultColumnNames.Tokens, int maxIterations = TrainerOptionsBase.DefaultMaxIterations) =>
         catalog.Gpt(new GptTrainer.Options { TokenColumnName = tokenColumnName, MaxIterations = maxIterations });
 }

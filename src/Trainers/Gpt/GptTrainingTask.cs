@@ -11,15 +11,15 @@ namespace ArML.Trainers.Gpt;
 internal sealed class GptTrainingTask : ITrainingTask, ITokensPerStep
 {
     private readonly GptModel _model;
-    private readonly GptData _train;
-    private readonly GptData? _validation;
+    private readonly LanguageModelData _train;
+    private readonly LanguageModelData? _validation;
     private readonly int _batch;
     private readonly int _context;
     private readonly int _evaluationBatches;
     private readonly long _validationSeed;
     private readonly Device _device;
 
-    public GptTrainingTask(GptModel model, GptData train, GptData? validation, int batch, int context, int evaluationBatches, long seed, Device device)
+    public GptTrainingTask(GptModel model, LanguageModelData train, LanguageModelData? validation, int batch, int context, int evaluationBatches, long seed, Device device)
     {
         _model = model;
         _train = train;
@@ -61,7 +61,7 @@ internal sealed class GptTrainingTask : ITrainingTask, ITokensPerStep
         return total / _evaluationBatches;
     }
 
-    private (Tensor Loss, long Tokens) Loss(GptData data, TrainingRandom random)
+    private (Tensor Loss, long Tokens) Loss(LanguageModelData data, TrainingRandom random)
     {
         var (inputs, targets, mask, length, tokens) = data.RowStarts == null ? Windows(data, random) : Rows(data, random);
         var x = tensor(inputs, [_batch, length], device: _device);
@@ -73,7 +73,7 @@ internal sealed class GptTrainingTask : ITrainingTask, ITokensPerStep
         return ((perPosition * m).sum() / Math.Max(1, tokens), tokens);
     }
 
-    private (long[], long[], float[]?, int, long) Windows(GptData data, TrainingRandom random)
+    private (long[], long[], float[]?, int, long) Windows(LanguageModelData data, TrainingRandom random)
     {
         int length = (int)Math.Min(_context, data.Tokens.Length - 1);
         var inputs = new long[_batch * length];
@@ -89,7 +89,7 @@ internal sealed class GptTrainingTask : ITrainingTask, ITokensPerStep
 
     // One row per example from its start, cut at the context; positions before the first scored target
     // (the condition) and the padding are masked out of the loss.
-    private (long[], long[], float[]?, int, long) Rows(GptData data, TrainingRandom random)
+    private (long[], long[], float[]?, int, long) Rows(LanguageModelData data, TrainingRandom random)
     {
         var starts = data.RowStarts!;
         int rows = starts.Length - 1;

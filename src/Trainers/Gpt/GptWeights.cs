@@ -13,11 +13,11 @@ namespace ArML.Trainers.Gpt;
 /// <param name="Model">Network shape.</param>
 /// <param name="ScoringBatchSize">Rows per scoring pass.</param>
 /// <param name="ScoringStride">Sliding-window step.</param>
-public sealed record GptLanguageModelConfig(LanguageModelColumns Columns, TokenIdLayout Ids, string[]? Tokens, GptConfig Model,
+internal sealed record GptLanguageModelConfig(LanguageModelColumns Columns, TokenIdLayout Ids, string[]? Tokens, GptConfig Model,
     int ScoringBatchSize, int ScoringStride);
 
 /// <summary>Reads a <see cref="LanguageModelTransformer"/> saved by <c>SaveArml</c>.</summary>
-public sealed class GptLanguageModelLoader : IArmlComponentLoader
+internal sealed class GptLanguageModelLoader : IArmlComponentLoader
 {
     // Rotary models keep no position table, so nothing in the file bounds their context; the KV cache of generation
     // grows with it.
@@ -51,8 +51,7 @@ public sealed class GptLanguageModelLoader : IArmlComponentLoader
     public Microsoft.ML.ITransformer Load(ArmlComponentReader reader, ArmlLoadContext context)
     {
         // Version 2 adds the compact vocabulary (token-keys.json); version 1 files read keys one to one.
-        if (reader.KindVersion is not (1 or 2))
-            throw new ArmlModelFormatException($"GPT language model layout version {reader.KindVersion} is not supported (this ArML reads versions 1 and 2).");
+        LayoutVersions.Require(reader, LayoutVersions.GptLanguageModel, "GPT language model");
         var config = reader.ReadJson<GptLanguageModelConfig>("config.json");
         var m = config?.Model;
         var ids = config?.Ids;

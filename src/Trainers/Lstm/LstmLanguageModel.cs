@@ -9,7 +9,7 @@ namespace ArML.Trainers.Lstm;
 /// A trained <see cref="LstmModel"/> as a language model: rows scored whole from a zero state, sampling that carries
 /// the hidden state (see <see cref="StatefulLanguageModel{TNetwork}"/>). Saved as kind "ArML.LstmLanguageModel".
 /// </summary>
-public sealed class LstmLanguageModel : StatefulLanguageModel<LstmModel>
+internal sealed class LstmLanguageModel : StatefulLanguageModel<LstmModel>
 {
     /// <summary>Wraps a trained network living on <paramref name="device"/>.</summary>
     public LstmLanguageModel(LstmModel model, TokenIdLayout vocabulary, Device device) : base(model, vocabulary, device)

@@ -4,7 +4,7 @@ using ArML.Trainers.Stateful;
 namespace ArML.Trainers.Lstm;
 
 /// <summary>Reads a <see cref="LanguageModelTransformer"/> holding an <see cref="LstmLanguageModel"/>, saved by <c>SaveArml</c>.</summary>
-public sealed class LstmLanguageModelLoader : IArmlComponentLoader
+internal sealed class LstmLanguageModelLoader : IArmlComponentLoader
 {
     /// <summary>The state dict an <see cref="LstmModel"/> of shape <paramref name="m"/> has (libtorch's fused RNN names, all F32).</summary>
     internal static IEnumerable<TensorSpec> ExpectedTensors(LstmConfig m)

@@ -24,7 +24,7 @@ public enum RecurrentCell
 /// <param name="HiddenSize">Width of each layer's hidden state.</param>
 /// <param name="EmbeddingSize">Width of the token embedding; equal to <paramref name="HiddenSize"/>, the output layer reuses it (tied).</param>
 /// <param name="Dropout">Dropout probability during training, on the embedding, between layers and before the output layer.</param>
-public sealed record LstmConfig(int VocabularySize, RecurrentCell Cell, int LayerCount, int HiddenSize, int EmbeddingSize, double Dropout)
+internal sealed record LstmConfig(int VocabularySize, RecurrentCell Cell, int LayerCount, int HiddenSize, int EmbeddingSize, double Dropout)
 {
     /// <summary>Whether the output layer reuses the embedding matrix (when the embedding and hidden sizes are equal).</summary>
     public bool TiedOutput => EmbeddingSize == HiddenSize;
@@ -38,7 +38,7 @@ public sealed record LstmConfig(int VocabularySize, RecurrentCell Cell, int Laye
 /// autograd (scoring) runs an LSTM's recurrence in <see cref="LstmRecurrence"/> on the same weights, several times
 /// faster; training always goes through libtorch.
 /// </summary>
-public sealed class LstmModel : Module, IStatefulNetwork
+internal sealed class LstmModel : Module, IStatefulNetwork
 {
     private readonly Embedding wte;
     private readonly Module rnn;

@@ -18,7 +18,10 @@ public sealed partial class LstmTrainer
         public int LayerCount { get; set; } = 2;
 
         /// <summary>Width of each layer's hidden state. Default 256.</summary>
-        public int HiddenSize { get; set; } = 256;
+        public int HiddenSize { get; set; } = DefaultHiddenSize;
+
+        /// <summary>The default of <see cref="HiddenSize"/>, which the simple catalog overload takes too.</summary>
+        internal const int DefaultHiddenSize = 256;
 
         /// <summary>
         /// Width of the token embedding. Default (null): <see cref="HiddenSize"/>, which ties the output layer to the

@@ -1,3 +1,5 @@
+using ArML.Training;
+using ArML.Data;
 using ArML.Trainers.Lstm;
 
 namespace ArML;
@@ -21,7 +23,7 @@ public static class LstmTrainerCatalogExtensions
     /// <param name="cell">LSTM or GRU cells.</param>
     /// <param name="hiddenSize">Width of each of the two layers (also the embedding width, tied to the output layer).</param>
     /// <param name="maxIterations">Optimizer steps.</param>
-    public static LstmTrainer Lstm(this LanguageModelingCatalog.TrainerCatalog catalog, string tokenColumnName = "Tokens",
-        RecurrentCell cell = RecurrentCell.Lstm, int hiddenSize = 256, int maxIterations = 2000) =>
+    public static LstmTrainer Lstm(this LanguageModelingCatalog.TrainerCatalog catalog, string tokenColumnName = DefaultColumnNames.Tokens,
+        RecurrentCell cell = RecurrentCell.Lstm, int hiddenSize = LstmTrainer.Options.DefaultHiddenSize, int maxIterations = TrainerOptionsBase.DefaultMaxIterations) =>
         catalog.Lstm(new LstmTrainer.Options { TokenColumnName = tokenColumnName, Cell = cell, HiddenSize = hiddenSize, MaxIterations = maxIterations });
 }

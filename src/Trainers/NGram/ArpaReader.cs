@@ -15,7 +15,7 @@ namespace ArML.Trainers.NGram;
 /// a backoff finite. The counts the header declares are checked against the size of the file (each n-gram line takes
 /// at least 2k + 2 bytes) before anything is allocated for them.
 /// </remarks>
-public static class ArpaReader
+internal static class ArpaReader
 {
     /// <summary>The log10 probability given to &lt;unk&gt; when the file has none (KenLM's choice).</summary>
     public const float MissingUnknownLog10Probability = -100f;

@@ -19,7 +19,7 @@ namespace ArML.Trainers.NGram;
 /// is one to one, and the column's spellings map words back to keys. A key whose value is "&lt;unk&gt;" (as ArML's
 /// character tokenizer names its unknown-character key 1) is the model's own &lt;unk&gt;.
 /// </remarks>
-public static class ArpaWords
+internal static class ArpaWords
 {
     /// <summary>The unknown word.</summary>
     public const string Unknown = "<unk>";

@@ -11,7 +11,7 @@ namespace ArML.Trainers.NGram;
 /// Probabilities are written as the shortest text that reads back to the same float, so a model written and read
 /// back scores bit-for-bit the same. &lt;s&gt;, which is never predicted, gets −99 as in KenLM's files.
 /// </remarks>
-public static class ArpaWriter
+internal static class ArpaWriter
 {
     /// <summary>The log10 probability written for a word that is never predicted.</summary>
     public const float NeverPredicted = -99f;

@@ -1,3 +1,4 @@
+using ArML.Data;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using ArML.Schema;
@@ -23,7 +24,7 @@ public static class NGramCatalogExtensions
     /// <param name="catalog">The language modeling trainers catalog.</param>
     /// <param name="tokenColumnName">Token column: a vector of keys.</param>
     /// <param name="order">Longest n-gram.</param>
-    public static NGramTrainer NGram(this LanguageModelingCatalog.TrainerCatalog catalog, string tokenColumnName = "Tokens", int order = 5) =>
+    public static NGramTrainer NGram(this LanguageModelingCatalog.TrainerCatalog catalog, string tokenColumnName = DefaultColumnNames.Tokens, int order = NGramTrainer.Options.DefaultOrder) =>
         catalog.NGram(new NGramTrainer.Options { TokenColumnName = tokenColumnName, Order = order });
 
     /// <summary>

@@ -8,7 +8,7 @@ namespace ArML.Trainers.NGram;
 /// <param name="D2">Discount of count 2.</param>
 /// <param name="D3Plus">Discount of counts 3 and more.</param>
 /// <param name="FellBack">Whether the estimate failed and the fallback values were used.</param>
-public readonly record struct NGramDiscounts(double D1, double D2, double D3Plus, bool FellBack)
+internal readonly record struct NGramDiscounts(double D1, double D2, double D3Plus, bool FellBack)
 {
     /// <summary>The discount of an adjusted count (0 for a count of 0).</summary>
     public double For(long count) => count switch { <= 0 => 0, 1 => D1, 2 => D2, _ => D3Plus };

@@ -1,3 +1,5 @@
+using ArML.Data;
+
 namespace ArML.Trainers.NGram;
 
 public sealed partial class NGramTrainer
@@ -6,10 +8,13 @@ public sealed partial class NGramTrainer
     public sealed class Options
     {
         /// <summary>Token column: a vector of keys of any width. Default "Tokens".</summary>
-        public string TokenColumnName { get; set; } = "Tokens";
+        public string TokenColumnName { get; set; } = DefaultColumnNames.Tokens;
 
         /// <summary>Longest n-gram: the model conditions on the previous Order − 1 tokens. Default 5, at least 1.</summary>
-        public int Order { get; set; } = 5;
+        public int Order { get; set; } = DefaultOrder;
+
+        /// <summary>The default of <see cref="Order"/>, which the simple catalog overload takes too.</summary>
+        internal const int DefaultOrder = 5;
 
         /// <summary>How counts become probabilities. Default <see cref="NGramSmoothing.ModifiedKneserNey"/>.</summary>
         public NGramSmoothing Smoothing { get; set; } = NGramSmoothing.ModifiedKneserNey;

@@ -63,7 +63,7 @@ public sealed class NGramTransformer : RowMappingTransformer, IArmlPersistable
     }
 
     /// <summary>Which keys are model words; the others (and the missing key) score as &lt;unk&gt; or throw, by its policy.</summary>
-    public TokenKeyMap KeyMap { get; }
+    internal TokenKeyMap KeyMap { get; }
 
     /// <summary>The token column read.</summary>
     public string TokenColumnName { get; }
@@ -114,7 +114,7 @@ public sealed class NGramTransformer : RowMappingTransformer, IArmlPersistable
     public int WordOfToken(int tokenId) => _keyToWord[tokenId];
 
     /// <inheritdoc/>
-    public override BatchRowMapper CreateMapper(DataViewSchema inputSchema)
+    internal override BatchRowMapper CreateMapper(DataViewSchema inputSchema)
     {
         var column = ColumnChecks.RequireTokenKeys(inputSchema, TokenColumnName);
         ulong count = ((KeyDataViewType)((VectorDataViewType)column.Type).ItemType).Count;
@@ -160,7 +160,7 @@ public sealed class NGramTransformer : RowMappingTransformer, IArmlPersistable
     public string ArmlKind => NGramTransformerLoader.Kind;
 
     /// <inheritdoc/>
-    public int ArmlKindVersion => 1;
+    public int ArmlKindVersion => LayoutVersions.NGramLanguageModel;
 
     /// <inheritdoc/>
     public void SaveArml(ArmlComponentWriter writer) => NGramTransformerLoader.Save(this, writer);

@@ -13,7 +13,7 @@ namespace ArML.Trainers.NGram;
 /// <param name="Words">Model words (ARPA spellings) by id.</param>
 /// <param name="ScoringBatchSize">Rows per scoring batch.</param>
 /// <param name="UnseenKeys">The <see cref="UnseenKeyPolicy"/> name; absent in files saved before it existed (they score as &lt;unk&gt;).</param>
-public sealed record NGramModelConfig(string TokenColumnName, int KeyCount, string[]? Vocabulary, int Order, string[] Words, int ScoringBatchSize,
+internal sealed record NGramModelConfig(string TokenColumnName, int KeyCount, string[]? Vocabulary, int Order, string[] Words, int ScoringBatchSize,
     string? UnseenKeys = null);
 
 /// <summary>
@@ -21,7 +21,7 @@ public sealed record NGramModelConfig(string TokenColumnName, int KeyCount, stri
 /// "k.logprob" (F32), and below the highest order "k.backoff" (F32) and "k.children" (I32), and above order 1
 /// "k.words" (I32). Every invariant is checked on load.
 /// </summary>
-public sealed class NGramTransformerLoader : IArmlComponentLoader
+internal sealed class NGramTransformerLoader : IArmlComponentLoader
 {
     /// <summary>The component kind in model files.</summary>
     public const string Kind = "ArML.NGramLanguageModel";
@@ -51,8 +51,7 @@ public sealed class NGramTransformerLoader : IArmlComponentLoader
     public Microsoft.ML.ITransformer Load(ArmlComponentReader reader, ArmlLoadContext context)
     {
         ArgumentNullException.ThrowIfNull(reader);
-        if (reader.KindVersion != 1)
-            throw new ArmlModelFormatException($"N-gram model layout version {reader.KindVersion} is not supported (this ArML reads version 1).");
+        LayoutVersions.Require(reader, LayoutVersions.NGramLanguageModel, "N-gram model");
         var config = reader.ReadJson<NGramModelConfig>("config.json");
         if (string.IsNullOrEmpty(config.TokenColumnName) || config.KeyCount < 1 || config.Order < 1 || config.Words is null
             || config.ScoringBatchSize < 1 || (config.Vocabulary != null && config.Vocabulary.Length != config.KeyCount))

@@ -8,7 +8,7 @@ namespace ArML.Trainers.Stateful;
 /// baseline (whose state is its window of recent tokens) are such networks; truncated back-propagation through time,
 /// row scoring and sampling are written once against this interface.
 /// </summary>
-public interface IStatefulNetwork
+internal interface IStatefulNetwork
 {
     /// <summary>Ids the network reads and predicts.</summary>
     int VocabularySize { get; }

@@ -11,7 +11,7 @@ namespace ArML.Trainers.Stateful;
 /// A state made by <see cref="IStatefulNetwork.Forward"/> belongs to the dispose scope it was made in; one made by
 /// <see cref="Detach"/> belongs to no scope and must be disposed by its holder.
 /// </remarks>
-public sealed class RecurrentState : IDisposable
+internal sealed class RecurrentState : IDisposable
 {
     private readonly Tensor[] _parts;
 

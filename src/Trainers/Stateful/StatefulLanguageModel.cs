@@ -20,7 +20,7 @@ namespace ArML.Trainers.Stateful;
 /// <see cref="IStatefulNetwork.ActivationsPerPosition"/>), so memory is bounded whatever the length.
 /// </remarks>
 /// <typeparam name="TNetwork">The network.</typeparam>
-public abstract class StatefulLanguageModel<TNetwork> : IAutoregressiveScorer, IStepDecodingModel where TNetwork : nn.Module, IStatefulNetwork
+internal abstract class StatefulLanguageModel<TNetwork> : IAutoregressiveScorer, IStepDecodingModel where TNetwork : nn.Module, IStatefulNetwork
 {
     /// <summary>
     /// Upper bound on the values materialized at once while scoring: B·T positions times the network's activations
@@ -80,7 +80,7 @@ public abstract class StatefulLanguageModel<TNetwork> : IAutoregressiveScorer, I
     /// The layout version every stateful family writes: 2 adds the compact vocabulary (token-keys.json); version 1
     /// files read keys one to one.
     /// </summary>
-    protected const int StatefulModelVersion = 2;
+    protected const int StatefulModelVersion = LayoutVersions.StatefulLanguageModel;
 
     /// <summary>Writes what every stateful family saves: config.json (<see cref="StatefulModelFile{TConfig}"/>), the key map and the weights.</summary>
     protected void Save<TConfig>(ArmlComponentWriter writer, LanguageModelTransformer owner, TConfig config)

@@ -7,4 +7,4 @@ namespace ArML.Trainers.Stateful;
 /// <param name="Tokens">Key values of the token column, or null.</param>
 /// <param name="Model">The network's shape.</param>
 /// <param name="ScoringBatchSize">Rows per scoring pass.</param>
-public sealed record StatefulModelFile<TConfig>(LanguageModelColumns Columns, TokenIdLayout Ids, string[]? Tokens, TConfig Model, int ScoringBatchSize);
+internal sealed record StatefulModelFile<TConfig>(LanguageModelColumns Columns, TokenIdLayout Ids, string[]? Tokens, TConfig Model, int ScoringBatchSize);

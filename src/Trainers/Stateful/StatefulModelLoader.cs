@@ -26,8 +26,7 @@ internal static class StatefulModelLoader
         Func<TConfig, int, bool> fits, Func<TConfig, IEnumerable<TensorSpec>> expected, Func<TConfig, TNetwork> build, Func<TNetwork, TokenIdLayout, Device, IAutoregressiveScorer> wrap)
         where TNetwork : nn.Module
     {
-        if (reader.KindVersion is not (1 or 2))
-            throw new ArmlModelFormatException($"{family} layout version {reader.KindVersion} is not supported (this ArML reads versions 1 and 2).");
+        LayoutVersions.Require(reader, LayoutVersions.StatefulLanguageModel, family);
         var file = reader.ReadJson<StatefulModelFile<TConfig>>("config.json");
         var ids = file?.Ids;
         if (file is null || ids is null || file.Model is null || file.Columns is null || string.IsNullOrEmpty(file.Columns.TokenColumnName)

@@ -1,4 +1,5 @@
 using ArML.Training;
+using ArML.Data;
 
 namespace ArML.Trainers.Stateful;
 
@@ -15,7 +16,7 @@ namespace ArML.Trainers.Stateful;
 public abstract class StatefulTrainerOptions : TrainerOptionsBase
 {
     /// <summary>Token column: a vector of keys (token ids). Default "Tokens".</summary>
-    public string TokenColumnName { get; set; } = "Tokens";
+    public string TokenColumnName { get; set; } = DefaultColumnNames.Tokens;
 
     /// <summary>
     /// Tokens each reader reads per step: gradients flow back this many positions, while the state carries context

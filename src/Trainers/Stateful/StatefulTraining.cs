@@ -33,13 +33,13 @@ internal static class StatefulTraining
         TorchRuntime.EnsureInitialized();
         using var host = ArmlHost.Create(context, family + "Trainer");
         // The vocabulary is the keys the training data uses, learned in the pass that reads it, plus the unknown token.
-        var train = GptData.Read(input, options.TokenColumnName, null, 0, Layout(options), null, options.UnseenKeys);
+        var train = LanguageModelData.Read(input, options.TokenColumnName, null, 0, Layout(options), null, options.UnseenKeys);
         if (train.Rows == 0)
             throw new InvalidOperationException($"The training data has no tokens in column '{options.TokenColumnName}' (every row is empty).");
         var vocabulary = train.Layout;
         var config = shape(vocabulary.Size);
         var validation = ChainValidation.Read(trainer, input,
-            view => GptData.Read(view, options.TokenColumnName, null, 0, Layout(options), train.Map, options.UnseenKeys));
+            view => LanguageModelData.Read(view, options.TokenColumnName, null, 0, Layout(options), train.Map, options.UnseenKeys));
         host.Info($"{family}: {train.Rows} rows, {train.Tokens.Length} ids ({train.Tokens.BytesPerToken} bytes each), vocabulary {vocabulary.Size} " +
                   $"({train.Map.UsedKeys.Count} of the column's {keyCount} keys, the unknown token and the separator).");
 
@@ -84,7 +84,7 @@ internal static class StatefulTraining
     // Rows framed one by one when each is read from the start state; one separated stream otherwise.
     private static BatchLayout Layout(StatefulTrainerOptions options) => options.ResetStateAtRowStart ? BatchLayout.RowAligned : BatchLayout.RandomWindows;
 
-    private static IWindowSchedule Schedule(GptData data, StatefulTrainerOptions options) => data.RowStarts is { } starts
+    private static IWindowSchedule Schedule(LanguageModelData data, StatefulTrainerOptions options) => data.RowStarts is { } starts
         ? new RowWindows(data.Tokens, starts, options.BatchSize, options.SequenceLength)
         : new StreamWindows(data.Tokens, options.BatchSize, options.SequenceLength);
 

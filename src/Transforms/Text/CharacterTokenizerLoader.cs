@@ -7,20 +7,19 @@ namespace ArML.Transforms.Text;
 /// <param name="OutputColumnName">Token column name.</param>
 /// <param name="InputColumnName">Text column name.</param>
 /// <param name="CodePoints">Vocabulary code points in id order (id 1 first; id 0 is the unknown token).</param>
-public sealed record CharacterTokenizerConfig(string OutputColumnName, string InputColumnName, int[] CodePoints);
+internal sealed record CharacterTokenizerConfig(string OutputColumnName, string InputColumnName, int[] CodePoints);
 
 /// <summary>
 /// Reads character tokenizers saved with kind "ArML.CharacterTokenizer" version 1 into a <see cref="TokenizerTransformer"/>
 /// with the same ids. New models save tokenizers as "ArML.Tokenizer".
 /// </summary>
-public sealed class CharacterTokenizerLoader : IArmlComponentLoader
+internal sealed class CharacterTokenizerLoader : IArmlComponentLoader
 {
     /// <inheritdoc/>
     public ITransformer Load(ArmlComponentReader reader, ArmlLoadContext context)
     {
         ArgumentNullException.ThrowIfNull(reader);
-        if (reader.KindVersion != 1)
-            throw new ArmlModelFormatException($"Character tokenizer layout version {reader.KindVersion} is not supported (this ArML reads version 1).");
+        LayoutVersions.Require(reader, LayoutVersions.CharacterTokenizer, "Character tokenizer");
         var config = reader.ReadJson<CharacterTokenizerConfig>("config.json");
         if (string.IsNullOrEmpty(config.OutputColumnName) || string.IsNullOrEmpty(config.InputColumnName) || config.CodePoints is null)
             throw new ArmlModelFormatException("The character tokenizer's config.json lacks column names or its vocabulary.");

@@ -8,7 +8,7 @@ namespace ArML.Transforms.Text;
 /// <param name="UnknownTokens">See <see cref="TokenizeOptions.UnknownTokens"/>.</param>
 /// <param name="UnpairedSurrogates">See <see cref="TokenizeOptions.UnpairedSurrogates"/>.</param>
 /// <param name="MaximumDegreeOfParallelism">See <see cref="TokenizeOptions.MaximumDegreeOfParallelism"/>.</param>
-public sealed record SavedTokenizeOptions(string? BeginOfSequenceToken, string? EndOfSequenceToken, int? MaximumTokenCount,
+internal sealed record SavedTokenizeOptions(string? BeginOfSequenceToken, string? EndOfSequenceToken, int? MaximumTokenCount,
     string Truncation, string UnknownTokens, string UnpairedSurrogates, int? MaximumDegreeOfParallelism = null)
 {
     internal static SavedTokenizeOptions From(TokenizeOptions options) =>

@@ -6,7 +6,7 @@ namespace ArML.Transforms.Text;
 /// files beside the config.
 /// </summary>
 /// <param name="Kind">One of the *Kind constants.</param>
-public sealed record SavedVocabulary(string Kind)
+internal sealed record SavedVocabulary(string Kind)
 {
     /// <summary>A pretrained tiktoken encoding, by <see cref="Encoding"/>.</summary>
     public const string PretrainedKind = "pretrained";

@@ -41,14 +41,14 @@ public sealed class TokenDecodingTransformer : RowMappingTransformer, IArmlPersi
     public bool KeepSpecialTokens { get; }
 
     /// <inheritdoc/>
-    public override BatchRowMapper CreateMapper(DataViewSchema inputSchema) =>
+    internal override BatchRowMapper CreateMapper(DataViewSchema inputSchema) =>
         new TokensToTextMapper(inputSchema, OutputColumnName, InputColumnName, Vocabulary, KeepSpecialTokens);
 
     /// <inheritdoc/>
     public string ArmlKind => "ArML.TokenDecoder";
 
     /// <inheritdoc/>
-    public int ArmlKindVersion => 1;
+    public int ArmlKindVersion => LayoutVersions.TokenDecoder;
 
     /// <inheritdoc/>
     /// <exception cref="NotSupportedException">The vocabulary wraps a tokenizer created outside ArML; the message names it.</exception>
@@ -65,17 +65,16 @@ public sealed class TokenDecodingTransformer : RowMappingTransformer, IArmlPersi
 /// <param name="InputColumnName">Token column name.</param>
 /// <param name="Vocabulary">The vocabulary (files beside the config for BPE).</param>
 /// <param name="KeepSpecialTokens">Whether special tokens are written out.</param>
-public sealed record TokenDecoderConfig(string OutputColumnName, string InputColumnName, SavedVocabulary Vocabulary, bool KeepSpecialTokens);
+internal sealed record TokenDecoderConfig(string OutputColumnName, string InputColumnName, SavedVocabulary Vocabulary, bool KeepSpecialTokens);
 
 /// <summary>Reads a <see cref="TokenDecodingTransformer"/> saved by <c>SaveArml</c> (kind "ArML.TokenDecoder").</summary>
-public sealed class TokenDecoderLoader : IArmlComponentLoader
+internal sealed class TokenDecoderLoader : IArmlComponentLoader
 {
     /// <inheritdoc/>
     public ITransformer Load(ArmlComponentReader reader, ArmlLoadContext context)
     {
         ArgumentNullException.ThrowIfNull(reader);
-        if (reader.KindVersion != 1)
-            throw new ArmlModelFormatException($"Token decoder layout version {reader.KindVersion} is not supported (this ArML reads version 1).");
+        LayoutVersions.Require(reader, LayoutVersions.TokenDecoder, "Token decoder");
         var config = reader.ReadJson<TokenDecoderConfig>("config.json");
         if (string.IsNullOrEmpty(config.OutputColumnName) || string.IsNullOrEmpty(config.InputColumnName))
             throw new ArmlModelFormatException("The token decoder's config.json lacks column names.");

@@ -7,7 +7,7 @@ namespace ArML.Transforms.Text;
 /// Reads a <see cref="TokenVocabulary"/> that a language model saved as its codec (<see cref="TokenCodecStore"/>):
 /// the same description and files as a saved tokenizer's, under the codec's file-name prefix.
 /// </summary>
-public sealed class TokenVocabularyCodecLoader : ITokenCodecLoader
+internal sealed class TokenVocabularyCodecLoader : ITokenCodecLoader
 {
     /// <inheritdoc/>
     public ITokenCodec Load(ArmlComponentReader reader, string prefix)

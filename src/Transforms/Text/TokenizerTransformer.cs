@@ -53,14 +53,14 @@ public sealed class TokenizerTransformer : RowMappingTransformer, IArmlPersistab
     public TokenizeOptions Options => _options.Clone();
 
     /// <inheritdoc/>
-    public override BatchRowMapper CreateMapper(DataViewSchema inputSchema) =>
+    internal override BatchRowMapper CreateMapper(DataViewSchema inputSchema) =>
         new TextToTokensMapper(inputSchema, OutputColumnName, InputColumnName, Vocabulary, _options);
 
     /// <inheritdoc/>
     public string ArmlKind => "ArML.Tokenizer";
 
     /// <inheritdoc/>
-    public int ArmlKindVersion => 1;
+    public int ArmlKindVersion => LayoutVersions.Tokenizer;
 
     /// <inheritdoc/>
     /// <exception cref="NotSupportedException">The vocabulary wraps a tokenizer created outside ArML; the message names it.</exception>
@@ -77,17 +77,16 @@ public sealed class TokenizerTransformer : RowMappingTransformer, IArmlPersistab
 /// <param name="InputColumnName">Text column name.</param>
 /// <param name="Vocabulary">The vocabulary (files beside the config for BPE).</param>
 /// <param name="Options">The per-row options.</param>
-public sealed record TokenizerConfig(string OutputColumnName, string InputColumnName, SavedVocabulary Vocabulary, SavedTokenizeOptions Options);
+internal sealed record TokenizerConfig(string OutputColumnName, string InputColumnName, SavedVocabulary Vocabulary, SavedTokenizeOptions Options);
 
 /// <summary>Reads a <see cref="TokenizerTransformer"/> saved by <c>SaveArml</c> (kind "ArML.Tokenizer").</summary>
-public sealed class TokenizerLoader : IArmlComponentLoader
+internal sealed class TokenizerLoader : IArmlComponentLoader
 {
     /// <inheritdoc/>
     public ITransformer Load(ArmlComponentReader reader, ArmlLoadContext context)
     {
         ArgumentNullException.ThrowIfNull(reader);
-        if (reader.KindVersion != 1)
-            throw new ArmlModelFormatException($"Tokenizer layout version {reader.KindVersion} is not supported (this ArML reads version 1).");
+        LayoutVersions.Require(reader, LayoutVersions.Tokenizer, "Tokenizer");
         var config = reader.ReadJson<TokenizerConfig>("config.json");
         if (string.IsNullOrEmpty(config.OutputColumnName) || string.IsNullOrEmpty(config.InputColumnName))
             throw new ArmlModelFormatException("The tokenizer's config.json lacks column names.");

@@ -11,7 +11,7 @@ namespace ArML.Tests.Support;
 /// An LSTM recording the shape of every forward pass; it may claim more activations per position than it has, so
 /// that scoring's memory budget cuts short rows into many pieces.
 /// </summary>
-public sealed class CountingNetwork(LstmModel inner, long? activationsPerPosition = null) : nn.Module("counting"), IStatefulNetwork
+internal sealed class CountingNetwork(LstmModel inner, long? activationsPerPosition = null) : nn.Module("counting"), IStatefulNetwork
 {
     /// <summary>Positions read by each forward pass, in order.</summary>
     public List<long> Lengths { get; } = [];
@@ -34,7 +34,7 @@ public sealed class CountingNetwork(LstmModel inner, long? activationsPerPositio
 }
 
 /// <summary>A <see cref="CountingNetwork"/> as a language model (not savable).</summary>
-public sealed class CountingLanguageModel(CountingNetwork network, TokenIdLayout vocabulary)
+internal sealed class CountingLanguageModel(CountingNetwork network, TokenIdLayout vocabulary)
     : StatefulLanguageModel<CountingNetwork>(network, vocabulary, CPU)
 {
     public override string ArmlKind => "test";

@@ -40,7 +40,7 @@ public sealed class TinyLstm : IDisposable
     public IDataView Valid { get; }
     public TransformerChain<LanguageModelTransformer> Model { get; }
     public LanguageModelTransformer Lstm => Model.LastTransformer;
-    public LstmLanguageModel Lm => (LstmLanguageModel)Lstm.Model;
+    internal LstmLanguageModel Lm => (LstmLanguageModel)Lstm.Model;
     public TokenizerTransformer Tokenizer => (TokenizerTransformer)Model.First();
 
     public void Dispose() => Lstm.Dispose();

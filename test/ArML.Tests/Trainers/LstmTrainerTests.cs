@@ -32,7 +32,7 @@ public class LstmTrainerTests
         var ids = new TokenIdLayout(KeyCount(data), 0);
         // Float64: this checks which positions the windows read, so the two paths must not differ by kernel rounding.
         using var lm = UntrainedLstm(ids, ScalarType.Float64);
-        var rows = GptData.Read(data, "Tokens", null, ids, BatchLayout.RowAligned);
+        var rows = LanguageModelData.Read(data, "Tokens", null, ids, BatchLayout.RowAligned);
         using var task = new TruncatedBpttTask<LstmModel>(lm.Model, new RowWindows(rows.Tokens, rows.RowStarts!, 2, window),
             new RowWindows(rows.Tokens, rows.RowStarts!, readers, window), evaluationBatches: 1000, CPU);
 
@@ -54,7 +54,7 @@ public class LstmTrainerTests
         var data = Tokens(ml, Corpus[..6]);
         var ids = new TokenIdLayout(KeyCount(data), 0);
         using var lm = UntrainedLstm(ids, ScalarType.Float64);   // float64: positions are checked, not kernels
-        var stream = GptData.Read(data, "Tokens", null, ids, BatchLayout.RandomWindows);
+        var stream = LanguageModelData.Read(data, "Tokens", null, ids, BatchLayout.RandomWindows);
         using var task = new TruncatedBpttTask<LstmModel>(lm.Model, new StreamWindows(stream.Tokens, 1, 9),
             new StreamWindows(stream.Tokens, 1, 9), evaluationBatches: 1000, CPU);
         var joined = Enumerable.Range(0, (int)stream.Tokens.Length).Select(i => stream.Tokens[i]).ToArray();

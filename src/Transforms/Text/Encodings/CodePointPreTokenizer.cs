@@ -18,7 +18,7 @@ namespace ArML.Transforms.Text.Encodings;
 /// original offsets. Unpaired surrogates are left as they are (category Cs, neither letter, digit nor space).
 /// Thread-safe.
 /// </remarks>
-public sealed class CodePointPreTokenizer : PreTokenizer
+internal sealed class CodePointPreTokenizer : PreTokenizer
 {
     private readonly Regex _regex;
 

@@ -8,7 +8,7 @@ using Microsoft.ML.Data;
 namespace ArML.Tests.Core.Persistence;
 
 /// <summary>Writes single-component ArML files from a config object and tensors, as a forger with a valid writer would.</summary>
-public static class ComponentArchives
+internal static class ComponentArchives
 {
     /// <summary>The input schema written: "Tokens", a vector of 9 keys, and "Features", 4 floats.</summary>
     public static readonly DataViewSchema Schema = MakeSchema();

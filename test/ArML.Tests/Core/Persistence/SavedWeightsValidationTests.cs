@@ -51,7 +51,8 @@ public class SavedWeightsValidationTests
         SameAsStateDict(new LstmModel(config), LstmLanguageModelLoader.ExpectedTensors(config));
     }
 
-    public static TheoryData<DensityModelConfig> DensityShapes() =>
+    // Configurations are internal, so the theory runs over indexes into them.
+    private static readonly DensityModelConfig[] DensityConfigs =
     [
         new DensityModelConfig(DensityModelFamily.Fvsbn, 5, OutputDistribution.Bernoulli, 0, 0, [], 1, false, false),
         new DensityModelConfig(DensityModelFamily.Nade, 4, OutputDistribution.Categorical, 3, 0, [6], 1, false, false),
@@ -60,9 +61,12 @@ public class SavedWeightsValidationTests
     ];
 
     [Theory]
-    [MemberData(nameof(DensityShapes))]
-    public void DensityExpectationsMatchTheNetwork(DensityModelConfig config) =>
-        SameAsStateDict(AutoregressiveNetwork.Create(config, seed: 0), DensityModelLoader.ExpectedTensors(config));
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void DensityExpectationsMatchTheNetwork(int shape) =>
+        SameAsStateDict(AutoregressiveNetwork.Create(DensityConfigs[shape], seed: 0), DensityModelLoader.ExpectedTensors(DensityConfigs[shape]));
 
     private byte[] GptFile(Func<string, TensorData, TensorData> edit)
     {

@@ -7,13 +7,13 @@ using Microsoft.ML.Data;
 namespace ArML.Tests.Core.Persistence;
 
 /// <summary>Configuration the test component writes as JSON.</summary>
-public sealed record TestComponentConfig(string Id, bool FailOnLoad, bool ReadMissingFile, string Note);
+internal sealed record TestComponentConfig(string Id, bool FailOnLoad, bool ReadMissingFile, string Note);
 
 /// <summary>
 /// A pass-through ArML component with configuration, tensors and raw bytes, so the whole persistence pipeline can be
 /// exercised without the real tokenizer and language model (which live in other assemblies).
 /// </summary>
-public sealed class TestComponent : ITransformer, IArmlPersistable, IDisposable
+internal sealed class TestComponent : ITransformer, IArmlPersistable, IDisposable
 {
     public const string Kind = "Test.Component";
 
@@ -70,7 +70,7 @@ public sealed class TestComponent : ITransformer, IArmlPersistable, IDisposable
 }
 
 /// <summary>Loader of <see cref="TestComponent"/>; records what it built so tests can observe it.</summary>
-public sealed class TestComponentLoader : IArmlComponentLoader
+internal sealed class TestComponentLoader : IArmlComponentLoader
 {
     public static readonly ConcurrentDictionary<string, List<TestComponent>> Loaded = new();
 

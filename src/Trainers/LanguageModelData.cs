@@ -3,10 +3,10 @@ using Microsoft.ML.Data;
 using ArML.Data;
 using ArML.Training;
 
-namespace ArML.Trainers.Gpt;
+namespace ArML.Trainers;
 
 /// <summary>
-/// Training data read once through a cursor into a compact token buffer. For random windows the rows are
+/// Training data of every language-model family, read once through a cursor into a compact token buffer. For random windows the rows are
 /// concatenated with one separator between them; for row-aligned batches each row is framed on its own
 /// (condition, separator, tokens, separator) and its start and first scored position are kept.
 /// </summary>
@@ -15,9 +15,9 @@ namespace ArML.Trainers.Gpt;
 /// one learned in the same pass (training data), the buffer holding provisional ids until the pass ends and it is
 /// renumbered in place.
 /// </remarks>
-internal sealed class GptData
+internal sealed class LanguageModelData
 {
-    private GptData(TokenKeyMap map, TokenIdLayout layout, TokenBuffer tokens, long[]? rowStarts, int[]? firstTargets, long rows, long predictedTokens)
+    private LanguageModelData(TokenKeyMap map, TokenIdLayout layout, TokenBuffer tokens, long[]? rowStarts, int[]? firstTargets, long rows, long predictedTokens)
     {
         Map = map;
         Layout = layout;
@@ -66,7 +66,7 @@ internal sealed class GptData
     public static TokenIdLayout LayoutOf(TokenKeyMap map, int conditionKeyCount) => new(map.TokenCount, conditionKeyCount, HasUnknown: !map.IsIdentity);
 
     /// <summary>Reads the rows of a layout without an unknown token: key k is id k − 1.</summary>
-    public static GptData Read(IDataView data, string tokenColumn, string? conditionColumn, TokenIdLayout vocabulary, BatchLayout layout) =>
+    public static LanguageModelData Read(IDataView data, string tokenColumn, string? conditionColumn, TokenIdLayout vocabulary, BatchLayout layout) =>
         vocabulary.HasUnknown ? throw new ArgumentException("A layout with an unknown token needs its key map.", nameof(vocabulary))
             : Read(data, tokenColumn, conditionColumn, vocabulary.ConditionKeyCount, layout, TokenKeyMap.Identity(vocabulary.TokenKeyCount), UnseenKeyPolicy.Throw);
 
@@ -74,7 +74,7 @@ internal sealed class GptData
     /// Reads the rows. <paramref name="map"/> null: learns the map of the keys the rows use (a missing key trains the
     /// unknown token, or throws under <see cref="UnseenKeyPolicy.Throw"/>).
     /// </summary>
-    public static GptData Read(IDataView data, string tokenColumn, string? conditionColumn, int conditionKeyCount, BatchLayout layout,
+    public static LanguageModelData Read(IDataView data, string tokenColumn, string? conditionColumn, int conditionKeyCount, BatchLayout layout,
         TokenKeyMap? map, UnseenKeyPolicy policy)
     {
         var tokens = data.Schema[tokenColumn];
@@ -122,8 +122,8 @@ internal sealed class GptData
             buffer.Remap(id => id < provisionalTokens ? finalIds[id] : id - provisionalTokens + final.TokenKeyCount, final.Size);
             (map, vocabulary) = (learned, final);
         }
-        if (layout == BatchLayout.RandomWindows) return new GptData(map!, vocabulary, buffer, null, null, rows, predicted);
+        if (layout == BatchLayout.RandomWindows) return new LanguageModelData(map!, vocabulary, buffer, null, null, rows, predicted);
         starts.Add(buffer.Length);
-        return new GptData(map!, vocabulary, buffer, starts.ToArray(), firsts.ToArray(), rows, predicted);
+        return new LanguageModelData(map!, vocabulary, buffer, starts.ToArray(), firsts.ToArray(), rows, predicted);
     }
 }
