@@ -18,7 +18,7 @@ public sealed record GptClassificationConfig(string TokenColumnName, bool Binary
     GptConfig Model, int ScoringBatchSize);
 
 /// <summary>Reads a <see cref="GptClassificationTransformer"/> saved by <c>SaveArml</c>.</summary>
-public sealed class GptClassificationLoader : IArmlComponentLoader
+internal sealed class GptClassificationLoader : IArmlComponentLoader
 {
     internal const string Kind = "ArML.GptClassifier";
 

@@ -51,7 +51,7 @@ public sealed class GptClassificationTransformer : RowMappingTransformer, IArmlP
     internal Device Device { get; }
 
     /// <summary>How the token column's keys become the network's ids (keys never seen in training read as its unknown token).</summary>
-    public TokenKeyMap KeyMap { get; }
+    internal TokenKeyMap KeyMap { get; }
 
     /// <summary>The token column read.</summary>
     public string TokenColumnName { get; }
@@ -72,7 +72,7 @@ public sealed class GptClassificationTransformer : RowMappingTransformer, IArmlP
     public int ContextLength => Network.Gpt.Config.ContextLength;
 
     /// <inheritdoc/>
-    public override BatchRowMapper CreateMapper(DataViewSchema inputSchema)
+    internal override BatchRowMapper CreateMapper(DataViewSchema inputSchema)
     {
         var column = ColumnChecks.RequireTokenKeys(inputSchema, TokenColumnName);
         ulong count = ((KeyDataViewType)((VectorDataViewType)column.Type).ItemType).Count;

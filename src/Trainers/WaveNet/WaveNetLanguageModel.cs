@@ -9,7 +9,7 @@ namespace ArML.Trainers.WaveNet;
 /// A trained <see cref="WaveNetModel"/> as a language model: rows scored whole from empty queues, generation that
 /// carries the queues (see <see cref="StatefulLanguageModel{TNetwork}"/>). Saved as kind "ArML.WaveNetLanguageModel".
 /// </summary>
-public sealed class WaveNetLanguageModel : StatefulLanguageModel<WaveNetModel>
+internal sealed class WaveNetLanguageModel : StatefulLanguageModel<WaveNetModel>
 {
     /// <summary>Wraps a trained network living on <paramref name="device"/>.</summary>
     public WaveNetLanguageModel(WaveNetModel model, TokenIdLayout vocabulary, Device device) : base(model, vocabulary, device)

@@ -4,7 +4,7 @@ using ArML.Trainers.Stateful;
 namespace ArML.Trainers.WaveNet;
 
 /// <summary>Reads a <see cref="LanguageModelTransformer"/> holding a <see cref="WaveNetLanguageModel"/>, saved by <c>SaveArml</c>.</summary>
-public sealed class WaveNetLanguageModelLoader : IArmlComponentLoader
+internal sealed class WaveNetLanguageModelLoader : IArmlComponentLoader
 {
     /// <summary>The state dict a <see cref="WaveNetModel"/> of shape <paramref name="m"/> has (all F32).</summary>
     internal static IEnumerable<TensorSpec> ExpectedTensors(WaveNetConfig m)

@@ -40,7 +40,7 @@ public sealed record WaveNetConfig(int VocabularySize, int DilationCycles, int L
 /// one sample at a time included, gives the logits of reading it whole; generating a sample costs one column per layer
 /// instead of recomputing the receptive field.
 /// </remarks>
-public sealed class WaveNetModel : Module, IStatefulNetwork
+internal sealed class WaveNetModel : Module, IStatefulNetwork
 {
     private readonly Embedding wte;
     private readonly ModuleList<Conv1d> dilated;     // R → 2R, kernel 2, dilation d
