@@ -219,7 +219,14 @@ public sealed class GptLanguageModel : IAutoregressiveScorer, IStepDecodingModel
     public string ArmlKind => "ArML.GptLanguageModel";
 
     /// <inheritdoc/>
-    public int ArmlKindVersion => 2;
+    /// <remarks>
+    /// Version 3 marks models whose config an earlier ArML would misread (it ignores unknown fields): another
+    /// activation, epsilon, MLP width or a separate head (imported checkpoints). Others stay at version 2.
+    /// </remarks>
+    public int ArmlKindVersion => Model.Config == Model.Config with
+    {
+        Activation = GptActivation.Gelu, LayerNormEpsilon = 1e-5, InnerSize = null, TiedHead = true,
+    } ? 2 : 3;
 
     /// <inheritdoc/>
     public void SaveArml(ArmlComponentWriter writer, LanguageModelTransformer owner)

@@ -51,8 +51,9 @@ public sealed class GptLanguageModelLoader : IArmlComponentLoader
     public Microsoft.ML.ITransformer Load(ArmlComponentReader reader, ArmlLoadContext context)
     {
         // Version 2 adds the compact vocabulary (token-keys.json); version 1 files read keys one to one.
-        if (reader.KindVersion is not (1 or 2))
-            throw new ArmlModelFormatException($"GPT language model layout version {reader.KindVersion} is not supported (this ArML reads versions 1 and 2).");
+        // Version 3 adds the activation, epsilon, MLP width and separate head of imported checkpoints.
+        if (reader.KindVersion is not (1 or 2 or 3))
+            throw new ArmlModelFormatException($"GPT language model layout version {reader.KindVersion} is not supported (this ArML reads versions 1 to 3).");
         var config = reader.ReadJson<GptLanguageModelConfig>("config.json");
         var m = config?.Model;
         var ids = config?.Ids;

@@ -81,4 +81,41 @@ public static class HuggingFaceCatalogExtensions
             throw;
         }
     }
+
+    /// <summary>
+    /// Writes <paramref name="model"/> as a Hugging Face GPT-2 directory (config.json, generation_config.json,
+    /// model.safetensors, vocab.json, merges.txt, tokenizer.json, tokenizer_config.json, special_tokens_map.json)
+    /// that transformers loads with <c>GPT2LMHeadModel.from_pretrained</c> and <c>AutoTokenizer.from_pretrained</c>,
+    /// scoring as ArML does. The tokenizer is the model's own (<see cref="LanguageModelTransformer.Codec"/>).
+    /// </summary>
+    /// <remarks>
+    /// GPT-2's format has one vocabulary for tokenizer and model, framed by an end-of-text token: a model loaded with
+    /// <see cref="LoadHuggingFace"/> (fine-tuned or not) exports exactly. Features GPT-2 cannot express are refused,
+    /// naming them: rotary positions, layers without biases, a condition column, ArML's compact training vocabulary
+    /// (seen keys plus an unknown token, with ArML's own separator), and tokenizers other than byte-level BPE.
+    /// </remarks>
+    /// <exception cref="NotSupportedException">The model has a feature GPT-2's format cannot express; the message names it.</exception>
+    public static void SaveHuggingFace(this LanguageModelTransformer model, string directory)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        HuggingFaceExport.Save(model, model.Codec as TokenVocabulary, directory);
+    }
+
+    /// <summary>
+    /// Writes the GPT language model of a chain (as <see cref="LoadHuggingFace"/>, a pipeline's Fit or LoadArml return)
+    /// with the ArML tokenizer that produces its token column; see <see cref="SaveHuggingFace(LanguageModelTransformer, string)"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The chain holds no language model.</exception>
+    /// <exception cref="NotSupportedException">The model has a feature GPT-2's format cannot express; the message names it.</exception>
+    public static void SaveHuggingFace(this ITransformer chain, string directory)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        var parts = ModelFlattening.Flatten(chain);
+        var model = parts.OfType<LanguageModelTransformer>().LastOrDefault()
+            ?? throw new ArgumentException("The chain holds no LanguageModelTransformer.", nameof(chain));
+        var tokenizer = parts.OfType<TokenizerTransformer>().LastOrDefault(t => t.OutputColumnName == model.TokenColumnName);
+        HuggingFaceExport.Save(model, tokenizer?.Vocabulary ?? model.Codec as TokenVocabulary, directory);
+    }
 }
