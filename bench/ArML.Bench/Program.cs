@@ -17,6 +17,7 @@
 //   dotnet run -c Release --project bench/ArML.Bench -- made-reference [DIR] [epochs] [hidden] [lr] [adam|adagrad] [direct 0|1]
 //       an independent plain-TorchSharp MADE on binarized MNIST, to cross-check the trainer
 //   dotnet run -c Release --project bench/ArML.Bench -- long-row [--chars N] [--width W] [--context T] [--layers L] [--stride S] [--budget-mb M]
+//   dotnet run -c Release --project bench/ArML.Bench -- hf   (124M GPT-2 checkpoint: load time, peak memory, scoring vs bare forward)
 //       peak resident memory of scoring one long row with a GPT (one shape per process)
 using ArML.Bench;
 using ArML.Bench.Tokenizers;
@@ -39,12 +40,13 @@ return args.FirstOrDefault() switch
     "density" => DensityBenchmark.Run(args[1..]),
     "made-reference" => MadeReference.Run(args[1..]),
     "long-row" => LongRowMemoryBenchmark.Run(args[1..]),
+    "hf" => HuggingFaceBenchmark.Run(args[1..]),
     null or "threading" => ThreadingBenchmark.Run(),
     var other => Usage(other),
 };
 
 static int Usage(string command)
 {
-    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn, gpt-speed, gpt-shakespeare, gpt-profile, attention, ngram, tokenizers, tokenizers-train, eval, gen-speed, lstm, density, made-reference, long-row.");
+    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn, gpt-speed, gpt-shakespeare, gpt-profile, attention, ngram, tokenizers, tokenizers-train, eval, gen-speed, lstm, density, made-reference, long-row, hf.");
     return 2;
 }

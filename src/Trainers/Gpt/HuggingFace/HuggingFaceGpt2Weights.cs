@@ -68,7 +68,7 @@ internal static partial class HuggingFaceGpt2Weights
             throw new ArmlModelFormatException($"The checkpoint holds tensor '{name}', which GPT-2 with this config.json does not have.");
         }
 
-        var model = new GptModel(config with { ContextLength = context });
+        var model = new GptModel(config with { ContextLength = context }, seed: 0, initialize: false);   // every parameter is read below
         try
         {
             var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
