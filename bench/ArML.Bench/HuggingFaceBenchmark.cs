@@ -21,7 +21,7 @@ internal static class HuggingFaceBenchmark
     public static int Run(string[] args)
     {
         string directory = Path.Combine(Path.GetTempPath(), "arml-bench-gpt2-124m");
-        long weightBytes = args.Contains("--reuse") ? 497_765_376 : Write(directory);   // --reuse: the checkpoint a previous run wrote (124,441,344 float32 parameters);
+        long weightBytes = args.Contains("--reuse") ? 497_765_376 : Write(directory);   // --reuse: the checkpoint a previous run wrote (124,441,344 float32 parameters)
         GC.Collect();
         GC.WaitForPendingFinalizers();
         var tokenizerWatch = Stopwatch.StartNew();
