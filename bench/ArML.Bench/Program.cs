@@ -18,6 +18,7 @@
 //   dotnet run -c Release --project bench/ArML.Bench -- made-reference [DIR] [epochs] [hidden] [lr] [adam|adagrad] [direct 0|1]
 //       an independent plain-TorchSharp MADE on binarized MNIST, to cross-check the trainer
 //   dotnet run -c Release --project bench/ArML.Bench -- long-row [--chars N] [--width W] [--context T] [--layers L] [--stride S] [--budget-mb M]
+//   dotnet run -c Release --project bench/ArML.Bench -- hf   (124M GPT-2 checkpoint: load time, peak memory, scoring vs bare forward)
 //       peak resident memory of scoring one long row with a GPT (one shape per process)
 //   dotnet run -c Release --project bench/ArML.Bench -- lstm-long [--chars N] [--width W] [--layers L] [--repeats R] [--short-rows N]
 //       time of scoring one long row with an LSTM (Transform and PredictionEngine), LstmRecurrence vs libtorch's
@@ -49,12 +50,13 @@ return args.FirstOrDefault() switch
     "lstm-long" => LstmLongRowBenchmark.Run(args[1..]),
     "classify" => ClassifyBenchmark.Run(args[1..]),
     "onnx" => OnnxBenchmark.Run(args[1..]),
+    "hf" => HuggingFaceBenchmark.Run(args[1..]),
     null or "threading" => ThreadingBenchmark.Run(),
     var other => Usage(other),
 };
 
 static int Usage(string command)
 {
-    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn, gpt-speed, gpt-shakespeare, gpt-profile, attention, ngram, tokenizers, tokenizers-train, eval, gen-speed, family-gen-speed, lstm, density, made-reference, long-row, lstm-long, classify, onnx.");
+    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn, gpt-speed, gpt-shakespeare, gpt-profile, attention, ngram, tokenizers, tokenizers-train, eval, gen-speed, family-gen-speed, lstm, density, made-reference, long-row, lstm-long, classify, onnx, hf.");
     return 2;
 }

@@ -63,7 +63,7 @@ internal sealed class LanguageModelData
     }
 
     /// <summary>The layout of a model over <paramref name="map"/>'s tokens.</summary>
-    public static TokenIdLayout LayoutOf(TokenKeyMap map, int conditionKeyCount) => new(map.TokenCount, conditionKeyCount, HasUnknown: !map.IsIdentity);
+    public static TokenIdLayout LayoutOf(TokenKeyMap map, int conditionKeyCount) => new(map.TokenCount, conditionKeyCount, HasUnknown: map.UnknownId >= 0);
 
     /// <summary>Reads the rows of a layout without an unknown token: key k is id k − 1.</summary>
     public static LanguageModelData Read(IDataView data, string tokenColumn, string? conditionColumn, TokenIdLayout vocabulary, BatchLayout layout) =>

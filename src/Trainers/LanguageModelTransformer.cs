@@ -44,7 +44,7 @@ public sealed class LanguageModelTransformer : RowMappingTransformer, IArmlPersi
     {
         // Without a map, keys are read one to one (a model built without a compact vocabulary).
         keyMap ??= TokenKeyMap.Identity(model.Vocabulary.TokenKeyCount);
-        if (keyMap.TokenCount != model.Vocabulary.TokenKeyCount || keyMap.IsIdentity == model.Vocabulary.HasUnknown)
+        if (keyMap.TokenCount != model.Vocabulary.TokenKeyCount || (keyMap.UnknownId >= 0) != model.Vocabulary.HasUnknown)
             throw new ArgumentException(
                 $"The key map gives {keyMap.TokenCount} token ids but the model has {model.Vocabulary.TokenKeyCount} ({model.Vocabulary}).", nameof(keyMap));
         if (vocabulary != null && vocabulary.Count != keyMap.ColumnKeyCount)

@@ -22,14 +22,17 @@ internal sealed class TokenKeyMap
     private readonly int[] _keys;
     private readonly int[]? _dense;
     private readonly Dictionary<int, int>? _sparse;
+    private readonly int _importedTokenCount;
 
-    private TokenKeyMap(int columnKeyCount, int[] keys, bool identity, UnseenKeyPolicy policy)
+    private TokenKeyMap(int columnKeyCount, int[] keys, bool identity, UnseenKeyPolicy policy, int separatorColumnId = -1, int importedTokenCount = 0)
     {
         ColumnKeyCount = columnKeyCount;
         _keys = keys;
         IsIdentity = identity;
         Policy = policy;
-        if (identity) return;
+        SeparatorColumnId = separatorColumnId;
+        _importedTokenCount = importedTokenCount;
+        if (identity || separatorColumnId >= 0) return;
         if (columnKeyCount <= DenseLimit)
         {
             _dense = new int[columnKeyCount];
@@ -55,11 +58,35 @@ internal sealed class TokenKeyMap
     /// <summary>The keys (1-based) that have ids, ascending; id i is key <c>UsedKeys[i]</c>. Empty for <see cref="IsIdentity"/>.</summary>
     public IReadOnlyList<int> UsedKeys => _keys;
 
-    /// <summary>The unknown token's id (U), or −1 for <see cref="IsIdentity"/>.</summary>
-    public int UnknownId => IsIdentity ? -1 : _keys.Length;
+    /// <summary>
+    /// For an imported model (<see cref="WithSeparator"/>): the column id read as the model's separator; −1 otherwise.
+    /// </summary>
+    public int SeparatorColumnId { get; }
 
-    /// <summary>Token ids of the model: U + 1 (the unknown token included), or the key count for <see cref="IsIdentity"/>.</summary>
-    public int TokenCount => IsIdentity ? ColumnKeyCount : _keys.Length + 1;
+    private bool IsImported => SeparatorColumnId >= 0;
+
+    /// <summary>The unknown token's id (U), or −1 for <see cref="IsIdentity"/> and imported maps, which have none.</summary>
+    public int UnknownId => IsIdentity || IsImported ? -1 : _keys.Length;
+
+    /// <summary>Token ids of the model: U + 1 (the unknown token included), the key count for <see cref="IsIdentity"/>.</summary>
+    public int TokenCount => IsIdentity ? ColumnKeyCount : IsImported ? _importedTokenCount : _keys.Length + 1;
+
+    /// <summary>
+    /// The map of an imported model whose token ids are its column's ids but one: column id
+    /// <paramref name="separatorColumnId"/> (a Hugging Face model's end-of-text) is the model's separator, id
+    /// <paramref name="tokenCount"/>, and the column ids above it read as one less. Column ids above
+    /// <paramref name="tokenCount"/> (a tokenizer larger than the model) have no model id. No unknown token.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A count is below 1 or the separator's column id is outside the model's ids.</exception>
+    public static TokenKeyMap WithSeparator(int columnKeyCount, int tokenCount, int separatorColumnId)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(columnKeyCount, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(tokenCount, 1);
+        if (separatorColumnId < 0 || separatorColumnId > tokenCount || separatorColumnId >= columnKeyCount)
+            throw new ArgumentOutOfRangeException(nameof(separatorColumnId),
+                $"The separator's column id {separatorColumnId} must be within the column's {columnKeyCount} ids and the model's {tokenCount + 1}.");
+        return new TokenKeyMap(columnKeyCount, [], identity: false, UnseenKeyPolicy.Throw, separatorColumnId, tokenCount);
+    }
 
     /// <summary>The map of a model that reads key k as id k − 1 and has no unknown token.</summary>
     public static TokenKeyMap Identity(int keyCount)
@@ -87,13 +114,16 @@ internal sealed class TokenKeyMap
 
     /// <summary>The same keys with another <see cref="Policy"/>.</summary>
     public TokenKeyMap WithPolicy(UnseenKeyPolicy policy) =>
-        policy == Policy || IsIdentity ? this : FromKeys(ColumnKeyCount, _keys, policy);
+        policy == Policy || IsIdentity || IsImported ? this : FromKeys(ColumnKeyCount, _keys, policy);
 
     /// <summary>The model id of column id <paramref name="columnId"/> (key − 1; −1 for the missing key), or −1 when it has none.</summary>
     public int ToModelId(int columnId)
     {
         if (IsIdentity) return columnId >= 0 && columnId < ColumnKeyCount ? columnId : -1;
         if (columnId < 0 || columnId >= ColumnKeyCount) return -1;
+        if (IsImported)
+            return columnId == SeparatorColumnId ? _importedTokenCount
+                : columnId > _importedTokenCount ? -1 : columnId < SeparatorColumnId ? columnId : columnId - 1;
         if (_dense != null) return _dense[columnId];
         return _sparse!.TryGetValue(columnId, out int id) ? id : -1;
     }
@@ -104,6 +134,11 @@ internal sealed class TokenKeyMap
     {
         if ((uint)modelId >= (uint)TokenCount)
             throw new ArgumentOutOfRangeException(nameof(modelId), $"Token id {modelId} is outside the model's tokens (0..{TokenCount - 1}).");
+        if (IsImported)
+        {
+            int column = modelId < SeparatorColumnId ? modelId : modelId + 1;
+            return column < ColumnKeyCount ? column : -1;   // a model wider than its tokenizer: an id without text
+        }
         return IsIdentity ? modelId : modelId == UnknownId ? -1 : _keys[modelId] - 1;
     }
 
@@ -115,7 +150,7 @@ internal sealed class TokenKeyMap
     {
         modelId = ToModelId(columnId);
         if (modelId >= 0) return true;
-        if (IsIdentity || Policy == UnseenKeyPolicy.Throw) return false;
+        if (UnknownId < 0 || Policy == UnseenKeyPolicy.Throw) return false;
         modelId = UnknownId;
         return true;
     }
@@ -138,8 +173,9 @@ internal sealed class TokenKeyMap
     {
         string what = columnId < 0
             ? "the missing key 0 (e.g. a value the key mapping never saw)"
+            : IsImported ? $"key {(columnId + 1L).ToString(CultureInfo.InvariantCulture)}, beyond the {_importedTokenCount + 1} ids of the imported model (its tokenizer has more)"
             : $"key {(columnId + 1L).ToString(CultureInfo.InvariantCulture)}, which never occurred in the model's training data";
-        string remedy = IsIdentity
+        string remedy = IsImported ? "" : IsIdentity
             ? " This model was saved before ArML had an unknown token: retrain it to score such keys."
             : $" UnseenKeys is {Policy}; {nameof(UnseenKeyPolicy.ScoreAsUnknown)} scores it as the unknown token.";
         return new InvalidDataException($"Row {row} of column '{columnName}' holds {what} at position {position}.{remedy}");

@@ -18,7 +18,9 @@ internal static class TokenKeyMapFile
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(map);
         if (map.IsIdentity) return;
-        writer.WriteJson(EntryName, new Content(map.ColumnKeyCount, map.UsedKeys.ToArray(), map.Policy.ToString()));
+        writer.WriteJson(EntryName, map.SeparatorColumnId >= 0
+            ? new Content(map.ColumnKeyCount, [], map.Policy.ToString(), map.SeparatorColumnId + 1)
+            : new Content(map.ColumnKeyCount, map.UsedKeys.ToArray(), map.Policy.ToString()));
     }
 
     /// <summary>
@@ -36,6 +38,19 @@ internal static class TokenKeyMapFile
             return TokenKeyMap.Identity(tokenCount);
         }
         var content = reader.ReadJson<Content>(EntryName);
+        if (content.SeparatorKey is int separatorKey)
+        {
+            if (hasUnknown || content.Keys is not { Length: 0 })
+                throw new ArmlModelFormatException($"{EntryName} of component {reader.Kind} names a separator key for a model with an unknown token.");
+            try
+            {
+                return TokenKeyMap.WithSeparator(content.ColumnKeyCount, tokenCount, separatorKey - 1);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArmlModelFormatException($"{EntryName} of component {reader.Kind} is inconsistent: {e.Message}", e);
+            }
+        }
         if (!hasUnknown || content.Keys is null || content.Keys.Length + 1 != tokenCount
             || !Enum.TryParse<UnseenKeyPolicy>(content.UnseenKeys, ignoreCase: false, out var policy) || !Enum.IsDefined(policy))
             throw new ArmlModelFormatException(
@@ -54,5 +69,6 @@ internal static class TokenKeyMapFile
     /// <param name="ColumnKeyCount">Key count of the token column.</param>
     /// <param name="Keys">The used keys, ascending: key <c>Keys[i]</c> is token id i; the unknown token follows them.</param>
     /// <param name="UnseenKeys">The <see cref="UnseenKeyPolicy"/> name.</param>
-    internal sealed record Content(int ColumnKeyCount, int[] Keys, string UnseenKeys);
+    /// <param name="SeparatorKey">For an imported model (<see cref="TokenKeyMap.WithSeparator"/>): the key read as the separator; Keys is then empty.</param>
+    internal sealed record Content(int ColumnKeyCount, int[] Keys, string UnseenKeys, int? SeparatorKey = null);
 }

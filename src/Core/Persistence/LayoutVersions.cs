@@ -20,8 +20,12 @@ internal static class LayoutVersions
     /// <summary>"ArML.DensityModel".</summary>
     public const int DensityModel = 1;
 
-    /// <summary>"ArML.GptLanguageModel": 2 adds the compact vocabulary (token-keys.json); version 1 reads keys one to one.</summary>
-    public const int GptLanguageModel = 2;
+    /// <summary>
+    /// "ArML.GptLanguageModel": 2 adds the compact vocabulary (token-keys.json); version 1 reads keys one to one; 3 adds
+    /// the activation, layer-norm epsilon, MLP width and separate head of imported checkpoints (written only by models
+    /// that use them, so files of ordinary models stay readable by the previous release).
+    /// </summary>
+    public const int GptLanguageModel = 3;
 
     /// <summary>"ArML.LstmLanguageModel" and "ArML.LinearBaselineLanguageModel": 2 adds the compact vocabulary, as for GPT.</summary>
     public const int StatefulLanguageModel = 2;

@@ -186,7 +186,14 @@ public sealed class GptLanguageModel : IAutoregressiveScorer, IStepDecodingModel
     public string ArmlKind => "ArML.GptLanguageModel";
 
     /// <inheritdoc/>
-    public int ArmlKindVersion => LayoutVersions.GptLanguageModel;
+    /// <remarks>
+    /// Version 3 marks models whose config an earlier ArML would misread (it ignores unknown fields): another
+    /// activation, epsilon, MLP width or a separate head (imported checkpoints). Others stay at version 2.
+    /// </remarks>
+    public int ArmlKindVersion => Model.Config == Model.Config with
+    {
+        Activation = GptActivation.Gelu, LayerNormEpsilon = 1e-5, InnerSize = null, TiedHead = true,
+    } ? 2 : LayoutVersions.GptLanguageModel;
 
     /// <inheritdoc/>
     public void SaveArml(ArmlComponentWriter writer, LanguageModelTransformer owner)

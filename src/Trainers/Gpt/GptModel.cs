@@ -60,7 +60,12 @@ public sealed class GptModel : Module<Tensor, Tensor>
     /// Builds a model initialised from its own generator seeded with <paramref name="seed"/> (never the process-wide
     /// torch generator, so models built concurrently on other threads cannot change each other's weights).
     /// </summary>
-    public GptModel(GptConfig config, long seed = 0) : base("gpt")
+    public GptModel(GptConfig config, long seed = 0) : this(config, seed, initialize: true)
+    {
+    }
+
+    // initialize: false leaves libtorch's default initialisation, for weights that are about to be overwritten (import).
+    internal GptModel(GptConfig config, long seed, bool initialize) : base("gpt")
     {
         if (config.EmbeddingSize % config.HeadCount != 0)
             throw new ArgumentException($"EmbeddingSize ({config.EmbeddingSize}) must be a multiple of HeadCount ({config.HeadCount}).");
@@ -72,7 +77,7 @@ public sealed class GptModel : Module<Tensor, Tensor>
         ln_f = LayerNorm(config.EmbeddingSize, eps: config.LayerNormEpsilon, bias: config.Bias);
         if (!config.TiedHead) lm_head = Linear(config.EmbeddingSize, config.VocabularySize, hasBias: false);
         RegisterComponents();
-        InitializeWeights(seed);
+        if (initialize) InitializeWeights(seed);
     }
 
     /// <summary>The model's shape.</summary>

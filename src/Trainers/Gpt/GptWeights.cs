@@ -51,6 +51,7 @@ internal sealed class GptLanguageModelLoader : IArmlComponentLoader
     public Microsoft.ML.ITransformer Load(ArmlComponentReader reader, ArmlLoadContext context)
     {
         // Version 2 adds the compact vocabulary (token-keys.json); version 1 files read keys one to one.
+        // Version 3 adds the activation, epsilon, MLP width and separate head of imported checkpoints.
         LayoutVersions.Require(reader, LayoutVersions.GptLanguageModel, "GPT language model");
         var config = reader.ReadJson<GptLanguageModelConfig>("config.json");
         var m = config?.Model;

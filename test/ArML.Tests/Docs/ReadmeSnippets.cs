@@ -75,6 +75,16 @@ IChatClient chat = generator.AsChatClient();                                    
 IDataView answers = mlContext.LanguageModeling().Generate("Answer", "Question", model, options).Fit(data).Transform(data);
     }
 
+    private static void HuggingFace(MLContext mlContext, IDataView train, IDataView valid)
+    {
+var gpt2 = mlContext.LanguageModeling().LoadHuggingFace("gpt2");          // a directory: config.json, model.safetensors, tokenizer files
+var perplexity = mlContext.LanguageModeling().Evaluate(gpt2.Transform(valid), textColumnName: "Text");
+var tuned = mlContext.LanguageModeling().Trainers.Gpt(new GptTrainer.Options { ContextLength = 1024, MaxIterations = 200, LearningRate = 1e-4 })
+    .Fit(gpt2.First().Transform(train), (LanguageModelTransformer)gpt2.LastTransformer);   // fine-tuning keeps the tokenizer
+var tunedChain = new TransformerChain<ITransformer>(gpt2.First(), tuned);
+tunedChain.SaveHuggingFace("gpt2-tuned");                                 // GPT2LMHeadModel.from_pretrained("gpt2-tuned") reads it
+    }
+
     private static void WaveNet(MLContext mlContext)
     {
 var waveNet = mlContext.LanguageModeling().Trainers.WaveNet(new WaveNetTrainer.Options

@@ -70,7 +70,7 @@ internal sealed class Gpt2Reference(Func<string, double[]?> weights, int layers,
     /// <summary>log p(ids[t] | ids[..t]) for t = 1..T−1.</summary>
     public double[] TokenLogProbabilities(IReadOnlyList<int> ids)
     {
-        var logits = Logits(ids);
+        var logits = Logits(ids.Take(ids.Count - 1).ToArray());   // the last id is only a target
         return Enumerable.Range(1, ids.Count - 1).Select(t => LogSoftmax(logits[t - 1])[ids[t]]).ToArray();
     }
 
