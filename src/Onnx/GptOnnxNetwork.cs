@@ -78,7 +78,14 @@ internal sealed class GptOnnxNetwork
         return Linear(y, prefix + ".c_proj");
     }
 
-    private string Mlp(string x, string prefix) => Linear(Activation(Linear(x, prefix + ".c_fc")), prefix + ".c_proj");
+    private string Mlp(string x, string prefix)
+    {
+        // The weights decide the graph's widths; a config that says otherwise would export a network it does not describe.
+        long inner = _weights[prefix + ".c_fc.weight"].Shape[0];
+        if (inner != _shape.InnerWidth)
+            throw new InvalidOperationException($"Tensor {prefix}.c_fc.weight has {inner} outputs but the model's config says an MLP width of {_shape.InnerWidth}.");
+        return Linear(Activation(Linear(x, prefix + ".c_fc")), prefix + ".c_proj");
+    }
 
     private string Activation(string x)
     {

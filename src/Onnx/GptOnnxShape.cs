@@ -34,14 +34,23 @@ internal sealed record GptOnnxShape(GptConfig Config, OnnxActivation Activation,
 
     /// <summary>
     /// The switches of <paramref name="config"/>, or an exception naming the feature the exporter does not write.
-    /// Today's GptModel: exact GELU (F.gelu), LayerNorm epsilon 1e-5 (TorchSharp's default), a 4× MLP, a head tied to wte.
+    /// GptModel's defaults are exact GELU, LayerNorm epsilon 1e-5, a 4× MLP and a head tied to wte; Hugging Face
+    /// imports may set any of them otherwise.
     /// </summary>
-    /// <exception cref="NotSupportedException">Rotary position embeddings.</exception>
+    /// <exception cref="NotSupportedException">Rotary position embeddings, or an activation the graph does not write.</exception>
     public static GptOnnxShape From(GptConfig config)
     {
         if (config.PositionEncoding != PositionEncoding.Learned)
             throw new NotSupportedException(
                 $"ONNX export supports GPT models with learned positions only; this model uses {config.PositionEncoding} position encoding.");
-        return new GptOnnxShape(config, OnnxActivation.Gelu, 1e-5f, 4 * config.EmbeddingSize, "wte.weight");
+        var activation = config.Activation switch
+        {
+            GptActivation.Gelu => OnnxActivation.Gelu,
+            GptActivation.GeluTanh => OnnxActivation.GeluTanh,
+            GptActivation.Relu => OnnxActivation.Relu,
+            _ => throw new NotSupportedException($"ONNX export does not write the activation {config.Activation}."),
+        };
+        // A separate head is GptModel's lm_head (Linear, [vocabulary, width]), stored under that name.
+        return new GptOnnxShape(config, activation, (float)config.LayerNormEpsilon, config.MlpWidth, config.TiedHead ? "wte.weight" : "lm_head.weight");
     }
 }

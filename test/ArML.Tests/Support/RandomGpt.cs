@@ -18,7 +18,14 @@ public static class RandomGpt
     {
         TorchRuntime.EnsureInitialized();
         var vocabulary = new TokenIdLayout(tokens, conditions);
-        var model = new GptModel(new GptConfig(vocabulary.Size, context, layers, heads, width, 0, true, positions), seed);
+        return Create(vocabulary, new GptConfig(vocabulary.Size, context, layers, heads, width, 0, true, positions), seed, scale);
+    }
+
+    /// <summary>A model of exactly <paramref name="config"/> (its vocabulary size must be <paramref name="vocabulary"/>'s), weights scaled as above.</summary>
+    public static GptLanguageModel Create(TokenIdLayout vocabulary, GptConfig config, int seed, double scale)
+    {
+        TorchRuntime.EnsureInitialized();
+        var model = new GptModel(config, seed);
         using (no_grad())
             foreach (var (name, p) in model.named_parameters())
                 if (name.EndsWith(".weight", StringComparison.Ordinal) && !name.Contains("ln_", StringComparison.Ordinal)) p.mul_(scale);
