@@ -25,7 +25,8 @@ public sealed record PretrainedGpt2Settings(string? ModelDirectory = null, strin
         "         [--context N] [--batch N] [--learning-rate X] [--max-new-tokens N] [--seed N] [--export DIR] [--ignore-added-tokens]\n" +
         "  --context N            positions attended over (default 256, which keeps CPU fine-tuning short; 0: the checkpoint's).\n" +
         "  --ignore-added-tokens  needed for tokenizers that add tokens outside their BPE vocabulary (e.g. tiny-random-gpt2);\n" +
-        "                         those tokens' strings are then ordinary text.";
+        "                         those tokens' strings are then ordinary text. tiny-random-gpt2's model also covers only the\n" +
+        "                         first 1,000 of its tokenizer's ids: its text and prompt must stay within them (an error names the row).";
 
     /// <summary>Reads the arguments of <see cref="Usage"/>.</summary>
     /// <exception cref="ArgumentException">An unknown argument, a missing value or a value out of range.</exception>
