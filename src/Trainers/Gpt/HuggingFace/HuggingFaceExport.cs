@@ -41,7 +41,12 @@ internal static class HuggingFaceExport
                 $"The model's tokenizer is {(vocabulary is null ? "not an ArML tokenizer" : vocabulary.Description)}; the Hugging Face export writes byte-level BPE tokenizers (vocab.json, merges.txt, tokenizer.json).");
 
         int endOfText = model.KeyMap.SeparatorColumnId;
+        // The tokenizer files name the tokenizer's own end-of-text token. A checkpoint whose eos_token_id is an ordinary
+        // token (tiny-random-gpt2's is 98, the byte '¥') keeps that id in config.json only: naming it as the tokenizer's
+        // eos_token would make Python's tokenizer (and a re-import) treat a byte of ordinary text as special.
         string eos = bpe.GetToken(endOfText);
+        if (!bpe.SpecialTokens.ContainsKey(eos) && bpe.SpecialTokens.Count > 0)
+            eos = bpe.SpecialTokens.ContainsKey("<|endoftext|>") ? "<|endoftext|>" : bpe.SpecialTokens.MinBy(s => s.Value).Key;
         Directory.CreateDirectory(directory);
         var tensors = HuggingFaceGpt2Weights.Export(gpt.Model, endOfText);
         Write(directory, "model.safetensors", SafeTensorsFormat.ToBytes(tensors, new Dictionary<string, string> { ["format"] = "pt" }));
