@@ -4,8 +4,8 @@ namespace ArML.Trainers.Stateful;
 
 /// <summary>
 /// Rows read from the start state, as they are scored: the rows sorted by length are cut into groups of B similar
-/// lengths; a step draws a group at random and reads its first T positions (padding the shorter rows), and while a
-/// group has rows longer than that, the following steps read its next T positions, carrying the state.
+/// lengths; a window draws a group at random and reads its first T positions (padding the shorter rows), and while a
+/// group has rows longer than that, the following windows read its next T positions, carrying the state.
 /// </summary>
 internal sealed class RowWindows : IWindowSchedule
 {

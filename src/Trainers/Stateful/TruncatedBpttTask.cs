@@ -44,12 +44,27 @@ internal sealed class TruncatedBpttTask<TNetwork> : ICheckpointedTrainingTask, I
 
     public bool DecaysWeight(string name, Tensor parameter) => parameter.dim() >= 2 && !name.StartsWith("wte.", StringComparison.Ordinal);
 
+    /// <summary>
+    /// Mean loss per token over windows read in order until they hold at least a full window's tokens. A row's tail
+    /// window can hold a few tokens (rows of 49 inputs read in windows of 48 leave one per row: always the separator);
+    /// as a step of its own, weighted like a full window, it pulls the model toward those few targets as hard as a full
+    /// window does (a WaveNet trained so scored worse than uniform). Read together with the next, every token weighs the same.
+    /// </summary>
     public (Tensor Loss, long Tokens) TrainingLoss(TrainingRandom random)
     {
-        var window = _train.Next(random);
-        var (loss, next) = Read(window, window.Restart ? null : _state, reduction: nn.Reduction.Mean);
-        Carry(ref _state, next);
-        return (loss, window.Tokens);
+        Tensor? sum = null;
+        long tokens = 0;
+        long full = Math.Max(1, _train.TokensPerWindow);
+        while (tokens < full)
+        {
+            var window = _train.Next(random);
+            var (loss, next) = Read(window, window.Restart ? null : _state, reduction: nn.Reduction.Sum);
+            Carry(ref _state, next);
+            sum = sum is null ? loss : sum + loss;
+            tokens += window.Tokens;
+            if (window.Tokens == 0) break;   // never loop on an empty schedule
+        }
+        return (sum! / Math.Max(1, tokens), tokens);
     }
 
     /// <summary>Mean loss per scored position over the validation schedule's sweep, in evaluation mode.</summary>
