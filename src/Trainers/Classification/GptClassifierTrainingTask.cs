@@ -46,20 +46,8 @@ internal sealed class GptClassifierTrainingTask : ITrainingTask
     public double? ValidationLoss()
     {
         if (_validation == null || _validation.Count == 0) return null;
-        var random = new TrainingRandom(_validationSeed);   // the same batches at every evaluation: comparable numbers
-        double total = 0;
-        bool wasTraining = _network.training;
-        _network.eval();
-        using (no_grad())
-        {
-            for (int i = 0; i < _evaluationBatches; i++)
-            {
-                using var scope = NewDisposeScope();
-                total += Losses(_validation, Pick(_validation, random)).Total.item<float>();
-            }
-        }
-        if (wasTraining) _network.train();
-        return total / _evaluationBatches;
+        return FixedValidationBatches.MeanLoss(_network, _validationSeed, _evaluationBatches,
+            random => Losses(_validation, Pick(_validation, random)).Total);
     }
 
     private int[] Pick(ClassifierRows data, TrainingRandom random)

@@ -45,20 +45,7 @@ internal sealed class GptTrainingTask : ITrainingTask, ITokensPerStep
     public double? ValidationLoss()
     {
         if (_validation == null || _validation.Tokens.Length < 2) return null;
-        var random = new TrainingRandom(_validationSeed);   // the same batches at every evaluation: comparable numbers
-        double total = 0;
-        bool wasTraining = _model.training;
-        _model.eval();
-        using (no_grad())
-        {
-            for (int i = 0; i < _evaluationBatches; i++)
-            {
-                using var scope = NewDisposeScope();
-                total += Loss(_validation, random).Loss.item<float>();
-            }
-        }
-        if (wasTraining) _model.train();
-        return total / _evaluationBatches;
+        return FixedValidationBatches.MeanLoss(_model, _validationSeed, _evaluationBatches, random => Loss(_validation, random).Loss);
     }
 
     private (Tensor Loss, long Tokens) Loss(LanguageModelData data, TrainingRandom random)
