@@ -40,7 +40,7 @@ public sealed class LanguageModelTransformer : RowMappingTransformer, IArmlPersi
 
     internal LanguageModelTransformer(IAutoregressiveScorer model, LanguageModelColumns columns, IReadOnlyList<string>? vocabulary,
         int scoringBatchSize, int scoringStride, TokenKeyMap? keyMap = null, ITokenCodec? codec = null, bool ownsModel = true,
-        LanguageModelAnomalyScoring? anomalyScoring = null)
+        LanguageModelAnomalyScoring? anomalyScoring = null, GenerationSeedSource? shortcutSeeds = null)
     {
         // Without a map, keys are read one to one (a model built without a compact vocabulary).
         keyMap ??= TokenKeyMap.Identity(model.Vocabulary.TokenKeyCount);
@@ -58,6 +58,7 @@ public sealed class LanguageModelTransformer : RowMappingTransformer, IArmlPersi
         ScoringBatchSize = scoringBatchSize;
         ScoringStride = scoringStride;
         AnomalyScoring = anomalyScoring?.Checked(nameof(anomalyScoring));
+        ShortcutSeeds = shortcutSeeds;
     }
 
     /// <summary>The columns read and the optional columns written.</summary>
@@ -109,7 +110,7 @@ public sealed class LanguageModelTransformer : RowMappingTransformer, IArmlPersi
     {
         if (stride < 1 || stride > Model.ContextLength)
             throw new ArgumentOutOfRangeException(nameof(stride), $"Stride must be in 1..{Model.ContextLength} (the context length), but is {stride}.");
-        return new LanguageModelTransformer(Model, Columns, Vocabulary, ScoringBatchSize, stride, KeyMap, Codec, ownsModel: false, AnomalyScoring);
+        return new LanguageModelTransformer(Model, Columns, Vocabulary, ScoringBatchSize, stride, KeyMap, Codec, ownsModel: false, AnomalyScoring, ShortcutSeeds);
     }
 
     /// <summary>The anomaly settings (Score, PredictedLabel and the token diagnostics are added), or null (they are not).</summary>
@@ -133,7 +134,7 @@ public sealed class LanguageModelTransformer : RowMappingTransformer, IArmlPersi
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The threshold is not finite or TopG is below 1.</exception>
     public LanguageModelTransformer WithAnomalyScoring(LanguageModelAnomalyScoring? scoring) =>
-        new(Model, Columns, Vocabulary, ScoringBatchSize, ScoringStride, KeyMap, Codec, ownsModel: false, scoring);
+        new(Model, Columns, Vocabulary, ScoringBatchSize, ScoringStride, KeyMap, Codec, ownsModel: false, scoring, ShortcutSeeds);
 
     /// <summary>For trainers: this freshly fitted model, now owned by the returned copy, with anomaly scoring fitted on <paramref name="referenceData"/> when asked.</summary>
     internal LanguageModelTransformer WithFittedAnomalyScoring(LanguageModelAnomalyOptions? options, IDataView referenceData)
@@ -149,7 +150,7 @@ public sealed class LanguageModelTransformer : RowMappingTransformer, IArmlPersi
             Dispose();   // the trainer hands out no model when this fails
             throw;
         }
-        return new LanguageModelTransformer(Model, Columns, Vocabulary, ScoringBatchSize, ScoringStride, KeyMap, Codec, _ownsModel, scoring);
+        return new LanguageModelTransformer(Model, Columns, Vocabulary, ScoringBatchSize, ScoringStride, KeyMap, Codec, _ownsModel, scoring, ShortcutSeeds);
     }
 
     /// <inheritdoc/>
@@ -177,24 +178,33 @@ public sealed class LanguageModelTransformer : RowMappingTransformer, IArmlPersi
     /// Samples text after <paramref name="prompt"/> (empty: from the start of a row) until the model ends the row or
     /// <paramref name="maxNewTokens"/> tokens. Temperature 0 is greedy. Returns the continuation only. A conditional
     /// model takes the condition's ids (key − 1). A shortcut for <c>mlContext.LanguageModeling().CreateTextGenerator</c>
-    /// with these options: the same seed gives the same text; without one, a fresh seed is drawn (the generator draws it
-    /// from the MLContext's seeded source instead).
+    /// with these options: the same <paramref name="seed"/> gives the same text as <see cref="GenerationOptions.Seed"/>.
     /// </summary>
+    /// <remarks>
+    /// Without a seed, each call takes the next seed of a series drawn from the MLContext that made this transformer
+    /// (the trainer's at <c>Fit</c>, the catalog's at <c>LoadHuggingFace</c> or <c>LoadArpa</c>, the one given to
+    /// <c>LoadArml</c> through <see cref="ArML.Persistence.ArmlLoadContext.For"/>): successive calls differ, and a context
+    /// created with the same seed gives the same sequence of texts in every run. Copies made by the <c>With…</c> methods
+    /// continue the same series. A transformer loaded without a context draws a fresh seed per call.
+    /// </remarks>
     /// <exception cref="InvalidOperationException">The training column had no key values to decode with.</exception>
     /// <exception cref="NotSupportedException">The model cannot be decoded step by step.</exception>
     public string Generate(string prompt = "", int maxNewTokens = 200, double temperature = 1.0, int? seed = null, IReadOnlyList<int>? condition = null) =>
-        GenerationShortcut.Generate(StepModel, KeyMap, Codec, TokenColumnName, prompt, maxNewTokens, temperature, seed, condition);
+        GenerationShortcut.Generate(StepModel, KeyMap, Codec, TokenColumnName, prompt, maxNewTokens, temperature, seed, ShortcutSeeds, condition);
 
     /// <summary>
-    /// Samples token ids (zero-based, as key − 1) after <paramref name="promptIds"/>, as <see cref="Generate"/> does.
-    /// Prompt keys the model never saw are read as its unknown token (see <see cref="KeyMap"/>); only keys seen in
+    /// Samples token ids (zero-based, as key − 1) after <paramref name="promptIds"/>, as <see cref="Generate"/> does, with
+    /// the same seeding (its remarks). Prompt keys the model never saw are read as its unknown token (see <see cref="KeyMap"/>); only keys seen in
     /// training are drawn.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A prompt id is outside the column's keys, or another argument is out of range.</exception>
     /// <exception cref="NotSupportedException">The model cannot be decoded step by step.</exception>
     public int[] GenerateTokens(IReadOnlyList<int> promptIds, int maxNewTokens = 200, double temperature = 1.0, int? seed = null,
         IReadOnlyList<int>? condition = null) =>
-        GenerationShortcut.GenerateTokens(StepModel, KeyMap, promptIds, maxNewTokens, temperature, seed, condition);
+        GenerationShortcut.GenerateTokens(StepModel, KeyMap, promptIds, maxNewTokens, temperature, seed, ShortcutSeeds, condition);
+
+    /// <summary>Where the shortcuts take a seed when given none (null: a fresh one per call).</summary>
+    internal GenerationSeedSource? ShortcutSeeds { get; }
 
     /// <summary>The model as generation decodes it.</summary>
     internal IStepDecodingModel StepModel => Model as IStepDecodingModel

@@ -6,6 +6,7 @@ using ArML.Text;
 using ArML.Torch;
 using ArML.Training;
 using TorchSharp;
+using ArML.Trainers.Generation;
 
 namespace ArML.Trainers.Gpt;
 
@@ -105,7 +106,7 @@ public sealed partial class GptTrainer : IEstimator<LanguageModelTransformer>, I
         return new LanguageModelTransformer(new GptLanguageModel(model, vocabulary, device), new LanguageModelColumns(
             _options.TokenColumnName, _options.ConditionColumnName, _options.TokenLogProbabilities),
             KeyValuesCodec.FromColumn(column)?.Tokens, _options.ScoringBatchSize, _options.ScoringStride ?? Math.Max(1, _options.ContextLength / 2),
-            train.Map, TokenCodecAnnotation.CodecOf(column)).WithFittedAnomalyScoring(_options.AnomalyScoring, _options.AnomalyScoring?.ReferenceSet ?? _options.ValidationSet ?? input);
+            train.Map, TokenCodecAnnotation.CodecOf(column), shortcutSeeds: GenerationSeedSource.Draw(host)).WithFittedAnomalyScoring(_options.AnomalyScoring, _options.AnomalyScoring?.ReferenceSet ?? _options.ValidationSet ?? input);
     }
 
     TrainerOptionsBase IChainValidatedTrainer.TrainingOptions => _options;

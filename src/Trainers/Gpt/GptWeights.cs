@@ -3,6 +3,7 @@ using ArML.Data;
 using ArML.Persistence;
 using ArML.Torch;
 using TorchSharp;
+using ArML.Trainers.Generation;
 
 namespace ArML.Trainers.Gpt;
 
@@ -95,6 +96,6 @@ internal sealed class GptLanguageModelLoader : IArmlComponentLoader
             throw;
         }
         return new LanguageModelTransformer(new GptLanguageModel(model, ids, device), config.Columns, config.Tokens,
-            config.ScoringBatchSize, config.ScoringStride, keyMap, codec, anomalyScoring: anomaly);
+            config.ScoringBatchSize, config.ScoringStride, keyMap, codec, anomalyScoring: anomaly, shortcutSeeds: GenerationSeedSource.Draw(context.SeedContext));
     }
 }

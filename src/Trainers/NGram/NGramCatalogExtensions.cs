@@ -4,6 +4,7 @@ using Microsoft.ML.Data;
 using ArML.Schema;
 using ArML.Text;
 using ArML.Trainers.NGram;
+using ArML.Trainers.Generation;
 
 namespace ArML;
 
@@ -44,7 +45,7 @@ public static class NGramCatalogExtensions
             throw new ArgumentOutOfRangeException(nameof(tokenColumn), $"Column '{tokenColumn.Name}' must be a vector of keys (token ids), but is {tokenColumn.Type}.");
         var vocabulary = KeyValuesCodec.FromColumn(tokenColumn)?.Tokens;
         return new NGramTransformer(tokenColumn.Name, checked((int)key.Count), vocabulary, ArpaReader.Read(arpaPath), scoringBatchSize,
-            TokenCodecAnnotation.CodecOf(tokenColumn));
+            TokenCodecAnnotation.CodecOf(tokenColumn), shortcutSeeds: GenerationSeedSource.Draw(catalog.Context));
     }
 
     /// <summary>
@@ -63,6 +64,7 @@ public static class NGramCatalogExtensions
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentException.ThrowIfNullOrEmpty(tokenColumnName);
         ArgumentNullException.ThrowIfNull(vocabulary);
-        return new NGramTransformer(tokenColumnName, vocabulary.Count, vocabulary, ArpaReader.Read(arpaPath), scoringBatchSize);
+        return new NGramTransformer(tokenColumnName, vocabulary.Count, vocabulary, ArpaReader.Read(arpaPath), scoringBatchSize,
+            shortcutSeeds: GenerationSeedSource.Draw(catalog.Context));
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.ML.Data;
 using ArML.Data;
 using ArML.Schema;
 using ArML.Text;
+using ArML.Trainers.Generation;
 
 namespace ArML.Trainers.NGram;
 
@@ -95,7 +96,7 @@ public sealed partial class NGramTrainer : IEstimator<NGramTransformer>
         Report(host, estimator, model);
         host.Info($"N-gram: model built in {clock.Elapsed.TotalSeconds:F2} s.");
         var transformer = new NGramTransformer(name, keyCount, vocabulary, model, _options.ScoringBatchSize, TokenCodecAnnotation.CodecOf(column),
-            _options.UnseenKeys);
+            _options.UnseenKeys, shortcutSeeds: GenerationSeedSource.Draw(host));
         return _options.AnomalyScoring is { } anomaly ? transformer.WithAnomalyScoring(anomaly.ReferenceSet ?? input, anomaly) : transformer;
     }
 

@@ -32,7 +32,8 @@ public sealed class NGramTransformer : RowMappingTransformer, IArmlPersistable
     private readonly int[] _wordOfModelId;
 
     internal NGramTransformer(string tokenColumnName, int keyCount, IReadOnlyList<string>? vocabulary, NGramLanguageModel model, int scoringBatchSize,
-        ITokenCodec? codec = null, UnseenKeyPolicy unseenKeys = UnseenKeyPolicy.ScoreAsUnknown, LanguageModelAnomalyScoring? anomalyScoring = null)
+        ITokenCodec? codec = null, UnseenKeyPolicy unseenKeys = UnseenKeyPolicy.ScoreAsUnknown, LanguageModelAnomalyScoring? anomalyScoring = null,
+        GenerationSeedSource? shortcutSeeds = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(tokenColumnName);
         ArgumentOutOfRangeException.ThrowIfLessThan(keyCount, 1);
@@ -44,6 +45,7 @@ public sealed class NGramTransformer : RowMappingTransformer, IArmlPersistable
         Model = model;
         ScoringBatchSize = scoringBatchSize;
         AnomalyScoring = anomalyScoring?.Checked(nameof(anomalyScoring));
+        ShortcutSeeds = shortcutSeeds;
         var spelled = ArpaWords.OfKeys(keyCount, Vocabulary, tokenColumnName);
         var wordIds = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int w = 0; w < model.VocabularySize; w++) wordIds[model.Words[w]] = w;
@@ -108,7 +110,7 @@ public sealed class NGramTransformer : RowMappingTransformer, IArmlPersistable
     /// <summary>The same model with the given anomaly settings, or without anomaly columns when <paramref name="scoring"/> is null.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The threshold is not finite or TopG is below 1.</exception>
     public NGramTransformer WithAnomalyScoring(LanguageModelAnomalyScoring? scoring) =>
-        new(TokenColumnName, KeyCount, Vocabulary, Model, ScoringBatchSize, Codec, KeyMap.Policy, scoring);
+        new(TokenColumnName, KeyCount, Vocabulary, Model, ScoringBatchSize, Codec, KeyMap.Policy, scoring, ShortcutSeeds);
 
     /// <summary>The model word that token id <paramref name="tokenId"/> (key − 1) is scored as.</summary>
     public int WordOfToken(int tokenId) => _keyToWord[tokenId];
@@ -134,21 +136,32 @@ public sealed class NGramTransformer : RowMappingTransformer, IArmlPersistable
     /// <summary>
     /// Samples text after <paramref name="prompt"/> (empty: from the start of a row) until the model ends the row or
     /// <paramref name="maxNewTokens"/> tokens. Temperature 0 is greedy. Returns the continuation only. A shortcut for
-    /// <c>mlContext.LanguageModeling().CreateTextGenerator</c> with these options: the same seed gives the same text;
-    /// without one, a fresh seed is drawn (the generator draws it from the MLContext's seeded source instead).
+    /// <c>mlContext.LanguageModeling().CreateTextGenerator</c> with these options: the same <paramref name="seed"/> gives
+    /// the same text as <see cref="GenerationOptions.Seed"/>.
     /// </summary>
+    /// <remarks>
+    /// Without a seed, each call takes the next seed of a series drawn from the MLContext that made this transformer
+    /// (the trainer's at <c>Fit</c>, the catalog's at <c>LoadArpa</c>, the one given to <c>LoadArml</c> through
+    /// <see cref="ArML.Persistence.ArmlLoadContext.For"/>): successive calls differ, and a context created with the same
+    /// seed gives the same sequence of texts in every run. <see cref="WithAnomalyScoring(LanguageModelAnomalyScoring?)"/>
+    /// copies continue the same series. A transformer loaded without a context draws a fresh seed per call.
+    /// </remarks>
     /// <exception cref="InvalidOperationException">The token column had no key values to decode with.</exception>
     /// <exception cref="ArgumentException">The prompt holds a token the model never saw and <see cref="KeyMap"/>'s policy is Throw.</exception>
     public string Generate(string prompt = "", int maxNewTokens = 200, double temperature = 1.0, int? seed = null) =>
-        GenerationShortcut.Generate(DecodingModel, KeyMap, Codec, TokenColumnName, prompt, maxNewTokens, temperature, seed, null);
+        GenerationShortcut.Generate(DecodingModel, KeyMap, Codec, TokenColumnName, prompt, maxNewTokens, temperature, seed, ShortcutSeeds, null);
 
     /// <summary>
-    /// Samples token ids (zero-based, as key − 1) after <paramref name="promptIds"/>, as <see cref="Generate"/> does. The
+    /// Samples token ids (zero-based, as key − 1) after <paramref name="promptIds"/>, as <see cref="Generate"/> does (with
+    /// the same seeding). The
     /// model's state follows the prompt and then each drawn token; only keys the model knows are drawn, never &lt;unk&gt;.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A prompt id is outside the column's keys or, under UnseenKeys Throw, not a model word; or another argument is out of range.</exception>
     public int[] GenerateTokens(IReadOnlyList<int> promptIds, int maxNewTokens = 200, double temperature = 1.0, int? seed = null) =>
-        GenerationShortcut.GenerateTokens(DecodingModel, KeyMap, promptIds, maxNewTokens, temperature, seed, null);
+        GenerationShortcut.GenerateTokens(DecodingModel, KeyMap, promptIds, maxNewTokens, temperature, seed, ShortcutSeeds, null);
+
+    /// <summary>Where the shortcuts take a seed when given none (null: a fresh one per call).</summary>
+    internal GenerationSeedSource? ShortcutSeeds { get; }
 
     /// <summary>Writes the model as an ARPA file (readable by KenLM, SRILM and <c>LoadArpa</c>).</summary>
     public void ExportArpa(string path) => ArpaWriter.Write(Model, path);

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using ArML.Data;
 using ArML.Persistence;
 using ArML.Text;
+using ArML.Trainers.Generation;
 
 namespace ArML.Trainers.NGram;
 
@@ -80,7 +81,7 @@ internal sealed class NGramTransformerLoader : IArmlComponentLoader
         {
             var model = new NGramLanguageModel(config.Words, levels);
             return new NGramTransformer(config.TokenColumnName, config.KeyCount, config.Vocabulary, model, config.ScoringBatchSize,
-                codec, unseenKeys, anomaly);
+                codec, unseenKeys, anomaly, GenerationSeedSource.Draw(context.SeedContext));
         }
         catch (Exception e) when (e is InvalidDataException or ArgumentException)
         {

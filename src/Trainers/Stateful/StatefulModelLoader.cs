@@ -4,6 +4,7 @@ using ArML.Persistence;
 using ArML.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
+using ArML.Trainers.Generation;
 
 namespace ArML.Trainers.Stateful;
 
@@ -55,6 +56,6 @@ internal static class StatefulModelLoader
             throw;
         }
         return new LanguageModelTransformer(wrap(network, ids, device), file.Columns, file.Tokens, file.ScoringBatchSize, int.MaxValue, keyMap,
-            codec, anomalyScoring: anomaly);
+            codec, anomalyScoring: anomaly, shortcutSeeds: GenerationSeedSource.Draw(context.SeedContext));
     }
 }

@@ -7,6 +7,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using TorchSharp;
 using static TorchSharp.torch;
+using ArML.Trainers.Generation;
 
 namespace ArML.Trainers.Stateful;
 
@@ -69,7 +70,8 @@ internal static class StatefulTraining
         var column = input.Schema[options.TokenColumnName];
         return new LanguageModelTransformer(wrap(network, vocabulary, device),
             new LanguageModelColumns(options.TokenColumnName, TokenLogProbabilities: options.TokenLogProbabilities),
-            KeyValuesCodec.FromColumn(column)?.Tokens, options.ScoringBatchSize, int.MaxValue, train.Map, TokenCodecAnnotation.CodecOf(column))
+            KeyValuesCodec.FromColumn(column)?.Tokens, options.ScoringBatchSize, int.MaxValue, train.Map, TokenCodecAnnotation.CodecOf(column),
+            shortcutSeeds: GenerationSeedSource.Draw(host))
             .WithFittedAnomalyScoring(options.AnomalyScoring, options.AnomalyScoring?.ReferenceSet ?? options.ValidationSet ?? input);
     }
 

@@ -8,6 +8,7 @@ using ArML.Transforms.Text;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using TorchSharp;
+using ArML.Trainers.Generation;
 
 namespace ArML;
 
@@ -71,7 +72,7 @@ public static class HuggingFaceCatalogExtensions
             var keyValues = Enumerable.Range(0, vocabulary.VocabularySize).Select(vocabulary.GetToken).ToArray();
             var language = new LanguageModelTransformer(new GptLanguageModel(model, layout, device),
                 new LanguageModelColumns(options.TokenColumnName, null, options.TokenLogProbabilities), keyValues,
-                options.ScoringBatchSize, stride, keyMap, vocabulary);
+                options.ScoringBatchSize, stride, keyMap, vocabulary, shortcutSeeds: GenerationSeedSource.Draw(catalog.Context));
             var tokenizer = new TokenizerTransformer(options.TokenColumnName, options.InputColumnName, vocabulary, new TokenizeOptions());
             return new TransformerChain<ITransformer>(tokenizer, language);
         }
