@@ -11,7 +11,7 @@ namespace ArML.Bench;
 /// <summary>
 /// GPT training speed: ArML's trainer (ML.NET pipeline, cursor reading, shared loop) against a bare TorchSharp loop of
 /// the same model measured in the same run, in float32 and bfloat16, at 1 and 2 threads; model FLOP utilisation
-/// against libtorch's measured matrix-product rate in the same precision. Models have no biases, as nanoGPT's
+/// against libtorch's matrix-product rate measured in the same run, precision and thread count (<see cref="GemmCeiling"/>). Models have no biases, as nanoGPT's
 /// train.py defaults (its reference figures were measured that way: 804,096 parameters for the small configuration).
 /// </summary>
 internal static class GptSpeedBenchmark
@@ -24,24 +24,24 @@ internal static class GptSpeedBenchmark
     public static int Run(string[] args)
     {
         TorchRuntime.EnsureInitialized();
-        // Options: a corpus path, --small-only, --bf16-only (quick checks of one configuration), --repeats N (small
+        // Options: a corpus path, --small-only, --bf16-only (quick checks of one configuration), --gemm-only (the
+        // matrix-product ceilings alone), --repeats N (small
         // configuration: N interleaved bare/ArML measurements, medians reported; default 3, as this shared machine's
         // speed drifts by 10-20% over tens of seconds).
         var text = TextCorpus.Load(args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)), 300_000);
         Console.WriteLine($"Corpus: {text.Description}. nanoGPT on this machine kind: ≈35,000 tokens/s small, ≈3,180 tokens/s baby (OpenBLAS, fp32).");
         int repeatsAt = Array.IndexOf(args, "--repeats");
         int repeats = repeatsAt >= 0 ? int.Parse(args[repeatsAt + 1], System.Globalization.CultureInfo.InvariantCulture) : 3;
-        var gemm = new Dictionary<ScalarType, double>
-        {
-            [ScalarType.Float32] = GemmRate(ScalarType.Float32),
-            [ScalarType.BFloat16] = GemmRate(ScalarType.BFloat16),
-        };
-        Console.WriteLine($"libtorch 2048³ GEMM, {torch.get_num_threads()} threads: float32 {gemm[ScalarType.Float32]:F0} GFLOP/s, bfloat16 {gemm[ScalarType.BFloat16]:F0} GFLOP/s");
+        var shapes = args.Contains("--small-only") ? new[] { Small } : [Small, Baby];
+        var precisions = args.Contains("--bf16-only") ? new[] { ScalarType.BFloat16 } : [ScalarType.Float32, ScalarType.BFloat16];
+        var ceilings = MeasureCeilings(shapes, precisions, text.VocabularySize);
+        if (args.Contains("--gemm-only")) return 0;
         Console.WriteLine();
-        Console.WriteLine($"{"configuration",-40} {"precision",-9} {"thr",3} {"bare tok/s",11} {"ArML tok/s",11} {"ratio",6} {"MFU",6} {"peak MiB",9}");
-        foreach (var shape in args.Contains("--small-only") ? new[] { Small } : [Small, Baby])
-            foreach (var precision in args.Contains("--bf16-only") ? new[] { ScalarType.BFloat16 } : [ScalarType.Float32, ScalarType.BFloat16])
-                foreach (int threads in shape == Small ? new[] { 2, 1 } : [2])
+        Console.WriteLine("MFU: model FLOPs per second over the square product's median rate; of GEMMs: over the model's product mix rate.");
+        Console.WriteLine($"{"configuration",-40} {"precision",-9} {"thr",3} {"bare tok/s",11} {"ArML tok/s",11} {"ratio",6} {"MFU",6} {"of GEMMs",8} {"peak MiB",9}");
+        foreach (var shape in shapes)
+            foreach (var precision in precisions)
+                foreach (int threads in Threads(shape))
                 {
                     torch.set_num_threads(threads);
                     var bares = new List<double>();
@@ -54,27 +54,43 @@ internal static class GptSpeedBenchmark
                     }
                     double bare = Measurements.Median(bares), arml = Measurements.Median(armls);
                     double flopsPerToken = 6.0 * parameters + 12.0 * shape.Layers * shape.Width * shape.Context;   // + attention (PaLM appendix)
-                    double mfu = arml * flopsPerToken / (gemm[precision] * 1e9 * threads / 2);
-                    Console.WriteLine($"{shape.Name,-40} {precision,-9} {threads,3} {bare,11:N0} {arml,11:N0} {arml / bare,6:F2} {mfu,6:P0} {Process.GetCurrentProcess().PeakWorkingSet64 >> 20,9}");
+                    var (square, mix) = ceilings[(shape, precision, threads)];
+                    double mfu = arml * flopsPerToken / (square * 1e9), ofGemms = arml * flopsPerToken / (mix * 1e9);
+                    Console.WriteLine($"{shape.Name,-40} {precision,-9} {threads,3} {bare,11:N0} {arml,11:N0} {arml / bare,6:F2} {mfu,6:P0} {ofGemms,8:P0} {Process.GetCurrentProcess().PeakWorkingSet64 >> 20,9}");
                 }
         torch.set_num_threads(Environment.ProcessorCount);
         return 0;
     }
 
-    private static double GemmRate(ScalarType type)
+    private static int[] Threads(Shape shape) => shape == Small ? [2, 1] : [2];
+
+    // The ceilings of every row, at its thread count and in its precision: the square product's median and the rate of
+    // the row's own product shapes (the forward pass's linear layers at its batch × context tokens).
+    private static Dictionary<(Shape, ScalarType, int), (double Square, double Mix)> MeasureCeilings(Shape[] shapes, ScalarType[] precisions, int vocabulary)
     {
-        using var a = randn(2048, 2048).to_type(type);
-        using var b = randn(2048, 2048).to_type(type);
-        using (matmul(a, b)) { }
-        var times = new List<double>();
-        for (int i = 0; i < 5; i++)
-        {
-            var clock = Stopwatch.StartNew();
-            using (matmul(a, b)) { }
-            times.Add(clock.Elapsed.TotalSeconds);
-        }
-        times.Sort();
-        return 2.0 * 2048 * 2048 * 2048 / times[2] / 1e9;
+        Console.WriteLine("libtorch matrix products as linear layers compute them, GFLOP/s (after a warm-up, median and p10/p90 of the repeats):");
+        Console.WriteLine($"{"precision",-9} {"thr",3} {"product",-30} {"M×K×N",-16} {"median",7} {"p10",7} {"p90",7}");
+        var ceilings = new Dictionary<(Shape, ScalarType, int), (double, double)>();
+        void Print(ScalarType precision, int threads, string name, GemmRate rate) =>
+            Console.WriteLine($"{precision,-9} {threads,3} {name,-30} {rate.Shape.Size,-16} {rate.Median,7:F0} {rate.P10,7:F0} {rate.P90,7:F0}");
+        foreach (var precision in precisions)
+            foreach (int threads in shapes.SelectMany(Threads).Distinct())
+            {
+                torch.set_num_threads(threads);
+                var square = GemmCeiling.Measure(GemmCeiling.Square, precision);
+                Print(precision, threads, "square", square);
+                foreach (var shape in shapes.Where(s => Threads(s).Contains(threads)))
+                {
+                    var rates = GemmCeiling.ModelShapes(shape.Layers, shape.Batch * shape.Context, shape.Width, vocabulary)
+                        .Select(g => GemmCeiling.Measure(g, precision)).ToList();
+                    string model = shape.Name[..shape.Name.IndexOf(' ', StringComparison.Ordinal)];
+                    foreach (var rate in rates) Print(precision, threads, $"{model}: {rate.Shape.Name}", rate);
+                    double mix = GemmCeiling.MixRate(rates);
+                    Console.WriteLine($"{precision,-9} {threads,3} {model + ": mix (FLOP-weighted)",-30} {"",-16} {mix,7:F0}");
+                    ceilings[(shape, precision, threads)] = (square.Median, mix);
+                }
+            }
+        return ceilings;
     }
 
     // The same model and optimizer, fed from a plain array: what the pipeline must not slow down.

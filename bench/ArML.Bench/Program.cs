@@ -2,7 +2,7 @@
 //   dotnet run -c Release --project bench/ArML.Bench                 all threading scenarios (child processes)
 //   dotnet run -c Release --project bench/ArML.Bench -- step --policy passive|active [--threads N]
 //   dotnet run -c Release --project bench/ArML.Bench -- burn --seconds S   (a competing CPU load)
-//   dotnet run -c Release --project bench/ArML.Bench -- gpt-speed [PATH]      trainer vs bare TorchSharp loop, MFU
+//   dotnet run -c Release --project bench/ArML.Bench -- gpt-speed [PATH]      trainer vs bare TorchSharp loop, MFU vs measured GEMM rates
 //   dotnet run -c Release --project bench/ArML.Bench -- gpt-shakespeare [PATH] nanoGPT's small config, fp32 and bf16
 //   dotnet run -c Release --project bench/ArML.Bench -- ngram [--data PATH]   n-gram trainer vs KenLM (shared/reference/ngram-kenlm.md)
 //   dotnet run -c Release --project bench/ArML.Bench -- tokenizers [--encoding-only|--training-only]
