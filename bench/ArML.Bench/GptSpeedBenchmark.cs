@@ -34,16 +34,28 @@ internal static class GptSpeedBenchmark
         int repeats = repeatsAt >= 0 ? int.Parse(args[repeatsAt + 1], System.Globalization.CultureInfo.InvariantCulture) : 3;
         var shapes = args.Contains("--small-only") ? new[] { Small } : [Small, Baby];
         var precisions = args.Contains("--bf16-only") ? new[] { ScalarType.BFloat16 } : [ScalarType.Float32, ScalarType.BFloat16];
-        var ceilings = MeasureCeilings(shapes, precisions, text.VocabularySize);
-        if (args.Contains("--gemm-only")) return 0;
-        Console.WriteLine();
+        var gemmLines = new List<string>
+        {
+            "libtorch matrix products as linear layers compute them, GFLOP/s (after a warm-up, median and p10/p90 of the repeats),",
+            "measured just before each row's training, so that both see the same share of this machine:",
+            $"{"precision",-9} {"thr",3} {"product",-30} {"M×K×N",-16} {"median",7} {"p10",7} {"p90",7}",
+        };
+        if (args.Contains("--gemm-only"))
+        {
+            foreach (var shape in shapes)
+                foreach (var precision in precisions)
+                    foreach (int threads in Threads(shape))
+                        MeasureCeiling(shape, precision, threads, text.VocabularySize, gemmLines);
+            gemmLines.ForEach(Console.WriteLine);
+            return 0;
+        }
         Console.WriteLine("MFU: model FLOPs per second over the square product's median rate; of GEMMs: over the model's product mix rate.");
         Console.WriteLine($"{"configuration",-40} {"precision",-9} {"thr",3} {"bare tok/s",11} {"ArML tok/s",11} {"ratio",6} {"MFU",6} {"of GEMMs",8} {"peak MiB",9}");
         foreach (var shape in shapes)
             foreach (var precision in precisions)
                 foreach (int threads in Threads(shape))
                 {
-                    torch.set_num_threads(threads);
+                    var (square, mix) = MeasureCeiling(shape, precision, threads, text.VocabularySize, gemmLines);
                     var bares = new List<double>();
                     var armls = new List<double>();
                     long parameters = 0;
@@ -54,43 +66,33 @@ internal static class GptSpeedBenchmark
                     }
                     double bare = Measurements.Median(bares), arml = Measurements.Median(armls);
                     double flopsPerToken = 6.0 * parameters + 12.0 * shape.Layers * shape.Width * shape.Context;   // + attention (PaLM appendix)
-                    var (square, mix) = ceilings[(shape, precision, threads)];
                     double mfu = arml * flopsPerToken / (square * 1e9), ofGemms = arml * flopsPerToken / (mix * 1e9);
                     Console.WriteLine($"{shape.Name,-40} {precision,-9} {threads,3} {bare,11:N0} {arml,11:N0} {arml / bare,6:F2} {mfu,6:P0} {ofGemms,8:P0} {Process.GetCurrentProcess().PeakWorkingSet64 >> 20,9}");
                 }
+        Console.WriteLine();
+        gemmLines.ForEach(Console.WriteLine);
         torch.set_num_threads(Environment.ProcessorCount);
         return 0;
     }
 
     private static int[] Threads(Shape shape) => shape == Small ? [2, 1] : [2];
 
-    // The ceilings of every row, at its thread count and in its precision: the square product's median and the rate of
-    // the row's own product shapes (the forward pass's linear layers at its batch × context tokens).
-    private static Dictionary<(Shape, ScalarType, int), (double Square, double Mix)> MeasureCeilings(Shape[] shapes, ScalarType[] precisions, int vocabulary)
+    // A row's ceilings, at its thread count (left set for the row) and in its precision: the square product's median and
+    // the rate of the row's own product shapes (the forward pass's linear layers at its batch × context tokens).
+    private static (double Square, double Mix) MeasureCeiling(Shape shape, ScalarType precision, int threads, int vocabulary, List<string> lines)
     {
-        Console.WriteLine("libtorch matrix products as linear layers compute them, GFLOP/s (after a warm-up, median and p10/p90 of the repeats):");
-        Console.WriteLine($"{"precision",-9} {"thr",3} {"product",-30} {"M×K×N",-16} {"median",7} {"p10",7} {"p90",7}");
-        var ceilings = new Dictionary<(Shape, ScalarType, int), (double, double)>();
-        void Print(ScalarType precision, int threads, string name, GemmRate rate) =>
-            Console.WriteLine($"{precision,-9} {threads,3} {name,-30} {rate.Shape.Size,-16} {rate.Median,7:F0} {rate.P10,7:F0} {rate.P90,7:F0}");
-        foreach (var precision in precisions)
-            foreach (int threads in shapes.SelectMany(Threads).Distinct())
-            {
-                torch.set_num_threads(threads);
-                var square = GemmCeiling.Measure(GemmCeiling.Square, precision);
-                Print(precision, threads, "square", square);
-                foreach (var shape in shapes.Where(s => Threads(s).Contains(threads)))
-                {
-                    var rates = GemmCeiling.ModelShapes(shape.Layers, shape.Batch * shape.Context, shape.Width, vocabulary)
-                        .Select(g => GemmCeiling.Measure(g, precision)).ToList();
-                    string model = shape.Name[..shape.Name.IndexOf(' ', StringComparison.Ordinal)];
-                    foreach (var rate in rates) Print(precision, threads, $"{model}: {rate.Shape.Name}", rate);
-                    double mix = GemmCeiling.MixRate(rates);
-                    Console.WriteLine($"{precision,-9} {threads,3} {model + ": mix (FLOP-weighted)",-30} {"",-16} {mix,7:F0}");
-                    ceilings[(shape, precision, threads)] = (square.Median, mix);
-                }
-            }
-        return ceilings;
+        torch.set_num_threads(threads);
+        string model = shape.Name[..shape.Name.IndexOf(' ', StringComparison.Ordinal)];
+        void Add(string name, string size, GemmRate? rate, double median) =>
+            lines.Add($"{precision,-9} {threads,3} {model + ": " + name,-30} {size,-16} {median,7:F0}" + (rate is null ? "" : $" {rate.P10,7:F0} {rate.P90,7:F0}"));
+        var square = GemmCeiling.Measure(GemmCeiling.Square, precision);
+        Add("square", square.Shape.Size, square, square.Median);
+        var rates = GemmCeiling.ModelShapes(shape.Layers, shape.Batch * shape.Context, shape.Width, vocabulary)
+            .Select(g => GemmCeiling.Measure(g, precision)).ToList();
+        foreach (var rate in rates) Add(rate.Shape.Name, rate.Shape.Size, rate, rate.Median);
+        double mix = GemmCeiling.MixRate(rates);
+        Add("mix (FLOP-weighted)", "", null, mix);
+        return (square.Median, mix);
     }
 
     // The same model and optimizer, fed from a plain array: what the pipeline must not slow down.
