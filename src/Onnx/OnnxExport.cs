@@ -14,7 +14,7 @@ namespace ArML.Onnx;
 /// | Kind | Writes | Runs in |
 /// |---|---|---|
 /// | Scoring | one .onnx file (<see cref="OnnxScoringContract"/>) | ONNX Runtime, ML.NET's ApplyOnnxModel, SynapseML's ONNXModel |
-/// | Decoder | a folder: model.onnx, genai_config.json (no tokenizer files: GenAI is fed model ids) | ONNX Runtime GenAI ("gpt2") |
+/// | Decoder | a folder: model.onnx, genai_config.json, and tokenizer.json + tokenizer_config.json for byte-level BPE models loaded with LoadHuggingFace | ONNX Runtime GenAI ("gpt2") |
 ///
 /// Supported: GPT models with learned positions, with or without biases, unconditional. Every file is written to a
 /// temporary file and renamed, so a failed export leaves no partial file; the model is checked before anything is written.
@@ -28,16 +28,26 @@ public static class OnnxExport
     /// <param name="model">A GPT language model (trained or loaded).</param>
     /// <param name="path">The .onnx file (Scoring) or the folder (Decoder, created if missing).</param>
     /// <param name="options">What to write; null for a float32 scoring graph.</param>
-    /// <exception cref="NotSupportedException">The model's family or an option of it is not exported (the message names it).</exception>
+    /// <exception cref="NotSupportedException">The model's family or an option of it is not exported, or <see cref="OnnxExportOptions.RequireTokenizer"/>
+    /// is set and the model's tokenizer cannot be written (the message names it).</exception>
     public static void ExportOnnx(this LanguageModelTransformer model, string path, OnnxExportOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrEmpty(path);
-        Export(Gpt(model), path, options ?? new OnnxExportOptions());
+        options ??= new OnnxExportOptions();
+        var gpt = Gpt(model);
+        IReadOnlyList<(string Name, byte[] Content)>? tokenizer = null;
+        if (options.Kind == OnnxGraphKind.Decoder)
+        {
+            tokenizer = GenAiTokenizer.Files(model, gpt.Model.Config.ContextLength, out string? reason);
+            if (reason != null && options.RequireTokenizer)
+                throw new NotSupportedException($"No tokenizer files can be written for ONNX Runtime GenAI: {reason}.");
+        }
+        Export(gpt, path, options, tokenizer);
     }
 
-    /// <summary>Exports a GPT network (the transformer's checks already done).</summary>
-    internal static void Export(GptLanguageModel gpt, string path, OnnxExportOptions options)
+    /// <summary>Exports a GPT network (the transformer's checks already done), with the decoder folder's tokenizer files if any.</summary>
+    internal static void Export(GptLanguageModel gpt, string path, OnnxExportOptions options, IReadOnlyList<(string Name, byte[] Content)>? tokenizer = null)
     {
         var shape = GptOnnxShape.From(gpt.Model.Config);
         var type = DataTypeOf(options.Precision);
@@ -55,6 +65,11 @@ public static class OnnxExport
                 Directory.CreateDirectory(path);
                 Write(Path.Combine(path, GenAiConfig.ModelFileName), decoder);
                 AtomicFile.Write(Path.Combine(path, GenAiConfig.FileName), s => GenAiConfig.Write(s, shape, gpt.Vocabulary, maxLength));
+                foreach (var (name, content) in tokenizer ?? [])
+                    AtomicFile.Write(Path.Combine(path, name), s => s.Write(content));
+                // Tokenizer files of an earlier export to the same folder would encode to ids this model does not read.
+                if (tokenizer is null)
+                    foreach (string name in GenAiTokenizer.FileNames) File.Delete(Path.Combine(path, name));
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(options), $"Unknown graph kind {options.Kind}.");

@@ -7,8 +7,10 @@ public enum OnnxGraphKind
     Scoring,
 
     /// <summary>
-    /// A folder that ONNX Runtime GenAI loads (its "gpt2" model type): model.onnx with a key-value cache and
-    /// genai_config.json; no tokenizer files yet, so GenAI is fed model ids (the separator first).
+    /// A folder that ONNX Runtime GenAI loads (its "gpt2" model type): model.onnx with a key-value cache,
+    /// genai_config.json and, for a byte-level BPE model loaded with LoadHuggingFace (fine-tuned or not), Hugging Face's
+    /// tokenizer.json + tokenizer_config.json in the model's ids, so GenAI's own tokenizer encodes and decodes text.
+    /// Other models get no tokenizer files (see <see cref="OnnxExportOptions.RequireTokenizer"/>): GenAI is then fed model ids.
     /// </summary>
     Decoder,
 }
@@ -37,4 +39,12 @@ public sealed class OnnxExportOptions
     /// model's context length, which GenAI's cache must not pass since positions are learned).
     /// </summary>
     public int? MaxLength { get; set; }
+
+    /// <summary>
+    /// Decoder only: refuse (<see cref="NotSupportedException"/> naming the reason, before anything is written) a model
+    /// whose tokenizer cannot be written as a tokenizer.json GenAI reads — character and word vocabularies, tiktoken
+    /// encodings, compact training vocabularies. Default false: the graph and genai_config.json are written without
+    /// tokenizer files, and GenAI is fed model ids.
+    /// </summary>
+    public bool RequireTokenizer { get; set; }
 }

@@ -41,12 +41,6 @@ internal static class HuggingFaceExport
                 $"The model's tokenizer is {(vocabulary is null ? "not an ArML tokenizer" : vocabulary.Description)}; the Hugging Face export writes byte-level BPE tokenizers (vocab.json, merges.txt, tokenizer.json).");
 
         int endOfText = model.KeyMap.SeparatorColumnId;
-        // The tokenizer files name the tokenizer's own end-of-text token. A checkpoint whose eos_token_id is an ordinary
-        // token (tiny-random-gpt2's is 98, the byte '¥') keeps that id in config.json only: naming it as the tokenizer's
-        // eos_token would make Python's tokenizer (and a re-import) treat a byte of ordinary text as special.
-        string eos = bpe.GetToken(endOfText);
-        if (!bpe.SpecialTokens.ContainsKey(eos) && bpe.SpecialTokens.Count > 0)
-            eos = bpe.SpecialTokens.ContainsKey("<|endoftext|>") ? "<|endoftext|>" : bpe.SpecialTokens.MinBy(s => s.Value).Key;
         Directory.CreateDirectory(directory);
         var tensors = HuggingFaceGpt2Weights.Export(gpt.Model, endOfText);
         Write(directory, "model.safetensors", SafeTensorsFormat.ToBytes(tensors, new Dictionary<string, string> { ["format"] = "pt" }));
@@ -64,43 +58,10 @@ internal static class HuggingFaceExport
         WriteJson(directory, "generation_config.json", new JsonObject { ["bos_token_id"] = endOfText, ["eos_token_id"] = endOfText });
         Write(directory, "vocab.json", bpe.GetVocabJson());
         Write(directory, "merges.txt", bpe.GetMergesText());
-        WriteJson(directory, "tokenizer.json", TokenizerJson(bpe));
-        WriteJson(directory, "tokenizer_config.json", new JsonObject
-        {
-            ["tokenizer_class"] = "GPT2Tokenizer", ["bos_token"] = eos, ["eos_token"] = eos, ["unk_token"] = eos,
-            ["add_prefix_space"] = false, ["model_max_length"] = m.ContextLength,
-        });
-        WriteJson(directory, "special_tokens_map.json", new JsonObject { ["bos_token"] = eos, ["eos_token"] = eos, ["unk_token"] = eos });
+        foreach (var (name, content) in HuggingFaceTokenizerWriter.Files(bpe, endOfText, m.ContextLength)) Write(directory, name, content);
     }
 
-    // tokenizers' format for GPT-2: byte-level pre-tokenizer and decoder, BPE model over vocab.json and merges.txt.
-    private static JsonObject TokenizerJson(BpeVocabulary bpe)
-    {
-        var vocab = JsonNode.Parse(bpe.GetVocabJson())!;
-        var merges = new JsonArray();
-        foreach (string line in Encoding.UTF8.GetString(bpe.GetMergesText()).Split('\n'))
-            if (line.Length > 0 && !line.StartsWith("#version", StringComparison.Ordinal)) merges.Add(line);
-        var added = new JsonArray();
-        foreach (var (token, id) in bpe.SpecialTokens.OrderBy(s => s.Value))
-            added.Add(new JsonObject
-            {
-                ["id"] = id, ["content"] = token, ["single_word"] = false, ["lstrip"] = false, ["rstrip"] = false, ["normalized"] = false, ["special"] = true,
-            });
-        JsonObject ByteLevel(bool trim) => new() { ["type"] = "ByteLevel", ["add_prefix_space"] = false, ["trim_offsets"] = trim, ["use_regex"] = true };
-        return new JsonObject
-        {
-            ["version"] = "1.0", ["truncation"] = null, ["padding"] = null, ["added_tokens"] = added, ["normalizer"] = null,
-            ["pre_tokenizer"] = ByteLevel(true), ["post_processor"] = ByteLevel(false), ["decoder"] = ByteLevel(true),
-            ["model"] = new JsonObject
-            {
-                ["type"] = "BPE", ["dropout"] = null, ["unk_token"] = null, ["continuing_subword_prefix"] = "", ["end_of_word_suffix"] = "",
-                ["fuse_unk"] = false, ["byte_fallback"] = false, ["vocab"] = vocab, ["merges"] = merges,
-            },
-        };
-    }
-
-    private static void WriteJson(string directory, string name, JsonNode node) =>
-        Write(directory, name, Encoding.UTF8.GetBytes(node.ToJsonString(new JsonSerializerOptions { WriteIndented = true })));
+    private static void WriteJson(string directory, string name, JsonNode node) => Write(directory, name, HuggingFaceTokenizerWriter.Json(node));
 
     private static void Write(string directory, string name, byte[] bytes) => AtomicFile.Write(Path.Combine(directory, name), s => s.Write(bytes));
 }
