@@ -22,6 +22,7 @@ internal static class ArmlComponentRegistry
         ["ArML.GptClassifier"] = "ArML.Trainers.Classification.GptClassificationLoader, ArML.Trainers",
         ["ArML.LinearBaselineLanguageModel"] = "ArML.Trainers.Baseline.LinearBaselineLanguageModelLoader, ArML.Trainers",
         ["ArML.WaveNetLanguageModel"] = "ArML.Trainers.WaveNet.WaveNetLanguageModelLoader, ArML.Trainers",
+        ["ArML.VectorQuantizer"] = "ArML.Trainers.VectorQuantization.VectorQuantizerLoader, ArML.Trainers",
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>Whether <paramref name="kind"/> can be saved and loaded.</summary>

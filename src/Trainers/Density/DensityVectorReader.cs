@@ -76,7 +76,7 @@ internal sealed class DensityVectorReader
         {
             float v = values[i];
             if (float.IsNaN(v))
-                throw new InvalidDataException($"Row {rowIndex} of column '{_columnName}' holds NaN (a missing value) at index {i}; a density model needs every value.");
+                throw new InvalidDataException($"Row {rowIndex} of column '{_columnName}' holds NaN (a missing value) at index {i}; the model needs every value.");
             if ((_distribution.Problem(v) ?? _standardization?.Problem(i, v)) is string problem)
                 throw new InvalidDataException($"Row {rowIndex} of column '{_columnName}' holds {v} at index {i}, but {problem}.");
         }
