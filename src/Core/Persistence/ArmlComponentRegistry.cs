@@ -22,6 +22,7 @@ internal static class ArmlComponentRegistry
         ["ArML.GptClassifier"] = "ArML.Trainers.Classification.GptClassificationLoader, ArML.Trainers",
         ["ArML.LinearBaselineLanguageModel"] = "ArML.Trainers.Baseline.LinearBaselineLanguageModelLoader, ArML.Trainers",
         ["ArML.WaveNetLanguageModel"] = "ArML.Trainers.WaveNet.WaveNetLanguageModelLoader, ArML.Trainers",
+        ["ArML.MuLaw"] = "ArML.Transforms.Audio.MuLawLoader, ArML.Transforms",
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>Whether <paramref name="kind"/> can be saved and loaded.</summary>
