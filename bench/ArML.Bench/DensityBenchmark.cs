@@ -107,6 +107,7 @@ internal static class DensityBenchmark
             var trainCpu = Process.GetCurrentProcess().TotalProcessorTime - cpuAtStart;
             var metrics = ml.LanguageModeling().Evaluate(model.Transform(BinarizedMnist.Load(ml, test)));
             double nll = metrics.NegativeLogLikelihoodPerRow;
+            Console.WriteLine($"{name}: test set scored in {(clock.Elapsed - trainTime).TotalMinutes:F1} min; peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20)} MB");
             results.Add((name, nll, reference, trainTime,
                 $"{progress.Last?.Iteration} steps ({progress.Last?.TokensSeen / (double)(train.Count * BinarizedMnist.Pixels):F1} epochs of {options.MaxEpochs}), " +
                 $"best valid NLL {progress.BestValidation * BinarizedMnist.Pixels:F3}"));
@@ -165,6 +166,9 @@ internal static class DensityBenchmark
         {
             Height = 28, Width = 28, Layers = 5, Filters = 32, OutputHiddenSize = 64, BatchSize = 32, EvaluationBatches = 25, LearningRate = 2e-3,
             MinLearningRate = 1e-4, EvaluationInterval = 200, EarlyStoppingPatience = 10, Seed = 1,
+            // Scoring 256 images at a time held the stacks' activations of all of them: a run scoring the test set was
+            // killed for memory (18 GB resident) on a 23 GB machine shared with other jobs.
+            ScoringBatchSize = 32,
         }, new Published("PixelCNN, van den Oord et al. 2016 (PixelRNN paper)", 81.30), 4),
         _ => throw new ArgumentException($"Unknown model '{name}' (fvsbn, nade, made, made-direct, pixelcnn)."),
     };
