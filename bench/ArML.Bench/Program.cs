@@ -51,12 +51,13 @@ return args.FirstOrDefault() switch
     "classify" => ClassifyBenchmark.Run(args[1..]),
     "onnx" => OnnxBenchmark.Run(args[1..]),
     "hf" => HuggingFaceBenchmark.Run(args[1..]),
+    "wavenet" => WaveNetBenchmark.Run(args[1..]),
     null or "threading" => ThreadingBenchmark.Run(),
     var other => Usage(other),
 };
 
 static int Usage(string command)
 {
-    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn, gpt-speed, gpt-shakespeare, gpt-profile, attention, ngram, tokenizers, tokenizers-train, eval, gen-speed, family-gen-speed, lstm, density, made-reference, long-row, lstm-long, classify, onnx, hf.");
+    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn, gpt-speed, gpt-shakespeare, gpt-profile, attention, ngram, tokenizers, tokenizers-train, eval, gen-speed, family-gen-speed, lstm, density, made-reference, long-row, lstm-long, classify, onnx, hf, wavenet.");
     return 2;
 }

@@ -17,6 +17,9 @@ internal static class LayoutVersions
     /// <summary>"ArML.TokenDecoder".</summary>
     public const int TokenDecoder = 1;
 
+    /// <summary>"ArML.MuLaw" (μ-law encoder or decoder).</summary>
+    public const int MuLaw = 1;
+
     /// <summary>"ArML.DensityModel".</summary>
     public const int DensityModel = 1;
 

@@ -20,6 +20,13 @@ internal interface IStatefulNetwork
     /// </summary>
     long ActivationsPerPosition => VocabularySize;
 
+    /// <summary>
+    /// Ids the logits at a position depend on, that position's own included, when that is bounded (a WaveNet's receptive
+    /// field); null when every earlier id counts (recurrent networks, the default). A recomputing step decoder reads
+    /// only this many of a row's last ids from <see cref="InitialState"/>, which gives the same logits.
+    /// </summary>
+    int? ReceptiveField => null;
+
     /// <summary>The state before the first token of a sequence (where every row is scored from).</summary>
     RecurrentState InitialState(long batchSize, Device device);
 

@@ -6,7 +6,9 @@ namespace ArML.Trainers.Stateful;
 /// <summary>
 /// Decodes rows of an <see cref="IStatefulNetwork"/> step by step. Cached: each row's state is carried, so a step
 /// reads only the id just appended (an LSTM or GRU one cell step per layer, the baseline its window). Recompute: every
-/// step reads each row whole from the initial state, through the same forward pass as scoring (the reference).
+/// step reads each row whole from the initial state, through the same forward pass as scoring (the reference), or only
+/// its last <see cref="IStatefulNetwork.ReceptiveField"/> ids where the network's is bounded (a WaveNet: the naive
+/// generation that recomputes the receptive field at every sample).
 /// </summary>
 /// <remarks>
 /// A prefix is read on its own (prefixes differ in length, and a recurrent state must stop at a row's own last id);
@@ -58,7 +60,7 @@ internal sealed class StatefulStepDecoder : IStepDecoder
             using var scope = NewDisposeScope();
             if (_recompute)
             {
-                for (int r = 0; r < RowCount; r++) ReadWhole(_rows[r], logits.Slice(r * LogitCount, LogitCount));
+                for (int r = 0; r < RowCount; r++) ReadWhole(_rows[r], logits.Slice(r * LogitCount, LogitCount), _network.ReceptiveField);
                 return;
             }
             var input = new long[ids.Length];
@@ -90,12 +92,14 @@ internal sealed class StatefulStepDecoder : IStepDecoder
         _rows = kept;
     }
 
-    // Reads a row from the initial state; writes the logits after its last id and returns the state there (in the caller's scope).
-    private RecurrentState ReadWhole(List<int> row, Span<float> logits)
+    // Reads a row (or only its last `window` ids) from the initial state; writes the logits after its last id and returns
+    // the state there (in the caller's scope; after a partial read it is not the row's state, and it is only used whole).
+    private RecurrentState ReadWhole(List<int> row, Span<float> logits, int? window = null)
     {
-        var ids = tensor(row.Select(id => (long)id).ToArray(), [1, row.Count], device: _device);
+        int start = window is int w ? Math.Max(0, row.Count - w) : 0, count = row.Count - start;
+        var ids = tensor(row.Skip(start).Select(id => (long)id).ToArray(), [1, count], device: _device);
         var (output, state) = _network.Forward(ids, _network.InitialState(1, _device));                 // (1, T, V)
-        Copy(output[0, row.Count - 1], logits);
+        Copy(output[0, count - 1], logits);
         return state;
     }
 

@@ -75,6 +75,9 @@ internal sealed class WaveNetModel : Module, IStatefulNetwork
     public long ActivationsPerPosition => VocabularySize + Config.ResidualChannels + Config.LayerCount * (4L * Config.ResidualChannels + Config.SkipChannels)
         + 3L * Config.SkipChannels;
 
+    /// <inheritdoc/>
+    public int? ReceptiveField => Config.ReceptiveField;
+
     /// <summary>Empty queues: (B, d, R) zeros for the layer of dilation d (the causal convolutions' zero left context).</summary>
     public RecurrentState InitialState(long batchSize, Device device) => new(0,
         Enumerable.Range(0, Config.LayerCount).Select(l => zeros([batchSize, Config.Dilation(l), Config.ResidualChannels], wte.weight!.dtype, device)).ToArray());

@@ -87,10 +87,12 @@ tunedChain.SaveHuggingFace("gpt2-tuned");                                 // GPT
 
     private static void WaveNet(MLContext mlContext)
     {
-var waveNet = mlContext.LanguageModeling().Trainers.WaveNet(new WaveNetTrainer.Options
-{
-    TokenColumnName = "Samples", LayersPerCycle = 8, DilationCycles = 2,   // receptive field 1 + 2·255 = 511 samples
-});
+var waveNet = mlContext.Transforms.MuLawEncode("Samples", "Audio")            // Vector<Single> in [-1, 1] → 256 levels
+    .Append(mlContext.LanguageModeling().Trainers.WaveNet(new WaveNetTrainer.Options
+    {
+        TokenColumnName = "Samples", LayersPerCycle = 8, DilationCycles = 2,   // receptive field 1 + 2·255 = 511 samples
+    }));
+var toAudio = mlContext.Transforms.MuLawDecode("Decoded", "Samples");         // levels → samples in [-1, 1]
     }
 
     private static void NGrams(MLContext mlContext, IDataView train, IDataView valid)

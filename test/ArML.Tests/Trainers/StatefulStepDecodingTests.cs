@@ -4,6 +4,7 @@ using ArML.Trainers;
 using ArML.Trainers.Baseline;
 using ArML.Trainers.Generation;
 using ArML.Trainers.Lstm;
+using ArML.Trainers.WaveNet;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
@@ -11,8 +12,9 @@ using static TorchSharp.torch;
 namespace ArML.Tests.Trainers;
 
 /// <summary>
-/// Step decoding of the stateful families (LSTM, GRU, linear baseline): the carried state against a float64 copy of the
-/// network that re-reads every row whole at each step, and against the family's own scoring path.
+/// Step decoding of the stateful families (LSTM, GRU, linear baseline, WaveNet): the carried state against a float64 copy
+/// of the network that re-reads every row whole at each step (a WaveNet only its receptive field, shorter than the
+/// rows here), and against the family's own scoring path.
 /// </summary>
 public class StatefulStepDecodingTests
 {
@@ -25,6 +27,7 @@ public class StatefulStepDecodingTests
     [InlineData("lstm", 48)]
     [InlineData("gru", 12)]
     [InlineData("baseline", 16)]
+    [InlineData("wavenet", 16)]
     public void CachedStepsEqualAFloat64RecomputationAndTheScoringPathAtEveryStep(string family, int width)
     {
         using var lm = Build(family, width, ScalarType.Float32);
@@ -139,14 +142,19 @@ public class StatefulStepDecodingTests
         {
             "lstm" => new LstmModel(new LstmConfig(v, RecurrentCell.Lstm, 2, width, width, 0)),
             "gru" => new LstmModel(new LstmConfig(v, RecurrentCell.Gru, 2, width, width, 0)),
+            // Receptive field 1 + 2·(1 + 2) = 7 ids: the recomputing decoder reads only the last 7 of each row.
+            "wavenet" => new WaveNetModel(new WaveNetConfig(v, DilationCycles: 2, LayersPerCycle: 2, ResidualChannels: width, SkipChannels: width)),
             _ => new AverageEmbeddingModel(new AverageEmbeddingConfig(v, 3, width)),
         };
         using (no_grad())
             foreach (var p in network.parameters()) p.mul_(4.0);   // sharper distributions than at initialisation
         network.to(dtype);
-        return network is LstmModel lstm
-            ? new LstmLanguageModel(lstm, layout, CPU)
-            : new LinearBaselineLanguageModel((AverageEmbeddingModel)network, layout, CPU);
+        return network switch
+        {
+            LstmModel lstm => new LstmLanguageModel(lstm, layout, CPU),
+            WaveNetModel wavenet => new WaveNetLanguageModel(wavenet, layout, CPU),
+            _ => new LinearBaselineLanguageModel((AverageEmbeddingModel)network, layout, CPU),
+        };
     }
 
     private static double LogSoftmax(ReadOnlySpan<float> logits, int id)
