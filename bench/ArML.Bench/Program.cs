@@ -23,6 +23,8 @@
 //   dotnet run -c Release --project bench/ArML.Bench -- lstm-long [--chars N] [--width W] [--layers L] [--repeats R] [--short-rows N]
 //       time of scoring one long row with an LSTM (Transform and PredictionEngine), LstmRecurrence vs libtorch's
 //       packed LSTM in the same run, projected to 5M characters
+//   dotnet run -c Release --project bench/ArML.Bench -- lora [--steps N] [--batch B] [--rank R] [--threads T]
+//       124M GPT-2-shaped model, context 256: peak memory and step time of LoRA vs full fine-tuning
 //   dotnet run -c Release --project bench/ArML.Bench -- onnx
 //       scoring tok/s ONNX Runtime vs TorchSharp, greedy decoding tok/s ONNX Runtime GenAI vs the KV cache, ctx 256 and 1024
 using ArML.Bench;
@@ -52,6 +54,7 @@ return args.FirstOrDefault() switch
     "onnx" => OnnxBenchmark.Run(args[1..]),
     "hf" => HuggingFaceBenchmark.Run(args[1..]),
     "wavenet" => WaveNetBenchmark.Run(args[1..]),
+    "lora" => LoraBenchmark.Run(args[1..]),
     null or "threading" => ThreadingBenchmark.Run(),
     var other => Usage(other),
 };

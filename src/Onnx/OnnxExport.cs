@@ -102,7 +102,7 @@ public static class OnnxExport
     /// <summary>The model's state dict, refused when the graph would pass Protocol Buffers' 2 GiB limit.</summary>
     internal static Dictionary<string, TensorData> Weights(GptLanguageModel gpt, OnnxPrecision precision)
     {
-        var weights = ModuleWeights.Export(gpt.Model).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        var weights = gpt.Model.MergedWeights().ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);   // adapters folded in
         long bytes = weights.Values.Sum(t => (long)t.Data.Length) / (precision == OnnxPrecision.Float16 ? 2 : 1);
         if (bytes > MaxProtobufBytes)
             throw new NotSupportedException($"The model's weights take {bytes >> 20} MiB; ONNX export writes single-file models under 2 GiB (external data is not supported).");

@@ -136,6 +136,10 @@ public sealed class LanguageModelTransformer : RowMappingTransformer, IArmlPersi
     public LanguageModelTransformer WithAnomalyScoring(LanguageModelAnomalyScoring? scoring) =>
         new(Model, Columns, Vocabulary, ScoringBatchSize, ScoringStride, KeyMap, Codec, ownsModel: false, scoring, ShortcutSeeds);
 
+    /// <summary>The same columns, vocabulary and scoring settings over another network, which the copy owns.</summary>
+    internal LanguageModelTransformer WithModel(IAutoregressiveScorer model) =>
+        new(model, Columns, Vocabulary, ScoringBatchSize, ScoringStride, KeyMap, Codec, ownsModel: true, AnomalyScoring);
+
     /// <summary>For trainers: this freshly fitted model, now owned by the returned copy, with anomaly scoring fitted on <paramref name="referenceData"/> when asked.</summary>
     internal LanguageModelTransformer WithFittedAnomalyScoring(LanguageModelAnomalyOptions? options, IDataView referenceData)
     {

@@ -26,9 +26,10 @@ internal static class LayoutVersions
     /// <summary>
     /// "ArML.GptLanguageModel": 2 adds the compact vocabulary (token-keys.json); version 1 reads keys one to one; 3 adds
     /// the activation, layer-norm epsilon, MLP width and separate head of imported checkpoints (written only by models
-    /// that use them, so files of ordinary models stay readable by the previous release).
+    /// that use them, so files of ordinary models stay readable by the previous release); 4 adds low-rank adapters
+    /// (config.json's "adapter" and adapters.safetensors, written only by models that have them).
     /// </summary>
-    public const int GptLanguageModel = 3;
+    public const int GptLanguageModel = 4;
 
     /// <summary>"ArML.LstmLanguageModel" and "ArML.LinearBaselineLanguageModel": 2 adds the compact vocabulary, as for GPT.</summary>
     public const int StatefulLanguageModel = 2;

@@ -181,7 +181,8 @@ internal static class TrainingLoop
     {
         var decay = new List<Tensor>();
         var noDecay = new List<Tensor>();
-        foreach (var (name, parameter) in task.Model.named_parameters())
+        // Frozen parameters (the base weights under low-rank adapters) get no optimizer state at all.
+        foreach (var (name, parameter) in task.Model.named_parameters().Where(p => p.parameter.requires_grad))
             (task.DecaysWeight(name, parameter) ? decay : noDecay).Add(parameter);
         return new FlatAdamW([(decay, options.WeightDecay), (noDecay, 0.0)], options.Beta1, options.Beta2);
     }

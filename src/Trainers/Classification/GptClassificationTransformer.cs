@@ -115,7 +115,7 @@ public sealed class GptClassificationTransformer : RowMappingTransformer, IArmlP
         writer.WriteJson("config.json", new GptClassificationConfig(TokenColumnName, IsBinary, ClassCount, ClassNames?.ToArray(), Layout,
             Network.Gpt.Config, ScoringBatchSize));
         TokenKeyMapFile.Write(writer, KeyMap);
-        writer.WriteTensors("weights.safetensors", ModuleWeights.Export(Network.Gpt));
+        writer.WriteTensors("weights.safetensors", Network.Gpt.MergedWeights());   // adapters, if any, folded in
         writer.WriteTensors("head.safetensors", ModuleWeights.Export(Network.Head));
     }
 

@@ -50,6 +50,13 @@ public sealed class GptClassifierOptions : TrainerOptionsBase
     /// <summary>Rows classified per forward pass by the trained model. Default 32.</summary>
     public int ScoringBatchSize { get; set; } = 32;
 
+    /// <summary>
+    /// Low-rank adapters (LoRA) to train instead of the GPT's own weights, which stay frozen; the head always trains.
+    /// The classifier scores with the adapters applied and <c>SaveArml</c> saves them folded into the weights (W +
+    /// (α / r)·B·A, so a loaded classifier agrees within float32 rounding). Null (default) trains every weight.
+    /// </summary>
+    public ArML.Trainers.Gpt.LoraOptions? Adapter { get; set; }
+
     /// <inheritdoc/>
     public override void Validate()
     {
@@ -65,5 +72,6 @@ public sealed class GptClassifierOptions : TrainerOptionsBase
             throw new ArgumentException($"EmbeddingSize ({EmbeddingSize}) must be a positive multiple of HeadCount ({HeadCount}).", nameof(EmbeddingSize));
         if (Dropout < 0 || Dropout >= 1) throw new ArgumentOutOfRangeException(nameof(Dropout), "Dropout must be in [0, 1).");
         if (ScoringBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(ScoringBatchSize), "ScoringBatchSize must be at least 1.");
+        Adapter?.Validate();
     }
 }

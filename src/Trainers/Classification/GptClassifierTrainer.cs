@@ -72,12 +72,15 @@ public sealed class GptClassifierTrainer : IEstimator<GptClassificationTransform
         var network = new GptClassifierNetwork(new GptModel(config, seed), classCount, seed);
         try
         {
-            if (initial != null) ModuleWeights.Import(network.Gpt, ModuleWeights.Export(((GptLanguageModel)initial.Model).Model).ToDictionary(kv => kv.Key, kv => kv.Value));
+            if (initial != null) ModuleWeights.Import(network.Gpt, ((GptLanguageModel)initial.Model).Model.MergedWeights().ToDictionary(kv => kv.Key, kv => kv.Value));
+            var adapter = _options.Adapter?.ToConfig();
+            if (adapter != null) network.Gpt.AddAdapters(adapter, seed);
             network.to(device);
             var task = new GptClassifierTrainingTask(network, train, validation, _options.BatchSize, _options.AuxiliaryLanguageModelWeight,
                 _options.EvaluationBatches, seed, device);
             var fingerprint = new TrainingFingerprint()
                 .With("model", new { config, classCount, train.Layout, _options.AuxiliaryLanguageModelWeight })
+                .With("adapter", adapter)
                 .With("training data", () => train.Fingerprint())
                 .With("validation", () => validation is null ? null : new { data = validation.Fingerprint(), _options.EvaluationBatches });
             TrainingLoop.Run(task, _options, host, seed, fingerprint);

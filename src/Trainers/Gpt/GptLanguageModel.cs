@@ -188,20 +188,22 @@ public sealed class GptLanguageModel : IAutoregressiveScorer, IStepDecodingModel
     /// <inheritdoc/>
     /// <remarks>
     /// Version 3 marks models whose config an earlier ArML would misread (it ignores unknown fields): another
-    /// activation, epsilon, MLP width or a separate head (imported checkpoints). Others stay at version 2.
+    /// activation, epsilon, MLP width or a separate head (imported checkpoints). Version 4 marks models with low-rank
+    /// adapters (kept in adapters.safetensors beside the base weights). Others stay at version 2.
     /// </remarks>
-    public int ArmlKindVersion => Model.Config == Model.Config with
-    {
-        Activation = GptActivation.Gelu, LayerNormEpsilon = 1e-5, InnerSize = null, TiedHead = true,
-    } ? 2 : LayoutVersions.GptLanguageModel;
+    public int ArmlKindVersion => Model.HasAdapters ? LayoutVersions.GptLanguageModel
+        : Model.Config == Model.Config with { Activation = GptActivation.Gelu, LayerNormEpsilon = 1e-5, InnerSize = null, TiedHead = true }
+            ? 2 : 3;
 
     /// <inheritdoc/>
     public void SaveArml(ArmlComponentWriter writer, LanguageModelTransformer owner)
     {
         writer.WriteJson("config.json", new GptLanguageModelConfig(owner.Columns, Vocabulary, owner.Vocabulary?.ToArray(), Model.Config,
-            owner.ScoringBatchSize, owner.ScoringStride));
+            owner.ScoringBatchSize, owner.ScoringStride, Model.Adapter));
         TokenKeyMapFile.Write(writer, owner.KeyMap);
-        writer.WriteTensors("weights.safetensors", ModuleWeights.Export(Model));
+        // The base weights keep their file and names; adapters go apart, so the base stays recognisable (and hashable).
+        writer.WriteTensors("weights.safetensors", Model.BaseWeights());
+        if (Model.HasAdapters) writer.WriteTensors(GptLanguageModelLoader.AdaptersEntry, Model.AdapterWeights());
     }
 
     /// <summary>

@@ -46,7 +46,7 @@ public enum GptActivation
 /// self-attention and an MLP (GELU, its tanh approximation or ReLU), a final LayerNorm, and an output head tied to the
 /// token embedding (or a separate lm_head, for imported checkpoints that have one).
 /// </summary>
-public sealed class GptModel : Module<Tensor, Tensor>
+public sealed partial class GptModel : Module<Tensor, Tensor>
 {
     private readonly Embedding wte;
     private readonly Embedding? wpe;
@@ -324,7 +324,16 @@ public sealed class GptModel : Module<Tensor, Tensor>
     {
         public ScalarType Type = ScalarType.Float32;
 
-        public Tensor Linear(Tensor x, Linear layer) => Linear(x, layer.weight!, layer.bias);
+        /// <summary>Low-rank adapters by the linear layer they adapt (none unless <see cref="GptModel.AddAdapters"/> ran).</summary>
+        public readonly Dictionary<Linear, LoraAdapter> Adapters = new(ReferenceEqualityComparer.Instance);
+
+        // An adapted layer adds its adapter's low-rank product to the frozen layer's output (in place: the product's
+        // output is not needed by its own backward pass, and a second full-width temporary would cost activation memory).
+        public Tensor Linear(Tensor x, Linear layer)
+        {
+            var y = Linear(x, layer.weight!, layer.bias);
+            return Adapters.TryGetValue(layer, out var adapter) ? y.add_(adapter.Delta(x, Linear)) : y;
+        }
 
         // The residual stream in the compute type: with bfloat16 this halves the bytes every element-wise pass and
         // layer norm moves, and spares a cast before each projection (bench: gpt-shakespeare, validation loss unchanged).

@@ -86,6 +86,13 @@ public sealed partial class GptTrainer
         /// </summary>
         public LanguageModelAnomalyOptions? AnomalyScoring { get; set; }
 
+        /// <summary>
+        /// Low-rank adapters to train instead of the whole network (LoRA): the base weights — the initial model's on a
+        /// warm start, else the seeded initialisation — are frozen (no gradients, no optimizer state) and only the
+        /// adapters train. The fitted model scores and generates with them applied. Null (default) trains every weight.
+        /// </summary>
+        public LoraOptions? Adapter { get; set; }
+
         /// <inheritdoc/>
         public override void Validate()
         {
@@ -106,6 +113,7 @@ public sealed partial class GptTrainer
             if (ConditionColumnName != null && BatchLayout != BatchLayout.RowAligned)
                 throw new ArgumentException("A condition column needs BatchLayout.RowAligned (each example must keep its own condition).", nameof(ConditionColumnName));
             AnomalyScoring?.Validate();
+            Adapter?.Validate();
         }
     }
 }

@@ -84,12 +84,17 @@ public sealed partial class GptTrainer : IEstimator<LanguageModelTransformer>, I
         var model = new GptModel(config, seed);
         try
         {
-            if (initialModel != null) ModuleWeights.Import(model, ModuleWeights.Export(Gpt(initialModel).Model).ToDictionary(kv => kv.Key, kv => kv.Value));
+            // An initial model's own adapters are folded into the weights this run starts from.
+            if (initialModel != null) ModuleWeights.Import(model, Gpt(initialModel).Model.MergedWeights().ToDictionary(kv => kv.Key, kv => kv.Value));
+            var adapter = _options.Adapter?.ToConfig();
+            if (adapter != null) model.AddAdapters(adapter, seed);
             model.to(device);
-            host.Info($"GPT: {model.parameters().Sum(p => p.numel())} parameters on {device}.");
+            host.Info($"GPT: {model.parameters().Sum(p => p.numel())} parameters on {device}" +
+                (adapter is null ? "." : $", {model.parameters().Where(p => p.requires_grad).Sum(p => p.numel())} of them in adapters (rank {adapter.Rank}) that train."));
             var task = new GptTrainingTask(model, train, validation, _options.BatchSize, _options.ContextLength, _options.EvaluationBatches, seed, device);
             var fingerprint = new TrainingFingerprint()
                 .With("model", new { config, vocabulary, _options.BatchLayout })
+                .With("adapter", adapter)
                 .With("training data", () => train.Fingerprint())
                 .With("validation", () => validation is null ? null : new { data = validation.Fingerprint(), _options.EvaluationBatches });
             model.ComputeType = HardwarePrecision.Resolve(_options.Precision, device);

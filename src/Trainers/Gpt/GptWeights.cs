@@ -14,8 +14,9 @@ namespace ArML.Trainers.Gpt;
 /// <param name="Model">Network shape.</param>
 /// <param name="ScoringBatchSize">Rows per scoring pass.</param>
 /// <param name="ScoringStride">Sliding-window step.</param>
+/// <param name="Adapter">The low-rank adapters' settings (layout version 4), or null for a model without adapters.</param>
 internal sealed record GptLanguageModelConfig(LanguageModelColumns Columns, TokenIdLayout Ids, string[]? Tokens, GptConfig Model,
-    int ScoringBatchSize, int ScoringStride);
+    int ScoringBatchSize, int ScoringStride, LoraConfig? Adapter = null);
 
 /// <summary>Reads a <see cref="LanguageModelTransformer"/> saved by <c>SaveArml</c>.</summary>
 internal sealed class GptLanguageModelLoader : IArmlComponentLoader
@@ -23,6 +24,9 @@ internal sealed class GptLanguageModelLoader : IArmlComponentLoader
     // Rotary models keep no position table, so nothing in the file bounds their context; the KV cache of generation
     // grows with it.
     private const int MaxContextLength = 1 << 20;
+
+    /// <summary>The entry holding an adapted model's adapters (layout version 4).</summary>
+    internal const string AdaptersEntry = "adapters.safetensors";
 
     /// <summary>The state dict a <see cref="GptModel"/> of shape <paramref name="m"/> has, in nanoGPT's names (all F32).</summary>
     internal static IEnumerable<TensorSpec> ExpectedTensors(GptConfig m)
@@ -83,10 +87,16 @@ internal sealed class GptLanguageModelLoader : IArmlComponentLoader
         var weights = reader.ReadTensors("weights.safetensors");
         // Checked before the model is built, so the config cannot make ArML allocate more than the file holds.
         SavedTensors.Require(weights, ExpectedTensors(m), "The GPT language model's weights.safetensors");
+        var adapters = ReadAdapters(reader, config);
         var device = TorchRuntime.SelectDevice(context.GpuDeviceId, context.FallbackToCpu);
-        var model = new GptModel(m);
+        var model = new GptModel(m, 0, initialize: false);
         try
         {
+            if (config.Adapter != null)
+            {
+                model.AddAdapters(config.Adapter, seed: 0);
+                weights = weights.Concat(adapters!).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+            }
             ModuleWeights.Import(model, weights);
             model.to(device);
         }
@@ -97,5 +107,24 @@ internal sealed class GptLanguageModelLoader : IArmlComponentLoader
         }
         return new LanguageModelTransformer(new GptLanguageModel(model, ids, device), config.Columns, config.Tokens,
             config.ScoringBatchSize, config.ScoringStride, keyMap, codec, anomalyScoring: anomaly, shortcutSeeds: GenerationSeedSource.Draw(context.SeedContext));
+    }
+
+    // The adapters of a version-4 model that has them, checked against its config; null for a model without.
+    private static IReadOnlyDictionary<string, TensorData>? ReadAdapters(ArmlComponentReader reader, GptLanguageModelConfig config)
+    {
+        if (config.Adapter is not LoraConfig adapter)
+        {
+            if (reader.Contains(AdaptersEntry))
+                throw new ArmlModelFormatException($"The GPT language model holds {AdaptersEntry} but its config.json declares no adapter.");
+            return null;
+        }
+        if (reader.KindVersion < 4)
+            throw new ArmlModelFormatException($"The GPT language model's config.json declares an adapter, which layout version {reader.KindVersion} cannot hold.");
+        adapter.Check(message => new ArmlModelFormatException($"The GPT language model's config.json: {message}"));
+        if (!reader.Contains(AdaptersEntry))
+            throw new ArmlModelFormatException($"The GPT language model's config.json declares an adapter but the file lacks {AdaptersEntry}.");
+        var tensors = reader.ReadTensors(AdaptersEntry);
+        SavedTensors.Require(tensors, GptModel.ExpectedAdapterTensors(config.Model, adapter), "The GPT language model's " + AdaptersEntry);
+        return tensors;
     }
 }

@@ -85,6 +85,21 @@ var tunedChain = new TransformerChain<ITransformer>(gpt2.First(), tuned);
 tunedChain.SaveHuggingFace("gpt2-tuned");                                 // GPT2LMHeadModel.from_pretrained("gpt2-tuned") reads it
     }
 
+    private static void Lora(MLContext mlContext, IDataView train)
+    {
+var gpt2 = mlContext.LanguageModeling().LoadHuggingFace("gpt2");
+var baseModel = (LanguageModelTransformer)gpt2.LastTransformer;
+var adapted = mlContext.LanguageModeling().Trainers.Gpt(new GptTrainer.Options
+    {
+        ContextLength = 1024, MaxIterations = 200, LearningRate = 1e-3,
+        Adapter = new LoraOptions { Rank = 8, Alpha = 16, Dropout = 0.0, Targets = LoraTargets.Attention | LoraTargets.Mlp },
+    })
+    .Fit(gpt2.First().Transform(train), baseModel);                       // only the adapters train: gpt2's weights stay as they are
+adapted.SaveArmlAdapters("tickets.lora.safetensors");                     // 4.7 MB, tied to gpt2's weights by their SHA-256
+var attached = mlContext.LanguageModeling().LoadArmlAdapters(baseModel, "tickets.lora.safetensors");
+var merged = adapted.MergeAdapters();                                     // folded in: a plain GPT, as fast as the base
+    }
+
     private static void WaveNet(MLContext mlContext)
     {
 var waveNet = mlContext.Transforms.MuLawEncode("Samples", "Audio")            // Vector<Single> in [-1, 1] → 256 levels

@@ -10,15 +10,15 @@ namespace ArML.Tests.Trainers;
 
 public class GptTrainingTests
 {
-    private static readonly string[] Corpus = ArML.Synthetic.MarkovTextSource.CreateDefault(1).Sample(150, seed: 8).ToArray();
+    internal static readonly string[] Corpus = ArML.Synthetic.MarkovTextSource.CreateDefault(1).Sample(150, seed: 8).ToArray();
 
-    private static IDataView Tokens(MLContext ml, string[] texts)
+    internal static IDataView Tokens(MLContext ml, string[] texts)
     {
         var rows = ml.Data.LoadFromEnumerable(texts.Select(t => new TextRow { Text = t }));
         return ml.Transforms.Text.TokenizeCharacters("Tokens", "Text").Fit(ml.Data.LoadFromEnumerable(Corpus.Select(t => new TextRow { Text = t }))).Transform(rows);
     }
 
-    private static List<double> PerIterationLosses(GptTrainer.Options options, IDataView data, MLContext ml, Func<TrainingProgress, bool>? stop = null)
+    internal static List<double> PerIterationLosses(GptTrainer.Options options, IDataView data, MLContext ml, Func<TrainingProgress, bool>? stop = null)
     {
         var losses = new List<double>();
         var cancel = new CancellationTokenSource();

@@ -29,6 +29,8 @@ internal static class HuggingFaceExport
         if (m.PositionEncoding != PositionEncoding.Learned)
             throw new NotSupportedException("The model uses rotary position embeddings, which GPT-2's format cannot express (it has learned absolute positions).");
         if (!m.Bias) throw new NotSupportedException("The model's layers have no biases; GPT-2's format has biases in every layer and layer norm.");
+        if (gpt.Model.HasAdapters)
+            throw new NotSupportedException("The model has low-rank adapters, which GPT-2's format cannot hold: export model.MergeAdapters() instead.");
         if (gpt.Vocabulary.ConditionKeyCount > 0)
             throw new NotSupportedException("The model is conditional (it reads a condition column), which GPT-2's format cannot express.");
         if (model.KeyMap.SeparatorColumnId < 0)
