@@ -83,7 +83,7 @@ internal sealed class GptLanguageModelLoader : IArmlComponentLoader
         // Checked before the model is built, so the config cannot make ArML allocate more than the file holds.
         SavedTensors.Require(weights, ExpectedTensors(m), "The GPT language model's weights.safetensors");
         var device = TorchRuntime.SelectDevice(context.GpuDeviceId, context.FallbackToCpu);
-        var model = new GptModel(m);
+        var model = new GptModel(m, seed: 0, initialize: false);   // every parameter is read from the file below
         try
         {
             ModuleWeights.Import(model, weights);
