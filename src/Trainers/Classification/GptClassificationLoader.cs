@@ -45,7 +45,7 @@ internal sealed class GptClassificationLoader : IArmlComponentLoader
         SavedTensors.Require(head, [new("weight", "F32", [config.ClassCount, m.EmbeddingSize]), new("bias", "F32", [config.ClassCount])],
             "The GPT classifier's head.safetensors");
         var device = TorchRuntime.SelectDevice(context.GpuDeviceId, context.FallbackToCpu);
-        var network = new GptClassifierNetwork(new GptModel(m), config.ClassCount, seed: 0);
+        var network = new GptClassifierNetwork(new GptModel(m, seed: 0, initialize: false), config.ClassCount, seed: 0);   // all read below
         try
         {
             ModuleWeights.Import(network.Gpt, weights);

@@ -64,7 +64,10 @@ public sealed partial class GptModel : Module<Tensor, Tensor>
     {
     }
 
-    // initialize: false leaves libtorch's default initialisation, for weights that are about to be overwritten (import).
+    // initialize: false is for weights that are about to be overwritten (import, LoadArml): the linear layers' weights
+    // are allocated uninitialised, sparing the random draws over every weight that dominated loading a 124M-parameter
+    // checkpoint (bench: hf). Only the embeddings keep libtorch's own draws (TorchSharp builds them natively), and the
+    // layer norms their ones and zeros; every parameter must then be written by the caller.
     internal GptModel(GptConfig config, long seed, bool initialize) : base("gpt")
     {
         if (config.EmbeddingSize % config.HeadCount != 0)
@@ -73,9 +76,9 @@ public sealed partial class GptModel : Module<Tensor, Tensor>
         wte = Embedding(config.VocabularySize, config.EmbeddingSize);
         if (config.PositionEncoding == PositionEncoding.Learned) wpe = Embedding(config.ContextLength, config.EmbeddingSize);
         drop = Dropout(config.Dropout);
-        h = new ModuleList<Block>(Enumerable.Range(0, config.LayerCount).Select(_ => new Block(config, _precision)).ToArray());
+        h = new ModuleList<Block>(Enumerable.Range(0, config.LayerCount).Select(_ => new Block(config, _precision, initialize)).ToArray());
         ln_f = LayerNorm(config.EmbeddingSize, eps: config.LayerNormEpsilon, bias: config.Bias);
-        if (!config.TiedHead) lm_head = Linear(config.EmbeddingSize, config.VocabularySize, hasBias: false);
+        if (!config.TiedHead) lm_head = NewLinear(config.EmbeddingSize, config.VocabularySize, false, initialize);
         RegisterComponents();
         if (initialize) InitializeWeights(seed);
     }
@@ -181,6 +184,11 @@ public sealed partial class GptModel : Module<Tensor, Tensor>
         }
     }
 
+    // A linear layer with libtorch's default initialisation, or with uninitialised parameters for weights about to be read.
+    private static Linear NewLinear(long input, long output, bool bias, bool initialize) => initialize
+        ? Linear(input, output, hasBias: bias)
+        : Linear(new Parameter(empty(output, input)), bias ? new Parameter(empty(output)) : null);
+
     // TorchSharp's init.normal_ does not honour its generator argument; randn does.
     private static void Normal(Tensor p, double std, Generator generator)
     {
@@ -195,12 +203,12 @@ public sealed partial class GptModel : Module<Tensor, Tensor>
         private readonly LayerNorm ln_2;
         private readonly Mlp mlp;
 
-        public Block(GptConfig config, Precision precision) : base("block")
+        public Block(GptConfig config, Precision precision, bool initialize) : base("block")
         {
             ln_1 = LayerNorm(config.EmbeddingSize, eps: config.LayerNormEpsilon, bias: config.Bias);
-            attn = new CausalSelfAttention(config, precision);
+            attn = new CausalSelfAttention(config, precision, initialize);
             ln_2 = LayerNorm(config.EmbeddingSize, eps: config.LayerNormEpsilon, bias: config.Bias);
-            mlp = new Mlp(config, precision);
+            mlp = new Mlp(config, precision, initialize);
             RegisterComponents();
         }
 
@@ -240,11 +248,11 @@ public sealed partial class GptModel : Module<Tensor, Tensor>
 
         private readonly Precision _precision;
 
-        public CausalSelfAttention(GptConfig config, Precision precision) : base("attn")
+        public CausalSelfAttention(GptConfig config, Precision precision, bool initialize) : base("attn")
         {
             _precision = precision;
-            c_attn = Linear(config.EmbeddingSize, 3 * config.EmbeddingSize, hasBias: config.Bias);
-            c_proj = Linear(config.EmbeddingSize, config.EmbeddingSize, hasBias: config.Bias);
+            c_attn = NewLinear(config.EmbeddingSize, 3 * config.EmbeddingSize, config.Bias, initialize);
+            c_proj = NewLinear(config.EmbeddingSize, config.EmbeddingSize, config.Bias, initialize);
             resid_dropout = Dropout(config.Dropout);
             _heads = config.HeadCount;
             _dropout = config.Dropout;
@@ -299,11 +307,11 @@ public sealed partial class GptModel : Module<Tensor, Tensor>
 
         private readonly Precision _precision;
 
-        public Mlp(GptConfig config, Precision precision) : base("mlp")
+        public Mlp(GptConfig config, Precision precision, bool initialize) : base("mlp")
         {
             _precision = precision;
-            c_fc = Linear(config.EmbeddingSize, config.MlpWidth, hasBias: config.Bias);
-            c_proj = Linear(config.MlpWidth, config.EmbeddingSize, hasBias: config.Bias);
+            c_fc = NewLinear(config.EmbeddingSize, config.MlpWidth, config.Bias, initialize);
+            c_proj = NewLinear(config.MlpWidth, config.EmbeddingSize, config.Bias, initialize);
             dropout = Dropout(config.Dropout);
             _activation = config.Activation;
             RegisterComponents();

@@ -89,7 +89,7 @@ internal sealed class GptLanguageModelLoader : IArmlComponentLoader
         SavedTensors.Require(weights, ExpectedTensors(m), "The GPT language model's weights.safetensors");
         var adapters = ReadAdapters(reader, config);
         var device = TorchRuntime.SelectDevice(context.GpuDeviceId, context.FallbackToCpu);
-        var model = new GptModel(m, 0, initialize: false);
+        var model = new GptModel(m, seed: 0, initialize: false);   // every parameter is read from the file below
         try
         {
             if (config.Adapter != null)

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Text.Json;
 using ArML.Persistence;
@@ -122,26 +121,18 @@ internal sealed class HuggingFaceCheckpoint
         _ => ScalarType.Float32,
     };
 
-    // Reads length bytes at offset into the CPU tensor's memory from byte destinationOffset on (Tensor.bytes is a view of it).
+    // Reads length bytes at offset straight into the CPU tensor's memory from byte destinationOffset on (Tensor.bytes is
+    // a view of it, so the file's bytes are copied once).
     private static void Stream(FileStream stream, long offset, long length, Tensor destination, long destinationOffset, string path, string name)
     {
         const int Chunk = 1 << 22;
-        byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(Chunk, Math.Max(1, length)));
-        try
+        stream.Seek(offset, SeekOrigin.Begin);
+        for (long done = 0; done < length;)
         {
-            stream.Seek(offset, SeekOrigin.Begin);
-            for (long done = 0; done < length;)
-            {
-                int n = (int)Math.Min(buffer.Length, length - done);
-                try { stream.ReadExactly(buffer, 0, n); }
-                catch (EndOfStreamException e) { throw new ArmlModelFormatException($"{path} ends inside tensor '{name}'.", e); }
-                buffer.AsSpan(0, n).CopyTo(destination.bytes.Slice(checked((int)(destinationOffset + done)), n));
-                done += n;
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
+            int n = (int)Math.Min(Chunk, length - done);
+            try { stream.ReadExactly(destination.bytes.Slice(checked((int)(destinationOffset + done)), n)); }
+            catch (EndOfStreamException e) { throw new ArmlModelFormatException($"{path} ends inside tensor '{name}'.", e); }
+            done += n;
         }
     }
 
