@@ -1,142 +1,95 @@
 using System.Diagnostics;
 using System.Globalization;
-using ArML.Trainers.NGram;
-using Microsoft.ML;
-using Microsoft.ML.Data;
+using System.Text.Json;
 
 namespace ArML.Bench;
 
 /// <summary>
-/// The n-gram trainer on the rows of shared/reference/ngram-kenlm.md (tiny Shakespeare, characters, stream and lines
-/// views, orders 3..10): validation perplexity, build time, peak memory and scoring speed, next to KenLM's figures.
-/// Each configuration runs in a fresh process so that its peak memory is its own. Baselines measured in the same
-/// run: the process's memory before building, and reading the tokenized validation column without scoring.
+/// The n-gram trainer beside KenLM in the same time window: the peer's result file (shared/peers/run.sh
+/// kenlm-shakespeare, at most an hour old, or run now with --run-peer) gives the views and orders; each is rebuilt and
+/// scored by ArML in a fresh process (<see cref="NGramBenchmarkRun"/>), and the table puts each ArML figure beside the
+/// peer's with their ratio. The perplexities must agree to the digits printed: the models are the same estimate.
 /// </summary>
 internal static class NGramBenchmark
 {
-    // view, order, KenLM perplexity/char, lmplz s, lmplz peak RSS MB, query tokens/s (the reference file's table).
-    private static readonly (string View, int Order, double Perplexity, double BuildS, double PeakMb, double QueryTokensPerS)[] KenLm =
-    [
-        ("stream", 3, 7.676, 0.23, 47, 34.2e6), ("stream", 5, 4.764, 0.35, 46, 17.5e6), ("stream", 6, 4.584, 0.63, 49, 14.0e6),
-        ("stream", 7, 4.556, 0.71, 55, 10.9e6), ("stream", 8, 4.569, 1.20, 79, 5.5e6), ("stream", 10, 4.584, 1.99, 131, 4.4e6),
-        ("lines", 3, 7.840, 0.38, 47, 35.2e6), ("lines", 5, 4.894, 0.37, 46, 18.5e6), ("lines", 7, 4.637, 0.70, 52, 11.4e6),
-        ("lines", 10, 4.647, 1.69, 117, 5.0e6),
-    ];
+    private static readonly TimeSpan MaximumPeerAge = TimeSpan.FromHours(1);
 
     public static int Run(string[] args)
     {
         string data = DataPath(args);
-        Console.WriteLine("N-gram (modified Kneser-Ney) vs KenLM lmplz/query on tiny Shakespeare, characters; KenLM figures from shared/reference/ngram-kenlm.md.");
-        Console.WriteLine($"{"view",-6} {"ord",3} {"ppl",7} {"KenLM",6} {"build s",8} {"lmplz s",8} {"ratio",6} {"peak MB",8} {"(base)",7} {"lmplz MB",9} " +
-                          $"{"model tok/s",12} {"pipeline",10} {"read only",10} {"query tok/s",12} {"ratio",6}");
-        foreach (var reference in KenLm)
+        string? peerFile = Argument(args, "--peer");
+        if (args.Contains("--run-peer")) RunPeer(args);
+        peerFile ??= NewestPeerResult();
+        var age = DateTime.UtcNow - File.GetLastWriteTimeUtc(peerFile);
+        if (age > MaximumPeerAge)
         {
-            var r = Child($"ngram-one --data \"{data}\" --view {reference.View} --order {reference.Order}");
-            Console.WriteLine($"{reference.View,-6} {reference.Order,3} {r["ppl"],7:F3} {reference.Perplexity,6:F3} {r["build_s"],8:F2} {reference.BuildS,8:F2} " +
-                              $"{r["build_s"] / reference.BuildS,5:F1}x {r["peak_mb"],8:F0} {r["base_mb"],7:F0} {reference.PeakMb,9:F0} " +
-                              $"{r["model_tok_s"] / 1e6,11:F1}M {r["pipeline_tok_s"] / 1e6,9:F1}M {r["read_tok_s"] / 1e6,9:F1}M {reference.QueryTokensPerS / 1e6,11:F1}M " +
-                              $"{r["model_tok_s"] / reference.QueryTokensPerS,5:F2}x");
+            Console.Error.WriteLine($"{peerFile} is {age.TotalMinutes:F0} minutes old; a peer figure from another window is no baseline. " +
+                                    $"Run `bash {PeerScript()} kenlm-shakespeare` first, or pass --run-peer.");
+            return 2;
         }
-        Console.WriteLine("ppl: per character (stream: without the trailing </s>). peak MB: whole process; base: the same process before building.");
-        Console.WriteLine("model tok/s: scoring word-id rows directly; pipeline: tokenize + score through an ML.NET cursor; read only: the cursor without scoring.");
-        return 0;
-    }
-
-    /// <summary>One configuration, in this process; prints "key=value" fields.</summary>
-    public static int RunOne(string[] args)
-    {
-        string data = DataPath(args);
-        string view = Argument(args, "--view") ?? "stream";
-        int order = int.Parse(Argument(args, "--order") ?? "5", CultureInfo.InvariantCulture);
-        bool stream = view == "stream";
-        var ml = new MLContext(seed: 1);
-        string text = File.ReadAllText(data);
-        int cut = (int)(text.Length * 0.9);
-        var train = ml.Data.LoadFromEnumerable(Rows(text[..cut], stream));
-        var valid = ml.Data.LoadFromEnumerable(Rows(text[cut..], stream));
-        var tokenizer = ml.Transforms.Text.TokenizeCharacters("Tokens", "Text").Fit(train);
-        var validTokens = ml.Data.Cache(tokenizer.Transform(valid));
-        long validCount = ReadOnly(validTokens);                 // warms the cache; tokens without </s>
-        using var process = Process.GetCurrentProcess();
-        process.Refresh();
-        double baseMb = process.WorkingSet64 / 1048576.0;
-
-        var clock = Stopwatch.StartNew();
-        var ngram = ml.LanguageModeling().Trainers.NGram(new NGramTrainer.Options { Order = order }).Fit(tokenizer.Transform(train));
-        double buildS = clock.Elapsed.TotalSeconds;
-        process.Refresh();
-        double peakMb = process.PeakWorkingSet64 / 1048576.0;
-
-        var metrics = ml.LanguageModeling().Evaluate(ngram.Transform(validTokens));
-        var rows = TokenRows(validTokens).Select(r => r.Select(ngram.WordOfToken).ToArray()).ToArray();
-        double total = -metrics.NegativeLogLikelihood / Math.Log(10);
-        long chars = metrics.TokenCount;
-        if (stream)
+        var peer = PeerRows(peerFile);
+        var views = Argument(args, "--views")?.Split(',');
+        var orders = Argument(args, "--orders")?.Split(',').Select(o => int.Parse(o, CultureInfo.InvariantCulture)).ToArray();
+        string runs = Argument(args, "--runs") ?? "5";
+        Console.WriteLine($"N-gram (modified Kneser-Ney) vs KenLM on tiny Shakespeare characters; peer file {peerFile} ({age.TotalMinutes:F0} min old).");
+        Console.WriteLine($"load average now: {File.ReadAllText("/proc/loadavg").Trim()}");
+        Console.WriteLine($"{"view",-6} {"ord",3} | {"PPL",7} {"KenLM",7} {"",2} | {"build s",7} {"lmplz",6} {"ratio",6} | {"peak MB",7} {"lmplz",6} {"ratio",6} | " +
+                          $"{"own Mt/s",8} {"query",6} {"ratio",6} | {"pipe",6} {"/own",5} | {"read",6}");
+        bool allMatch = true;
+        foreach (var p in peer)
         {
-            total -= ngram.Model.Log10Probability(rows[^1].AsSpan(rows[^1].Length - (order - 1)), NGramLanguageModel.SentenceEndId);
-            chars--;
+            if (views != null && !views.Contains(p.View) || orders != null && !orders.Contains(p.Order)) continue;
+            var r = Child($"ngram-one --data \"{data}\" --view {p.View} --order {p.Order} --runs {runs}");
+            bool match = r["ppl"].ToString("F3", CultureInfo.InvariantCulture) == p.Perplexity.ToString("F3", CultureInfo.InvariantCulture);
+            allMatch &= match;
+            Console.WriteLine(FormattableString.Invariant(
+                $"{p.View,-6} {p.Order,3} | {r["ppl"],7:F3} {p.Perplexity,7:F3} {(match ? "ok" : "!!"),2} | {r["build_s"],7:F2} {p.BuildS,6:F2} {r["build_s"] / p.BuildS,5:F2}x | ") + FormattableString.Invariant(
+                $"{r["peak_mb"],7:F0} {p.PeakMb,6:F0} {r["peak_mb"] / p.PeakMb,5:F2}x | {r["own_tok_s"] / 1e6,8:F2} {p.QueryTokS / 1e6,6:F2} {r["own_tok_s"] / p.QueryTokS,5:F2}x | ") + FormattableString.Invariant(
+                $"{r["pipeline_tok_s"] / 1e6,6:F2} {r["pipeline_tok_s"] / r["own_tok_s"],4:F2}x | {r["read_tok_s"] / 1e6,6:F1}"));
         }
-        double predicted = validCount + rows.Length;
-        double modelTokS = Throughput(() => { foreach (var row in rows) ngram.Model.ScoreSentence(row); }, predicted);
-        double pipelineTokS = Throughput(() => ml.LanguageModeling().Evaluate(ngram.Transform(validTokens)), predicted);
-        double readTokS = Throughput(() => ReadOnly(validTokens), predicted);
-        Console.WriteLine(FormattableString.Invariant(
-            $"ppl={Math.Pow(10, -total / chars)} build_s={buildS} peak_mb={peakMb} base_mb={baseMb} model_tok_s={modelTokS} pipeline_tok_s={pipelineTokS} read_tok_s={readTokS}"));
-        return 0;
+        Console.WriteLine($"load average now: {File.ReadAllText("/proc/loadavg").Trim()}");
+        Console.WriteLine("PPL: 10^(-sum log10 p / tokens), every </s> included (the peer's PPL column); ok = equal to the digits printed.");
+        Console.WriteLine("build s: Fit (tokenize, count, estimate, lay out) vs lmplz's median wall; peak MB: whole process (.NET runtime and ML.NET included) vs lmplz's peak RSS.");
+        Console.WriteLine("own Mt/s: NGramLanguageModel.ScoreSentence over the validation rows repeated to >= 5M tokens (median of timed passes after a warm-up) vs KenLM query's tokens/s;");
+        Console.WriteLine("pipe: the transformer's LogLikelihood read through an IDataView cursor over the same repeated rows (tokens cached); read: the cached tokens read alone.");
+        if (!allMatch) Console.WriteLine("WARNING: a perplexity differs from KenLM's (!!): the estimate or the data views changed.");
+        return allMatch ? 0 : 1;
     }
 
-    private static Row[] Rows(string split, bool stream)
+    private sealed record PeerRow(string View, int Order, double Perplexity, double BuildS, double PeakMb, double QueryTokS);
+
+    private static List<PeerRow> PeerRows(string path)
     {
-        if (stream) return [new Row { Text = split }];
-        var lines = split.Split('\n');
-        if (split.EndsWith('\n')) lines = lines[..^1];
-        return lines.Select(l => new Row { Text = l }).ToArray();
+        using var json = JsonDocument.Parse(File.ReadAllText(path));
+        return json.RootElement.GetProperty("rows").EnumerateArray().Select(r => new PeerRow(
+            r.GetProperty("view").GetString()!, r.GetProperty("order").GetInt32(), r.GetProperty("valid").GetProperty("ppl").GetDouble(),
+            r.GetProperty("lmplz_s_median").GetDouble(), r.GetProperty("lmplz_peak_rss_mib").GetDouble(), r.GetProperty("query_tokens_per_s").GetDouble())).ToList();
     }
 
-    private static long ReadOnly(IDataView tokens)
+    private static string PeersWork() => Environment.GetEnvironmentVariable("PEERS_WORK") is { Length: > 0 } w ? w : "/tmp/arml-peers";
+
+    private static string NewestPeerResult()
     {
-        var column = tokens.Schema["Tokens"];
-        using var cursor = tokens.GetRowCursor([column]);
-        var getter = cursor.GetGetter<VBuffer<uint>>(column);
-        VBuffer<uint> value = default;
-        long count = 0;
-        while (cursor.MoveNext())
-        {
-            getter(ref value);
-            count += value.Length;
-        }
-        return count;
+        string results = Path.Combine(PeersWork(), "results");
+        var newest = Directory.Exists(results)
+            ? new DirectoryInfo(results).GetFiles("kenlm-shakespeare-*.json").OrderByDescending(f => f.LastWriteTimeUtc).FirstOrDefault()
+            : null;
+        return newest?.FullName ?? throw new FileNotFoundException(
+            $"No kenlm-shakespeare result in {results}: run `bash {PeerScript()} kenlm-shakespeare` (about 2 min) or pass --run-peer.");
     }
 
-    private static List<int[]> TokenRows(IDataView tokens)
+    private static void RunPeer(string[] args)
     {
-        var column = tokens.Schema["Tokens"];
-        using var cursor = tokens.GetRowCursor([column]);
-        var getter = cursor.GetGetter<VBuffer<uint>>(column);
-        VBuffer<uint> value = default;
-        var rows = new List<int[]>();
-        while (cursor.MoveNext())
-        {
-            getter(ref value);
-            rows.Add(value.DenseValues().Select(k => (int)k - 1).ToArray());
-        }
-        return rows;
+        var info = new ProcessStartInfo("bash", $"\"{PeerScript()}\" kenlm-shakespeare") { UseShellExecute = false };
+        if (Argument(args, "--peer-runs") is string runs) info.Environment["RUNS"] = runs;
+        if (Argument(args, "--views") is string views) info.Environment["VIEWS"] = views.Replace(',', ' ');
+        if (Argument(args, "--orders") is string orders) info.Environment["ORDERS"] = orders.Replace(',', ' ');
+        using var peer = Process.Start(info)!;
+        peer.WaitForExit();
+        if (peer.ExitCode != 0) throw new InvalidOperationException($"The KenLM peer failed (exit code {peer.ExitCode}); see its output above.");
     }
 
-    // Best of several timed repetitions of at least 0.3 s each, in tokens per second.
-    private static double Throughput(Action work, double tokensPerCall)
-    {
-        work();
-        double best = 0;
-        for (int trial = 0; trial < 3; trial++)
-        {
-            var clock = Stopwatch.StartNew();
-            int calls = 0;
-            do { work(); calls++; } while (clock.Elapsed.TotalSeconds < 0.3);
-            best = Math.Max(best, calls * tokensPerCall / clock.Elapsed.TotalSeconds);
-        }
-        return best;
-    }
+    private static string PeerScript() => Path.GetFullPath(Path.Combine(SharedFolder(), "peers", "run.sh"));
 
     private static Dictionary<string, double> Child(string arguments)
     {
@@ -157,25 +110,27 @@ internal static class NGramBenchmark
         return line.Trim().Split(' ').Select(f => f.Split('=')).ToDictionary(f => f[0], f => double.Parse(f[1], CultureInfo.InvariantCulture));
     }
 
-    private static string DataPath(string[] args)
+    private static string SharedFolder()
     {
-        if (Argument(args, "--data") is string given) return given;
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
         {
-            string candidate = Path.Combine(dir.FullName, "..", "shared", "data", "tinyshakespeare.txt");
-            if (File.Exists(Path.Combine(dir.FullName, "ArML.sln")) && File.Exists(candidate)) return Path.GetFullPath(candidate);
+            string candidate = Path.Combine(dir.FullName, "..", "shared");
+            if (File.Exists(Path.Combine(dir.FullName, "ArML.sln")) && Directory.Exists(candidate)) return candidate;
         }
-        throw new FileNotFoundException("tinyshakespeare.txt not found in ../shared/data beside the repository; pass --data PATH.");
+        throw new DirectoryNotFoundException("../shared beside the repository not found.");
     }
 
-    private static string? Argument(string[] args, string name)
+    internal static string DataPath(string[] args)
+    {
+        if (Argument(args, "--data") is string given) return given;
+        string candidate = Path.Combine(SharedFolder(), "data", "tinyshakespeare.txt");
+        return File.Exists(candidate) ? Path.GetFullPath(candidate)
+            : throw new FileNotFoundException("tinyshakespeare.txt not found in ../shared/data beside the repository; pass --data PATH.");
+    }
+
+    internal static string? Argument(string[] args, string name)
     {
         int i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-    }
-
-    private sealed class Row
-    {
-        public string Text { get; set; } = "";
     }
 }

@@ -4,7 +4,8 @@
 //   dotnet run -c Release --project bench/ArML.Bench -- burn --seconds S   (a competing CPU load)
 //   dotnet run -c Release --project bench/ArML.Bench -- gpt-speed [PATH]      trainer vs bare TorchSharp loop, MFU vs measured GEMM rates
 //   dotnet run -c Release --project bench/ArML.Bench -- gpt-shakespeare [PATH] nanoGPT's small config, fp32 and bf16
-//   dotnet run -c Release --project bench/ArML.Bench -- ngram [--data PATH]   n-gram trainer vs KenLM (shared/reference/ngram-kenlm.md)
+//   dotnet run -c Release --project bench/ArML.Bench -- ngram [--run-peer] [--peer FILE] [--views stream,lines] [--orders 3,10] [--runs N]
+//       n-gram trainer vs KenLM in the same window (shared/peers/run.sh kenlm-shakespeare, its result at most 1 h old)
 //   dotnet run -c Release --project bench/ArML.Bench -- tokenizers [--encoding-only|--training-only]
 //       encoding throughput vs Microsoft.ML.Tokenizers and BPE training vs Hugging Face tokenizers
 //       (run tools/tokenizer-parity/install.sh first for the Hugging Face figures)
@@ -39,7 +40,7 @@ return args.FirstOrDefault() switch
     "gpt-profile" => GptStepProfile.Run(args[1..]),
     "attention" => AttentionBenchmark.Run(args[1..]),
     "ngram" => NGramBenchmark.Run(args[1..]),
-    "ngram-one" => NGramBenchmark.RunOne(args[1..]),
+    "ngram-one" => NGramBenchmarkRun.Run(args[1..]),
     "tokenizers" => TokenizerBenchmark.Run(args[1..]),
     "tokenizers-train" => BpeTrainingRun.RunInProcess(args[1..]),
     "eval" => EvaluationBenchmark.Run(args[1..]),

@@ -24,13 +24,21 @@ public sealed class NGramLanguageModel
 
     private readonly NGramLevel[] _levels;   // _levels[k − 1] holds the k-grams
     private readonly string[] _words;
+    // Every stored n-gram's suffix (its first word dropped) is stored too: then a context's stored suffixes are its
+    // shortest ones, and a word's matches stop at the first miss, which lets scoring stop there (NGramClosedScorer).
+    private readonly NGramClosedScorer? _closed;
+    private const int MaxScratchOrder = 64;   // stack scratch of the closed scorer (orders above use the general path)
 
     internal NGramLanguageModel(string[] words, NGramLevel[] levels)
     {
         _words = words;
         _levels = levels;
         NGramModelValidation.Check(words, levels);
+        if (NGramSuffixClosure.Holds(levels)) _closed = new NGramClosedScorer(levels);
     }
+
+    /// <summary>Whether every stored n-gram's suffix is stored too (models trained without pruning, and lmplz's, are).</summary>
+    internal bool SuffixClosed => _closed != null;
 
     /// <summary>The longest n-gram.</summary>
     public int Order => _levels.Length;
@@ -78,7 +86,9 @@ public sealed class NGramLanguageModel
     public (double LogLikelihood, int TokenCount) ScoreSentence(ReadOnlySpan<int> words)
     {
         foreach (int w in words) CheckWord(w, nameof(words));
-        return (Log10Sentence(words, new int[Math.Max(0, Order - 1)]) * Math.Log(10), words.Length + 1);
+        int contexts = Math.Max(0, Order - 1);
+        Span<int> state = contexts <= 64 ? stackalloc int[contexts] : new int[contexts];
+        return (Log10Sentence(words, state) * Math.Log(10), words.Length + 1);
     }
 
     /// <summary>Σ log10 p of a sentence's words and its &lt;/s&gt;, with <paramref name="state"/> (Order − 1 elements) as scratch.</summary>
@@ -86,6 +96,13 @@ public sealed class NGramLanguageModel
     {
         StartSentence(state);
         double log10 = 0;
+        if (_closed != null && Order <= MaxScratchOrder)
+        {
+            int valid = Math.Min(1, state.Length);
+            var scratch = new NGramClosedScorer.Scratch(stackalloc int[Order], stackalloc int[Order], stackalloc float[Order]);
+            foreach (int w in words) log10 += _closed.Advance(state, ref valid, w, scratch);
+            return log10 + _closed.Advance(state, ref valid, SentenceEndId, scratch);
+        }
         foreach (int w in words) log10 += Advance(state, w);
         return log10 + Advance(state, SentenceEndId);
     }
@@ -103,6 +120,12 @@ public sealed class NGramLanguageModel
     /// </summary>
     internal float Advance(Span<int> state, int word)
     {
+        if (_closed != null && Order <= MaxScratchOrder)
+        {
+            int valid = 0;
+            while (valid < state.Length && state[valid] >= 0) valid++;
+            return _closed.Advance(state, ref valid, word, new NGramClosedScorer.Scratch(stackalloc int[Order], stackalloc int[Order], stackalloc float[Order]));
+        }
         int contexts = state.Length;
         Span<int> found = stackalloc int[contexts + 1];   // found[m]: node of (last m context words, word), level m + 1
         found[0] = word;

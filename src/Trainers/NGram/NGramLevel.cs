@@ -19,12 +19,26 @@ internal sealed record NGramLevel(int[]? Words, float[] LogProbs, float[]? Backo
 /// <summary>Trie navigation shared by the model and by readers that assemble levels.</summary>
 internal static class NGramTrie
 {
+    private const int ShortRange = 32;
+
     /// <summary>The child of <paramref name="node"/> (in <paramref name="parents"/>) whose word is <paramref name="word"/>, or −1.</summary>
-    public static int FindChild(NGramLevel parents, NGramLevel children, int node, int word)
+    public static int FindChild(NGramLevel parents, NGramLevel children, int node, int word) =>
+        FindChild(parents.Children!, children.Words!, node, word);
+
+    /// <summary>The index in <paramref name="words"/> of <paramref name="word"/> within node's child range [ranges[node], ranges[node + 1]), or −1.</summary>
+    public static int FindChild(int[] ranges, int[] words, int node, int word) =>
+        IndexIn(words, ranges[node], ranges[node + 1] - ranges[node], word);
+
+    /// <summary>The index of <paramref name="word"/> in the sorted range words[start..start + length), or −1.</summary>
+    public static int IndexIn(int[] words, int start, int length, int word)
     {
-        var ranges = parents.Children!;
-        var words = children.Words!;
-        int lo = ranges[node], hi = ranges[node + 1] - 1;
+        // A short range is scanned with vector compares: no unpredictable branches, and it spans a cache line or two.
+        if (length < ShortRange)
+        {
+            int at = words.AsSpan(start, length).IndexOf(word);
+            return at < 0 ? -1 : start + at;
+        }
+        int lo = start, hi = start + length - 1;
         while (lo <= hi)
         {
             int mid = (lo + hi) >>> 1;
