@@ -62,6 +62,6 @@ return args.FirstOrDefault() switch
 
 static int Usage(string command)
 {
-    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn, gpt-speed, gpt-shakespeare, gpt-profile, attention, ngram, tokenizers, tokenizers-train, eval, gen-speed, family-gen-speed, lstm, density, made-reference, long-row, lstm-long, classify, onnx, hf, wavenet.");
+    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn, gpt-speed, gpt-shakespeare, gpt-profile, attention, ngram, tokenizers, tokenizers-train, eval, gen-speed, family-gen-speed, lstm, density, made-reference, long-row, lstm-long, classify, onnx, hf, wavenet, lora.");
     return 2;
 }
