@@ -182,7 +182,7 @@ public sealed class LanguageModelTransformer : RowMappingTransformer, IArmlPersi
     /// Samples text after <paramref name="prompt"/> (empty: from the start of a row) until the model ends the row or
     /// <paramref name="maxNewTokens"/> tokens. Temperature 0 is greedy. Returns the continuation only. A conditional
     /// model takes the condition's ids (key − 1). A shortcut for <c>mlContext.LanguageModeling().CreateTextGenerator</c>
-    /// with these options: the same <paramref name="seed"/> gives the same text as <see cref="GenerationOptions.Seed"/>.
+    /// with these options: a <paramref name="seed"/> gives the same text as that generator with <see cref="GenerationOptions.Seed"/>.
     /// </summary>
     /// <remarks>
     /// Without a seed, each call takes the next seed of a series drawn from the MLContext that made this transformer
@@ -198,8 +198,8 @@ public sealed class LanguageModelTransformer : RowMappingTransformer, IArmlPersi
 
     /// <summary>
     /// Samples token ids (zero-based, as key − 1) after <paramref name="promptIds"/>, as <see cref="Generate"/> does, with
-    /// the same seeding (its remarks). Prompt keys the model never saw are read as its unknown token (see <see cref="KeyMap"/>); only keys seen in
-    /// training are drawn.
+    /// the same seeding (its remarks). Prompt keys the model never saw are read as its unknown token (see
+    /// <see cref="KeyMap"/>); only keys seen in training are drawn.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A prompt id is outside the column's keys, or another argument is out of range.</exception>
     /// <exception cref="NotSupportedException">The model cannot be decoded step by step.</exception>

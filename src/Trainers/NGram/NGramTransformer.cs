@@ -136,8 +136,8 @@ public sealed class NGramTransformer : RowMappingTransformer, IArmlPersistable
     /// <summary>
     /// Samples text after <paramref name="prompt"/> (empty: from the start of a row) until the model ends the row or
     /// <paramref name="maxNewTokens"/> tokens. Temperature 0 is greedy. Returns the continuation only. A shortcut for
-    /// <c>mlContext.LanguageModeling().CreateTextGenerator</c> with these options: the same <paramref name="seed"/> gives
-    /// the same text as <see cref="GenerationOptions.Seed"/>.
+    /// <c>mlContext.LanguageModeling().CreateTextGenerator</c> with these options: a <paramref name="seed"/> gives the same
+    /// text as that generator with <see cref="GenerationOptions.Seed"/>.
     /// </summary>
     /// <remarks>
     /// Without a seed, each call takes the next seed of a series drawn from the MLContext that made this transformer
