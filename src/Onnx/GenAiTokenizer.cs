@@ -12,8 +12,8 @@ namespace ArML.Onnx;
 /// <remarks>
 /// Written for byte-level BPE tokenizers whose ids are the model's but the separator (a model loaded with
 /// LoadHuggingFace, fine-tuned or not). Not written, with the reason, for:
-/// character and word vocabularies (ArML splits words and maps unknown characters itself, which GenAI 0.20's tokenizer
-/// classes, all BPE / SentencePiece / WordPiece over Hugging Face files, cannot reproduce id for id), tokenizers that
+/// character and word vocabularies (ArML splits words and maps unknown characters itself; no tokenizer.json that
+/// GenAI 0.20's tokenizer reads was shown to reproduce that id for id, so none is written), tokenizers that
 /// are not ArML's (tiktoken encodings such as gpt2 or r50k_base have ranks but no merges file), and compact training
 /// vocabularies (the keys seen in training plus one unknown id: many tokenizer strings would share that id).
 /// </remarks>
@@ -38,7 +38,7 @@ internal static class GenAiTokenizer
     {
         if (model.Codec is not BpeVocabulary { ByteLevel: true } bpe)
             return $"the model's tokenizer is {(model.Codec is TokenVocabulary v ? v.Description : "not an ArML tokenizer vocabulary")}; " +
-                "tokenizer.json is written for byte-level BPE tokenizers only (ONNX Runtime GenAI's tokenizer cannot reproduce ArML's character or word tokenizers id for id)";
+                "tokenizer.json is written for byte-level BPE tokenizers only (ArML's character and word tokenizers have no tokenizer.json form known to give the same ids in ONNX Runtime GenAI)";
         if (model.KeyMap.SeparatorColumnId < 0)
             return "the model reads a compact training vocabulary (the keys seen in training plus one unknown id), which a tokenizer.json cannot express; " +
                 "fine-tune a model loaded with LoadHuggingFace to get one whose tokenizer exports";
