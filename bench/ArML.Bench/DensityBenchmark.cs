@@ -166,9 +166,6 @@ internal static class DensityBenchmark
         {
             Height = 28, Width = 28, Layers = 5, Filters = 32, OutputHiddenSize = 64, BatchSize = 32, EvaluationBatches = 25, LearningRate = 2e-3,
             MinLearningRate = 1e-4, EvaluationInterval = 200, EarlyStoppingPatience = 10, Seed = 1,
-            // Scoring 256 images at a time held the stacks' activations of all of them: a run scoring the test set was
-            // killed for memory (18 GB resident) on a 23 GB machine shared with other jobs.
-            ScoringBatchSize = 32,
         }, new Published("PixelCNN, van den Oord et al. 2016 (PixelRNN paper)", 81.30), 4),
         _ => throw new ArgumentException($"Unknown model '{name}' (fvsbn, nade, made, made-direct, pixelcnn)."),
     };
