@@ -12,6 +12,7 @@ using ArML.Trainers.Generation;
 using ArML.Trainers.Gpt;
 using ArML.Trainers.NGram;
 using ArML.Trainers.PixelCnn;
+using ArML.Trainers.Preference;
 using ArML.Trainers.WaveNet;
 using ArML.Transforms.Text;
 using Microsoft.Extensions.AI;
@@ -62,6 +63,24 @@ var classifier = mlContext.MulticlassClassification.Trainers.GptClassifier(new G
     .Fit(tokenizer.Transform(toKey.Transform(labeled)));
 var scored = classifier.Transform(tokenizer.Transform(toKey.Transform(test)));
 var classes = mlContext.MulticlassClassification.Evaluate(scored);          // ML.NET's own evaluator
+    }
+
+    private static void AligningWithPreferences(MLContext mlContext, TransformerChain<LanguageModelTransformer> lm, IDataView preferences)
+    {
+var tokenizer = lm.First();                                                 // the language model's own tokenizer
+IDataView pairs = preferences;                                              // text columns PromptText, ChosenText, RejectedText
+foreach (var column in new[] { "Prompt", "Chosen", "Rejected" })            // each through the tokenizer, into its own keys
+{
+    var tokenized = tokenizer.Transform(mlContext.Transforms.CopyColumns("Text", column + "Text").Fit(pairs).Transform(pairs));
+    pairs = mlContext.Transforms.CopyColumns(column, "Tokens").Fit(tokenized).Transform(tokenized);
+}
+var dpo = mlContext.LanguageModeling().Trainers.Dpo(new DpoOptions
+    {
+        InitialModel = lm.LastTransformer, Beta = 0.1, MaxIterations = 200, LearningRate = 1e-4,
+    });
+LanguageModelTransformer tuned = dpo.Fit(pairs);                            // the reference: the initial model, frozen
+Console.WriteLine(dpo.Evaluate(tuned, pairs));                              // preference accuracy, reward margin, KL estimate
+Console.WriteLine(tuned.Generate("Q: how do I ", maxNewTokens: 50, seed: 1));
     }
 
     private static async Task GeneratingText(MLContext mlContext, TransformerChain<LanguageModelTransformer> model, IDataView data, CancellationToken ct)
