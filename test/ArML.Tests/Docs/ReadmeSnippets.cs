@@ -13,6 +13,7 @@ using ArML.Trainers.Gpt;
 using ArML.Trainers.NGram;
 using ArML.Trainers.PixelCnn;
 using ArML.Trainers.Preference;
+using ArML.Trainers.VectorQuantization;
 using ArML.Trainers.WaveNet;
 using ArML.Transforms.Text;
 using Microsoft.Extensions.AI;
@@ -216,5 +217,24 @@ var pixelCnn = mlContext.DensityEstimation().Trainers.PixelCnn(new PixelCnnOptio
     FeatureColumnName = "Pixels", Height = 28, Width = 28, Layers = 5, Filters = 32,
     Distribution = OutputDistribution.Bernoulli,   // Categorical with CategoryCount = 256 for 8-bit pixels
 });
+    }
+
+    private static void ImageTokens(MLContext mlContext, IDataView train)
+    {
+var quantizer = mlContext.Transforms.VectorQuantize(new VectorQuantizerOptions
+{
+    InputColumnName = "Pixels", OutputColumnName = "Codes", Height = 28, Width = 28,   // 7 × 7 codes
+    CodebookSize = 64, MaxTime = TimeSpan.FromMinutes(2),
+});
+var prior = mlContext.LanguageModeling().Trainers.Gpt(new GptTrainer.Options
+{
+    TokenColumnName = "Codes", ContextLength = 50, BatchLayout = BatchLayout.RowAligned,
+});
+var model = quantizer.Append(prior).Fit(train);
+var vq = (VectorQuantizingTransformer)model.First();
+Console.WriteLine(vq.Metrics);                            // reconstruction error, code perplexity, codes used
+int[] codes = model.LastTransformer.GenerateTokens([], maxNewTokens: vq.CodeCount, seed: 1);
+float[] image = vq.Decode(codes);                         // 784 values
+mlContext.Model.SaveArml(model, train.Schema, "image-prior.arml");
     }
 }
