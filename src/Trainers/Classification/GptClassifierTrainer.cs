@@ -80,9 +80,10 @@ public sealed class GptClassifierTrainer : IEstimator<GptClassificationTransform
                 _options.EvaluationBatches, seed, device);
             var fingerprint = new TrainingFingerprint()
                 .With("model", new { config, classCount, train.Layout, _options.AuxiliaryLanguageModelWeight })
-                .With("adapter", adapter)
                 .With("training data", () => train.Fingerprint())
                 .With("validation", () => validation is null ? null : new { data = validation.Fingerprint(), _options.EvaluationBatches });
+            // A part only for adapter runs, so checkpoints of runs without adapters keep the fingerprint they were saved with.
+            if (adapter != null) fingerprint.With("adapter", adapter);
             TrainingLoop.Run(task, _options, host, seed, fingerprint);
         }
         catch

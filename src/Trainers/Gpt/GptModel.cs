@@ -335,12 +335,15 @@ public sealed partial class GptModel : Module<Tensor, Tensor>
         /// <summary>Low-rank adapters by the linear layer they adapt (none unless <see cref="GptModel.AddAdapters"/> ran).</summary>
         public readonly Dictionary<Linear, LoraAdapter> Adapters = new(ReferenceEqualityComparer.Instance);
 
-        // An adapted layer adds its adapter's low-rank product to the frozen layer's output (in place: the product's
-        // output is not needed by its own backward pass, and a second full-width temporary would cost activation memory).
+        // An adapted layer adds its adapter's low-rank product to the frozen layer's output in place (the product's
+        // output is not needed by its own backward pass) and releases the product at once (nor is it kept for the
+        // addition's backward): no full-width temporary outlives the call, which is most of LoRA's activation saving.
         public Tensor Linear(Tensor x, Linear layer)
         {
             var y = Linear(x, layer.weight!, layer.bias);
-            return Adapters.TryGetValue(layer, out var adapter) ? y.add_(adapter.Delta(x, Linear)) : y;
+            if (!Adapters.TryGetValue(layer, out var adapter)) return y;
+            using var delta = adapter.Delta(x, Linear);
+            return y.add_(delta);
         }
 
         // The residual stream in the compute type: with bfloat16 this halves the bytes every element-wise pass and

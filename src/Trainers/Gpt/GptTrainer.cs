@@ -29,7 +29,8 @@ namespace ArML.Trainers.Gpt;
 /// or whole rows with <see cref="BatchLayout.RowAligned"/>. The loop (AdamW, warm-up and cosine decay, clipping,
 /// validation, early stopping, checkpoints) is the shared <see cref="TrainingLoop"/>. Seeded from
 /// <see cref="TrainerOptionsBase.Seed"/> or the MLContext's seed: the same seed gives the same weights on the CPU.
-/// Computes on <c>MLContext.GpuDeviceId</c> when set and available.
+/// Computes on <c>MLContext.GpuDeviceId</c> when set and available. With <see cref="Options.Adapter"/> only low-rank
+/// adapters train over frozen base weights (<see cref="LoraOptions"/>).
 /// </remarks>
 public sealed partial class GptTrainer : IEstimator<LanguageModelTransformer>, IChainValidatedTrainer
 {
@@ -94,9 +95,10 @@ public sealed partial class GptTrainer : IEstimator<LanguageModelTransformer>, I
             var task = new GptTrainingTask(model, train, validation, _options.BatchSize, _options.ContextLength, _options.EvaluationBatches, seed, device);
             var fingerprint = new TrainingFingerprint()
                 .With("model", new { config, vocabulary, _options.BatchLayout })
-                .With("adapter", adapter)
                 .With("training data", () => train.Fingerprint())
                 .With("validation", () => validation is null ? null : new { data = validation.Fingerprint(), _options.EvaluationBatches });
+            // A part only for adapter runs, so checkpoints of runs without adapters keep the fingerprint they were saved with.
+            if (adapter != null) fingerprint.With("adapter", adapter);
             model.ComputeType = HardwarePrecision.Resolve(_options.Precision, device);
             host.Info($"GPT: training computes in {model.ComputeType}.");
             TrainingLoop.Run(task, _options, host, seed, fingerprint);
