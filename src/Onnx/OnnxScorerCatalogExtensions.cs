@@ -46,6 +46,9 @@ public static class OnnxScorerCatalogExtensions
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrEmpty(onnxPath);
         var gpt = OnnxExport.Gpt(model);
+        if (!gpt.Vocabulary.StartsWithSeparator || !gpt.Vocabulary.EndsWithSeparator)
+            throw new NotSupportedException("The ONNX scorer frames rows with the separator at both ends; this model leaves one out " +
+                "(HuggingFaceOptions.PrependEndOfText or AppendEndOfText is false).");
         var shape = GptOnnxShape.From(gpt.Model.Config);
         var columns = new MlNetScoringColumns(LanguageModelScoreColumns.LogLikelihoodColumnName, LanguageModelScoreColumns.TokenCountColumnName,
             LanguageModelScoreColumns.PerplexityColumnName, model.Columns.TokenLogProbabilities ? LanguageModelScoringMapper.TokenLogProbabilitiesColumnName : null);

@@ -26,16 +26,29 @@ public sealed record TokenIdLayout(int TokenKeyCount, int ConditionKeyCount, boo
     public int ConditionToken(int conditionId) => TokenKeyCount + 1 + conditionId;
 
     /// <summary>
+    /// Whether a scored row begins with the separator as its first context (default true). Without it (imported models
+    /// scored as Hugging Face's perplexity recipe does) an unconditional row's first token is context only, not predicted.
+    /// A condition is always followed by the separator.
+    /// </summary>
+    public bool StartsWithSeparator { get; init; } = true;
+
+    /// <summary>Whether a scored row ends with the separator, predicted as its last target (default true).</summary>
+    public bool EndsWithSeparator { get; init; } = true;
+
+    /// <summary>
     /// Writes the framed sequence <c>c₁ … cₘ SEP t₁ … tₙ SEP</c> into <paramref name="destination"/> and returns the
     /// position of its first scored target (m + 1: every token after the condition's SEP, and the final SEP).
+    /// <see cref="StartsWithSeparator"/> and <see cref="EndsWithSeparator"/> leave out the first or the last SEP.
     /// </summary>
     public int Frame(ReadOnlySpan<int> condition, ReadOnlySpan<int> tokens, List<int> destination)
     {
         destination.Clear();
         foreach (int c in condition) destination.Add(ConditionToken(c));
-        destination.Add(Separator);
+        if (StartsWithSeparator || condition.Length > 0) destination.Add(Separator);
         foreach (int t in tokens) destination.Add(t);
-        destination.Add(Separator);
-        return condition.Length + 1;
+        if (EndsWithSeparator) destination.Add(Separator);
+        // Without the leading SEP, position 1 is t₂ (t₁ has nothing before it to be predicted from); an empty row framed
+        // at neither end has no position at all, and so no target.
+        return Math.Min(condition.Length + 1, destination.Count);
     }
 }

@@ -110,7 +110,10 @@ public sealed partial class GptTrainer : IEstimator<LanguageModelTransformer>, I
             throw;
         }
         var column = input.Schema[_options.TokenColumnName];
-        return new LanguageModelTransformer(new GptLanguageModel(model, vocabulary, device), new LanguageModelColumns(
+        // A warm start keeps how the initial model frames the rows it scores (an imported checkpoint's end-of-text options).
+        var scoring = initialModel is null ? vocabulary : vocabulary with
+            { StartsWithSeparator = initialModel.Model.Vocabulary.StartsWithSeparator, EndsWithSeparator = initialModel.Model.Vocabulary.EndsWithSeparator };
+        return new LanguageModelTransformer(new GptLanguageModel(model, scoring, device), new LanguageModelColumns(
             _options.TokenColumnName, _options.ConditionColumnName, _options.TokenLogProbabilities),
             KeyValuesCodec.FromColumn(column)?.Tokens, _options.ScoringBatchSize, _options.ScoringStride ?? Math.Max(1, _options.ContextLength / 2),
             train.Map, TokenCodecAnnotation.CodecOf(column), shortcutSeeds: GenerationSeedSource.Draw(host)).WithFittedAnomalyScoring(_options.AnomalyScoring, _options.AnomalyScoring?.ReferenceSet ?? _options.ValidationSet ?? input);
@@ -154,7 +157,7 @@ public sealed partial class GptTrainer : IEstimator<LanguageModelTransformer>, I
     private GptConfig WarmStartConfig(LanguageModelTransformer initial, TokenIdLayout vocabulary)
     {
         var old = Gpt(initial).Model.Config;
-        if (initial.Model.Vocabulary != vocabulary)
+        if (initial.Model.Vocabulary with { StartsWithSeparator = true, EndsWithSeparator = true } != vocabulary)
             throw new ArgumentException($"The initial model's vocabulary ({initial.Model.Vocabulary}) differs from the data's ({vocabulary}).", nameof(initial));
         if (_options.ContextLength != old.ContextLength)
             throw new ArgumentException(

@@ -24,7 +24,9 @@ public static class HuggingFaceCatalogExtensions
     /// <remarks>
     /// <para>Rows are framed as <c>&lt;|endoftext|&gt; t₁ … tₙ &lt;|endoftext|&gt;</c> (eos_token_id): every token is
     /// predicted from the end-of-text before it, and the final end-of-text is predicted too, as lm-evaluation-harness
-    /// frames rolling log-likelihoods. So TokenCount = n + 1. Rows longer than the context are scored in windows that
+    /// frames rolling log-likelihoods. So TokenCount = n + 1. <see cref="HuggingFaceOptions.PrependEndOfText"/> and
+    /// <see cref="HuggingFaceOptions.AppendEndOfText"/> leave either end-of-text out (TokenCount n, or max(0, n − 1)
+    /// without both: Hugging Face's perplexity recipe). Rows longer than the context are scored in windows that
     /// advance by <see cref="HuggingFaceOptions.ScoringStride"/>, each token once with at least context − stride tokens
     /// before it (Hugging Face's perplexity recipe).</para>
     /// <para>The token column's ids are the Python tokenizer's ids on ordinary text; a special token's string inside a
@@ -67,7 +69,8 @@ public static class HuggingFaceCatalogExtensions
             var device = TorchRuntime.SelectDevice(catalog.Context);
             model.to(device);
             model.ComputeType = HardwarePrecision.Resolve(options.Precision, device);
-            var layout = new TokenIdLayout(m.VocabularySize - 1, 0);
+            var layout = new TokenIdLayout(m.VocabularySize - 1, 0)
+                { StartsWithSeparator = options.PrependEndOfText, EndsWithSeparator = options.AppendEndOfText };
             var keyMap = TokenKeyMap.WithSeparator(vocabulary.VocabularySize, layout.TokenKeyCount, endOfText);
             var keyValues = Enumerable.Range(0, vocabulary.VocabularySize).Select(vocabulary.GetToken).ToArray();
             var language = new LanguageModelTransformer(new GptLanguageModel(model, layout, device),

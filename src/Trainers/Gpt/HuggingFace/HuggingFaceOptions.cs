@@ -26,6 +26,23 @@ public sealed class HuggingFaceOptions
     /// <summary>Sliding-window step for rows longer than the context (Hugging Face's stride); default half the context.</summary>
     public int? ScoringStride { get; set; }
 
+    /// <summary>
+    /// Whether each row is scored after an <c>&lt;|endoftext|&gt;</c> (eos_token_id), which then predicts the row's
+    /// first token (default true, lm-evaluation-harness's rolling log-likelihood). False scores the row as Hugging
+    /// Face's perplexity recipe does: its first token is context only. Saved with the model.
+    /// </summary>
+    public bool PrependEndOfText { get; set; } = true;
+
+    /// <summary>
+    /// Whether each row's score includes predicting an <c>&lt;|endoftext|&gt;</c> after its last token (default true).
+    /// False scores only the row's own tokens. Saved with the model.
+    /// </summary>
+    /// <remarks>
+    /// TokenCount, for a row of n tokens: n + 1 with both framings on (the default), n with one of them, and
+    /// max(0, n − 1) with neither. Training (fine-tuning) always separates rows with end-of-text, as GPT-2 was trained.
+    /// </remarks>
+    public bool AppendEndOfText { get; set; } = true;
+
     /// <summary>Rows scored per forward pass. Default 8.</summary>
     public int ScoringBatchSize { get; set; } = 8;
 

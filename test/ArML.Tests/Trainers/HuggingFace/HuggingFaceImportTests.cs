@@ -1,3 +1,4 @@
+using ArML.Persistence;
 using ArML.Tests.Support;
 using ArML.Trainers;
 using ArML.Trainers.Gpt;
@@ -59,6 +60,47 @@ public class HuggingFaceImportTests : IDisposable
             double tolerance = Float32Rounding.RowScore(framed.Length - 1, expected, checkpoint.Inner ?? 4 * checkpoint.Width, RandomGpt2Checkpoint.Vocabulary);
             Assert.True(Math.Abs(expected - scores[r].LogLikelihood) <= tolerance,
                 $"row {r}: {scores[r].LogLikelihood} vs {expected} (tolerance {tolerance})");
+        }
+    }
+
+    [Theory]
+    [InlineData(true, false)]    // lm-evaluation-harness's rolling log-likelihood: TokenCount n
+    [InlineData(false, true)]    // TokenCount n
+    [InlineData(false, false)]   // Hugging Face's perplexity recipe: TokenCount max(0, n − 1)
+    public void EndOfTextFramingIsConfigurableAndKeptBySaveArml(bool prepend, bool append)
+    {
+        var checkpoint = Checkpoint("plain");
+        string directory = checkpoint.Write(Path.Combine(_root, "plain"));
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(Texts.Select(t => new TextRow { Text = t }));
+        using var chain = ml.LanguageModeling().LoadHuggingFace(directory,
+            new HuggingFaceOptions { ScoringStride = 8, PrependEndOfText = prepend, AppendEndOfText = append });
+        string file = Path.Combine(_root, "model.zip");
+        ml.Model.SaveArml(chain, data.Schema, file);
+        var loaded = ml.Model.LoadArml(file, out _);
+        try
+        {
+            var reference = checkpoint.Reference();
+            foreach (var model in new ITransformer[] { chain, loaded })
+            {
+                var scores = ml.Data.CreateEnumerable<Scores>(model.Transform(data), reuseRowObject: false).ToList();
+                for (int r = 0; r < Texts.Length; r++)
+                {
+                    var ids = RandomGpt2Checkpoint.Ids(Texts[r]);
+                    var framed = (prepend ? new[] { RandomGpt2Checkpoint.EndOfText } : []).Concat(ids)
+                        .Concat(append ? new[] { RandomGpt2Checkpoint.EndOfText } : []).ToArray();
+                    int n = ids.Length;   // the documented TokenCount: n + 1 framed at both ends, n at one, max(0, n − 1) at neither
+                    Assert.Equal(prepend && append ? n + 1 : prepend || append ? n : Math.Max(0, n - 1), scores[r].TokenCount);
+                    double expected = WindowedLogLikelihood(reference, framed, checkpoint.Positions, stride: 8);
+                    double tolerance = Float32Rounding.RowScore(Math.Max(1, framed.Length - 1), expected, 4 * checkpoint.Width, RandomGpt2Checkpoint.Vocabulary);
+                    Assert.True(Math.Abs(expected - scores[r].LogLikelihood) <= tolerance,
+                        $"row {r}: {scores[r].LogLikelihood} vs {expected} (tolerance {tolerance})");
+                }
+            }
+        }
+        finally
+        {
+            (loaded as IDisposable)?.Dispose();
         }
     }
 
