@@ -86,8 +86,27 @@ internal sealed class NGramCountTable
         }
     }
 
-    /// <summary>Frees the lookup structure; the entry arrays stay readable but <see cref="Find"/> no longer works.</summary>
-    public void ReleaseLookup() => _slots = [];
+    /// <summary>
+    /// Frees the lookup structure and trims the entry arrays to <see cref="Count"/>; the entries stay readable but
+    /// <see cref="Find"/> and <see cref="Increment"/> no longer work.
+    /// </summary>
+    public void ReleaseLookup()
+    {
+        _slots = [];
+        if (_keys.Length != Count)
+        {
+            Array.Resize(ref _keys, Count);
+            Array.Resize(ref _counts, Count);
+        }
+    }
+
+    /// <summary>Frees the entries too, once the model no longer needs them.</summary>
+    public void Release()
+    {
+        _slots = [];
+        _keys = [];
+        _counts = [];
+    }
 
     private void GrowEntries()
     {

@@ -62,7 +62,8 @@ internal sealed class NGramEstimator
     public EstimatedOrder[] Estimate()
     {
         ComputeSuffixes();
-        for (int k = 2; k <= _order; k++) _counts.Table(k).ReleaseLookup();
+        for (int k = 2; k <= _order; k++) _counts.Table(k).ReleaseLookup();   // also trims the entry arrays to their counts
+        NGramMemory.Reclaim();
         ComputeAdjustedCounts();
         var result = new EstimatedOrder[_order + 1];
         double[]? lowerProbabilities = null;
@@ -75,6 +76,10 @@ internal sealed class NGramEstimator
             result[k] = new EstimatedOrder(ToLog10(probabilities), next is null ? null : Backoffs(next), KeptFlags(k));
             lowerProbabilities = probabilities;
             contexts = next;
+            // Order k's adjusted counts and suffix links are spent: dropping them now lowers the build's peak memory.
+            _adjusted[k] = [];
+            _suffix[k] = [];
+            NGramMemory.Reclaim();
         }
         return result;
     }
@@ -120,7 +125,8 @@ internal sealed class NGramEstimator
             var raw = Raw(k);
             if (!continuation || k == _order)
             {
-                _adjusted[k] = raw[.._sizes[k]];
+                // The raw counts themselves (the tables were trimmed to their counts): no copy of the largest order.
+                _adjusted[k] = raw.Length == _sizes[k] ? raw : raw[.._sizes[k]];
                 continue;
             }
             var adjusted = new int[_sizes[k]];

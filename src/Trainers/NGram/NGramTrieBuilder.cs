@@ -8,7 +8,7 @@ namespace ArML.Trainers.NGram;
 internal static class NGramTrieBuilder
 {
     /// <param name="counts">The counter (its keys give each n-gram's prefix id and last word).</param>
-    /// <param name="estimate">Estimated orders, indexed by counter id (index 0 unused).</param>
+    /// <param name="estimate">Estimated orders, indexed by counter id (index 0 unused); consumed: orders 2.. are cleared as they are laid out, and the counter's tables released.</param>
     /// <param name="present">Which counting word ids belong to the vocabulary.</param>
     /// <param name="countingWords">ARPA spelling of each counting word id.</param>
     public static NGramLanguageModel Build(NGramCounter counts, EstimatedOrder[] estimate, bool[] present, string[] countingWords)
@@ -78,6 +78,10 @@ internal static class NGramTrieBuilder
             levels[k - 2] = levels[k - 2] with { Children = children };
             levels[k - 1] = new NGramLevel(childWords, probs, backoffs, null);
             nodeOfPrevious = nodeOf;
+            // Order k is laid out: its counts and estimate are spent, and freeing them keeps the build's peak memory down.
+            counts.Table(k).Release();
+            estimate[k] = null!;
+            NGramMemory.Reclaim();
         }
         return new NGramLanguageModel(words.ToArray(), levels);
     }
