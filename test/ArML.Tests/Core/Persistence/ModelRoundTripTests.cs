@@ -167,6 +167,7 @@ public class ModelRoundTripTests
                 ["ArML.Tokenizer"] = "ArML.Transforms.Text.TokenizerLoader, ArML.Transforms",
                 ["ArML.LinearBaselineLanguageModel"] = "ArML.Trainers.Baseline.LinearBaselineLanguageModelLoader, ArML.Trainers",
                 ["ArML.WaveNetLanguageModel"] = "ArML.Trainers.WaveNet.WaveNetLanguageModelLoader, ArML.Trainers",
+                ["ArML.VectorQuantizer"] = "ArML.Trainers.VectorQuantization.VectorQuantizerLoader, ArML.Trainers",
                 ["ArML.LstmLanguageModel"] = "ArML.Trainers.Lstm.LstmLanguageModelLoader, ArML.Trainers",
             },
             ArmlComponentRegistry.LoaderTypeNames.OrderBy(p => p.Key).ToDictionary());
