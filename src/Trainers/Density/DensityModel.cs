@@ -128,12 +128,18 @@ public sealed class DensityModel : IDisposable
     {
         lock (_gate)
         {
-            using var scope = NewDisposeScope();
-            using var noGrad = no_grad();
-            var x = tensor(values, [count, Dimension], device: Device);
-            var parameters = Network.Conditionals(x * Distribution.FeatureScale, mask);
-            var logp = Distribution.LogProbability(parameters, x);                      // (B, D)
-            return logp.to_type(ScalarType.Float64).sum(1).cpu().data<double>().ToArray();
+            double[] result;
+            using (NewDisposeScope())
+            using (no_grad())
+            {
+                var x = tensor(values, [count, Dimension], device: Device);
+                var parameters = Network.Conditionals(x * Distribution.FeatureScale, mask);
+                var logp = Distribution.LogProbability(parameters, x);                  // (B, D)
+                result = logp.to_type(ScalarType.Float64).sum(1).cpu().data<double>().ToArray();
+            }
+            // The pass's tensors are freed now; scoring a large data set must stay within bounded memory (see NativeHeap).
+            NativeHeap.Trim();
+            return result;
         }
     }
 
