@@ -27,6 +27,9 @@ internal abstract class AutoregressiveNetwork : nn.Module
     /// <summary>The dimensions in the order mask <paramref name="mask"/> generates them.</summary>
     public virtual int[] Ordering(int mask) => Enumerable.Range(0, Dimension).ToArray();
 
+    /// <summary>Floats per row in the largest intermediate tensor of <see cref="Conditionals"/>; bounds the rows of one pass.</summary>
+    public virtual long ActivationsPerRow => (long)Dimension * ParametersPerDimension;
+
     /// <summary>Parameters (B, D, P) of every dimension's conditional given <paramref name="features"/> (B, D), through mask <paramref name="mask"/>.</summary>
     public abstract Tensor Conditionals(Tensor features, int mask);
 

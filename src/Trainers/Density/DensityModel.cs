@@ -14,7 +14,8 @@ namespace ArML.Trainers.Density;
 /// </remarks>
 public sealed class DensityModel : IDisposable
 {
-    // Upper bound on B·D·P distribution parameters computed at once (float32: 64 MB).
+    // Upper bound on the floats of one intermediate tensor of a forward pass (64 MB): B·D·P distribution parameters,
+    // or B times a PixelCNN's feature maps, far larger per row.
     private const long ParameterBudget = 16L << 20;
     private readonly object _gate = new();
 
@@ -85,7 +86,7 @@ public sealed class DensityModel : IDisposable
     internal int? ComputeLogLikelihoods(ReadOnlySpan<float> rows, Span<double> result)
     {
         int d = Dimension;
-        int chunk = (int)Math.Clamp(ParameterBudget / ((long)d * Config.ParametersPerDimension), 1, 4096);
+        int chunk = RowsPerPass;
         for (int start = 0; start < result.Length; start += chunk)
         {
             int count = Math.Min(chunk, result.Length - start);
@@ -100,6 +101,10 @@ public sealed class DensityModel : IDisposable
             if (!double.IsFinite(result[r])) return r;
         return null;
     }
+
+    /// <summary>Rows computed in one forward pass by <see cref="ComputeLogLikelihoods"/>, so that its memory is bounded.</summary>
+    internal int RowsPerPass =>
+        (int)Math.Clamp(ParameterBudget / Math.Max((long)Dimension * Config.ParametersPerDimension, Network.ActivationsPerRow), 1, 4096);
 
     /// <summary>
     /// Draws <paramref name="count"/> vectors by ancestral sampling: dimension after dimension in the ordering, each
@@ -128,12 +133,16 @@ public sealed class DensityModel : IDisposable
     {
         lock (_gate)
         {
-            using var scope = NewDisposeScope();
-            using var noGrad = no_grad();
-            var x = tensor(values, [count, Dimension], device: Device);
-            var parameters = Network.Conditionals(x * Distribution.FeatureScale, mask);
-            var logp = Distribution.LogProbability(parameters, x);                      // (B, D)
-            return logp.to_type(ScalarType.Float64).sum(1).cpu().data<double>().ToArray();
+            double[] result;
+            using (NewDisposeScope())
+            using (no_grad())
+            {
+                var x = tensor(values, [count, Dimension], device: Device);
+                var parameters = Network.Conditionals(x * Distribution.FeatureScale, mask);
+                var logp = Distribution.LogProbability(parameters, x);                  // (B, D)
+                result = logp.to_type(ScalarType.Float64).sum(1).cpu().data<double>().ToArray();
+            }
+            return result;
         }
     }
 

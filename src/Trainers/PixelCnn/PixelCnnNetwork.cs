@@ -60,6 +60,10 @@ internal sealed class PixelCnnNetwork : AutoregressiveNetwork
     /// <summary>The image shape and layers.</summary>
     public PixelCnnConfig Shape => _shape;
 
+    // The widest feature maps: a gated layer's 2F channels, padded by at most the first kernel on every side.
+    public override long ActivationsPerRow =>
+        Math.Max(2L * _shape.Filters, _shape.OutputHiddenSize) * (_shape.Height + _shape.FirstKernelSize) * (_shape.Width + _shape.FirstKernelSize);
+
     public override Tensor Conditionals(Tensor features, int mask)
     {
         if (mask != 0) throw new ArgumentOutOfRangeException(nameof(mask), "A PixelCNN has one ordering (mask 0).");
