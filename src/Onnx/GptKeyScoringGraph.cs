@@ -15,6 +15,12 @@ internal static class GptKeyScoringGraph
     /// <summary>Input: uint32 [1, sequence], one row's raw keys (the token column converted to 32-bit keys).</summary>
     public const string TokenKeys = "ArmlOnnxTokenKeys";
 
+    /// <summary>
+    /// The name of the Gather node that maps a row's ids to model ids: ONNX Runtime's error for an id the model cannot
+    /// read names the node, so the name says what went wrong.
+    /// </summary>
+    public const string ModelIdLookup = "ArML_token_to_model_id__an_id_outside_this_table_is_a_token_the_model_cannot_read";
+
     public static ModelProto Build(GptOnnxShape shape, TokenIdLayout ids, TokenKeyMap keyMap, IReadOnlyDictionary<string, TensorData> weights,
         DataType type, MlNetScoringColumns columns)
     {
@@ -22,11 +28,26 @@ internal static class GptKeyScoringGraph
         // ML.NET hands a variable-length vector column to ONNX Runtime as [1, length] (its raw keys, for a key column).
         var row = g.Node("Squeeze", [g.Input(TokenKeys, DataType.Uint32, 1L, "sequence"), g.Int64s(0)]);
         var keys = g.Node("Cast", [row], ("to", (long)DataType.Int64));
-        // Key k → model id through the key map, as the transformer reads it (key 0 and unseen keys as the unknown token
-        // when the policy allows); a key the model cannot read maps past the vocabulary, so ONNX Runtime's Gather fails on it instead of scoring something else.
+        // Key k is column id k − 1; the table's first entry stands for the missing key 0.
         var table = new long[keyMap.ColumnKeyCount + 1];
-        for (int k = 0; k < table.Length; k++) table[k] = keyMap.TryToModelIdOrUnknown(k - 1, out int id) ? id : shape.Config.VocabularySize;
-        var modelIds = g.Node("Gather", [g.Int64Table("key_to_model_id", table), keys]);
+        for (int k = 0; k < table.Length; k++) table[k] = ModelId(keyMap, k - 1, shape);
+        var modelIds = g.NodeWithName(ModelIdLookup, "Gather", [g.Int64Table("key_to_model_id", table), keys]);
+        Finish(g, shape, ids, modelIds, weights, type, columns);
+        return g.ToModel($"ArML GPT scoring graph for ML.NET: {TokenKeys} uint32 [1, sequence] (one row's raw keys) in; the row's scores out.");
+    }
+
+    /// <summary>
+    /// Column id → model id as the transformer reads it (key 0 and unseen keys as the unknown token when the policy
+    /// allows); an id the model cannot read maps past the vocabulary, so ONNX Runtime's Gather fails on it instead of
+    /// scoring something else.
+    /// </summary>
+    internal static long ModelId(TokenKeyMap keyMap, int columnId, GptOnnxShape shape) =>
+        keyMap.TryToModelIdOrUnknown(columnId, out int id) ? id : shape.Config.VocabularySize;
+
+    /// <summary>Frames one row's model ids <paramref name="modelIds"/> (1-D) with the separator, scores it and writes the ML.NET columns.</summary>
+    internal static void Finish(OnnxGraph g, GptOnnxShape shape, TokenIdLayout ids, string modelIds, IReadOnlyDictionary<string, TensorData> weights,
+        DataType type, MlNetScoringColumns columns)
+    {
         var separator = g.Int64s(ids.Separator);
         var framed = g.Node("Unsqueeze", [g.Node("Concat", [separator, modelIds, separator], ("axis", 0L)), g.Int64s(0)]);   // (1, n + 2)
         var mask = g.Node("ConstantOfShape", [g.Node("Shape", [framed])], ("value", OnnxGraph.OneInt64()));
@@ -43,7 +64,6 @@ internal static class GptKeyScoringGraph
             g.NodeNamed(name, "Cast", [Row(scores.TokenLogProbabilities)], ("to", (long)DataType.Double));
             g.Output(name, DataType.Double, "targets");
         }
-        return g.ToModel($"ArML GPT scoring graph for ML.NET: {TokenKeys} uint32 [1, sequence] (one row's raw keys) in; the row's scores out.");
     }
 }
 

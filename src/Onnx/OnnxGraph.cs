@@ -8,7 +8,7 @@ namespace ArML.Onnx;
 /// <summary>
 /// Builds one ONNX graph node by node with OnnxSharp's message classes: every node gets a fresh output name, constants
 /// become initializers, and <see cref="ToModel"/> wraps the graph in a model of the default domain at
-/// <see cref="Opset"/>.
+/// <see cref="Opset"/> (plus version 1 of any custom-operator domain a node uses).
 /// </summary>
 internal sealed class OnnxGraph
 {
@@ -23,6 +23,7 @@ internal sealed class OnnxGraph
 
     private readonly GraphProto _graph;
     private readonly Dictionary<string, string> _constants = new(StringComparer.Ordinal);
+    private readonly List<string> _domains = [];
     private int _next;
 
     public OnnxGraph(string name) => _graph = new GraphProto { Name = name };
@@ -42,6 +43,23 @@ internal sealed class OnnxGraph
         foreach (var (name, value) in attributes) node.Attribute.Add(Attribute(name, value));
         _next++;
         _graph.Node.Add(node);
+        return names;
+    }
+
+    /// <summary>Adds a node of <paramref name="op"/> with a chosen node name (ONNX Runtime's errors name the node) and returns its output's name.</summary>
+    public string NodeWithName(string nodeName, string op, IEnumerable<string> inputs, params (string Name, object Value)[] attributes)
+    {
+        string output = Node(op, inputs, 1, attributes)[0];
+        _graph.Node[^1].Name = nodeName;
+        return output;
+    }
+
+    /// <summary>Adds a node of <paramref name="op"/> in <paramref name="domain"/> (a custom-operator library's) and returns its outputs' names.</summary>
+    public string[] CustomNode(string domain, string op, IEnumerable<string> inputs, int outputs, params (string Name, object Value)[] attributes)
+    {
+        var names = Node(op, inputs, outputs, attributes);
+        _graph.Node[^1].Domain = domain;
+        if (!_domains.Contains(domain)) _domains.Add(domain);
         return names;
     }
 
@@ -145,6 +163,8 @@ internal sealed class OnnxGraph
             Graph = _graph,
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
+        // Custom-operator libraries (ONNX Runtime Extensions) version their domains from 1.
+        foreach (string domain in _domains) model.OpsetImport.Add(new OperatorSetIdProto { Domain = domain, Version = 1 });
         return model;
     }
 
@@ -174,6 +194,7 @@ internal sealed class OnnxGraph
         double f => new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = (float)f },
         long[] ints => Ints(name, ints),
         TensorProto tensor => new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Tensor, T = tensor },
+        byte[] text => new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFrom(text) },
         _ => throw new ArgumentException($"Attribute '{name}' has an unsupported type {value.GetType().Name}."),
     };
 

@@ -1,4 +1,6 @@
 using ArML.Trainers;
+using ArML.Trainers.Gpt;
+using ArML.Transforms.Text;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -45,22 +47,103 @@ public static class OnnxScorerCatalogExtensions
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrEmpty(onnxPath);
+        var gpt = FramedGpt(model);
+        var shape = GptOnnxShape.From(gpt.Model.Config);
+        var columns = Columns(model);
+        var graph = GptKeyScoringGraph.Build(shape, gpt.Vocabulary, model.KeyMap, OnnxExport.Weights(gpt, precision), OnnxExport.DataTypeOf(precision), columns);
+        OnnxExport.Write(onnxPath, graph);
+        var ml = catalog.Context;
+        // Key columns come with 8-, 16- or 32-bit keys (TokenizeIntoCharactersAsKeys: 16); the graph reads 32-bit ones.
+        return ml.Transforms.Conversion.ConvertType(GptKeyScoringGraph.TokenKeys, model.TokenColumnName, DataKind.UInt32)
+            .Append(ml.Transforms.ApplyOnnxModel(Outputs(columns), [GptKeyScoringGraph.TokenKeys], onnxPath, gpuDeviceId, fallbackToCpu))
+            .Append(ml.Transforms.DropColumns(GptKeyScoringGraph.TokenKeys));
+    }
+
+    /// <summary>
+    /// Exports <paramref name="model"/> with its byte-level BPE <paramref name="tokenizer"/> to <paramref name="onnxPath"/>
+    /// as a graph that reads the text column itself, and returns ML.NET's own <c>ApplyOnnxModel</c> over it: the text
+    /// is tokenized inside the graph by ONNX Runtime Extensions' GPT2Tokenizer operator, so the chain text →
+    /// scores has no ArML component and saves and loads with plain <c>mlContext.Model.Save</c> / <c>Load</c>.
+    /// </summary>
+    /// <remarks>
+    /// | Column | Type | Meaning |
+    /// |---|---|---|
+    /// | (input) the tokenizer's input column | Text | one row of text |
+    /// | LogLikelihood, TokenCount, Perplexity, TokenLogProbabilities | as the other overload's | the GPT transformer's numbers |
+    ///
+    /// Needs the Microsoft.ML.OnnxRuntime.Extensions package in the application (its native library holds the
+    /// operator) and <see cref="OnnxRuntimeExtensionsSessions.UseOnnxRuntimeExtensions"/> on the context that fits the
+    /// chain and on every context that loads it (<see cref="InvalidOperationException"/> here when it was not called;
+    /// see its remarks for the error a loading context without it gets). Runs on the CPU.
+    /// The graph scores the text as the GPT transformer scores the tokenizer's output: rows framed by the model's
+    /// separator at both ends, at most ContextLength − 1 tokens (ONNX Runtime raises an error for longer rows). A row
+    /// containing the string &lt;|endoftext|&gt; fails in ONNX Runtime, naming the node
+    /// ArML_token_to_model_id__…: the operator splits that string out as its special token, while ArML encodes it as
+    /// ordinary text, and the graph refuses rather than score it differently.
+    /// </remarks>
+    /// <param name="catalog">The language-modeling catalog.</param>
+    /// <param name="tokenizer">The tokenizer that makes <paramref name="model"/>'s token column (e.g. the first transformer of LoadHuggingFace's chain).</param>
+    /// <param name="model">A GPT language model.</param>
+    /// <param name="onnxPath">Where the graph is written (ML.NET reads it when the chain is fitted).</param>
+    /// <param name="precision">Float32 (default) or Float16.</param>
+    /// <exception cref="NotSupportedException">The model's family, its framing, the tokenizer (not byte-level BPE) or one of
+    /// its options (begin/end-of-sequence tokens, a maximum token count, UnpairedSurrogates Error) is not exported; the message names it.</exception>
+    /// <exception cref="ArgumentException">The tokenizer does not write the model's token column.</exception>
+    /// <exception cref="InvalidOperationException">The context has no ONNX session factory (<see cref="OnnxRuntimeExtensionsSessions.UseOnnxRuntimeExtensions"/> was not called).</exception>
+    public static IEstimator<ITransformer> ToOnnxScorer(this LanguageModelingCatalog catalog, TokenizerTransformer tokenizer, LanguageModelTransformer model,
+        string onnxPath, OnnxPrecision precision = OnnxPrecision.Float32)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentException.ThrowIfNullOrEmpty(onnxPath);
+        var gpt = FramedGpt(model);
+        var bpe = TextTokenizer(tokenizer, model);
+        if (!OnnxRuntimeExtensionsSessions.HasSessionFactory(catalog.Context))
+            throw new InvalidOperationException("The text scorer's graph uses ONNX Runtime Extensions' GPT2Tokenizer operator: call " +
+                "mlContext.UseOnnxRuntimeExtensions() on this context (and on every context that loads the fitted chain) first.");
+        var shape = GptOnnxShape.From(gpt.Model.Config);
+        var columns = Columns(model);
+        var graph = GptTextScoringGraph.Build(shape, gpt.Vocabulary, model.KeyMap, bpe, tokenizer.InputColumnName,
+            OnnxExport.Weights(gpt, precision), OnnxExport.DataTypeOf(precision), columns);
+        OnnxExport.Write(onnxPath, graph);
+        return catalog.Context.Transforms.ApplyOnnxModel(Outputs(columns), [tokenizer.InputColumnName], onnxPath);
+    }
+
+    private static GptLanguageModel FramedGpt(LanguageModelTransformer model)
+    {
         var gpt = OnnxExport.Gpt(model);
         if (!gpt.Vocabulary.StartsWithSeparator || !gpt.Vocabulary.EndsWithSeparator)
             throw new NotSupportedException("The ONNX scorer frames rows with the separator at both ends; this model leaves one out " +
                 "(HuggingFaceOptions.PrependEndOfText or AppendEndOfText is false).");
-        var shape = GptOnnxShape.From(gpt.Model.Config);
-        var columns = new MlNetScoringColumns(LanguageModelScoreColumns.LogLikelihoodColumnName, LanguageModelScoreColumns.TokenCountColumnName,
-            LanguageModelScoreColumns.PerplexityColumnName, model.Columns.TokenLogProbabilities ? LanguageModelScoringMapper.TokenLogProbabilitiesColumnName : null);
-        var graph = GptKeyScoringGraph.Build(shape, gpt.Vocabulary, model.KeyMap, OnnxExport.Weights(gpt, precision), OnnxExport.DataTypeOf(precision), columns);
-        OnnxExport.Write(onnxPath, graph);
-        var ml = catalog.Context;
-        string[] outputs = columns.TokenLogProbabilities is string name
-            ? [columns.LogLikelihood, columns.TokenCount, columns.Perplexity, name]
-            : [columns.LogLikelihood, columns.TokenCount, columns.Perplexity];
-        // Key columns come with 8-, 16- or 32-bit keys (TokenizeIntoCharactersAsKeys: 16); the graph reads 32-bit ones.
-        return ml.Transforms.Conversion.ConvertType(GptKeyScoringGraph.TokenKeys, model.TokenColumnName, DataKind.UInt32)
-            .Append(ml.Transforms.ApplyOnnxModel(outputs, [GptKeyScoringGraph.TokenKeys], onnxPath, gpuDeviceId, fallbackToCpu))
-            .Append(ml.Transforms.DropColumns(GptKeyScoringGraph.TokenKeys));
+        return gpt;
     }
+
+    /// <summary>The tokenizer's vocabulary, when the graph's operator reproduces the tokenizer's ids; otherwise a refusal naming why.</summary>
+    private static BpeVocabulary TextTokenizer(TokenizerTransformer tokenizer, LanguageModelTransformer model)
+    {
+        if (tokenizer.OutputColumnName != model.TokenColumnName)
+            throw new ArgumentException($"The tokenizer writes column '{tokenizer.OutputColumnName}', but the model reads '{model.TokenColumnName}'.", nameof(tokenizer));
+        if (tokenizer.Vocabulary is not BpeVocabulary { ByteLevel: true } bpe)
+            throw new NotSupportedException($"The text scorer tokenizes with ONNX Runtime Extensions' GPT2Tokenizer, which reproduces byte-level BPE only; " +
+                $"this tokenizer's vocabulary is a {tokenizer.Vocabulary.Description}.");
+        var options = tokenizer.Options;
+        string? option = options.BeginOfSequenceToken != null ? nameof(options.BeginOfSequenceToken)
+            : options.EndOfSequenceToken != null ? nameof(options.EndOfSequenceToken)
+            : options.MaximumTokenCount != null ? nameof(options.MaximumTokenCount)
+            : options.UnpairedSurrogates != UnpairedSurrogatePolicy.Replace ? nameof(options.UnpairedSurrogates)
+            : null;
+        // ONNX Runtime's string tensors are UTF-8, in which an unpaired surrogate becomes U+FFFD: the Replace policy.
+        if (option != null)
+            throw new NotSupportedException($"The text scorer does not reproduce the tokenizer option {option}; export a tokenizer with the default options.");
+        return bpe;
+    }
+
+    private static MlNetScoringColumns Columns(LanguageModelTransformer model) =>
+        new(LanguageModelScoreColumns.LogLikelihoodColumnName, LanguageModelScoreColumns.TokenCountColumnName,
+            LanguageModelScoreColumns.PerplexityColumnName, model.Columns.TokenLogProbabilities ? LanguageModelScoringMapper.TokenLogProbabilitiesColumnName : null);
+
+    private static string[] Outputs(MlNetScoringColumns columns) => columns.TokenLogProbabilities is string name
+        ? [columns.LogLikelihood, columns.TokenCount, columns.Perplexity, name]
+        : [columns.LogLikelihood, columns.TokenCount, columns.Perplexity];
 }
