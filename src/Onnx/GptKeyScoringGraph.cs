@@ -16,10 +16,10 @@ internal static class GptKeyScoringGraph
     public const string TokenKeys = "ArmlOnnxTokenKeys";
 
     /// <summary>
-    /// The name of the Gather node that maps a row's ids to model ids: ONNX Runtime's error for an id the model cannot
-    /// read names the node, so the name says what went wrong.
+    /// The name of the node that checks a row's model ids: ONNX Runtime's error for an id out of its range names the
+    /// node, so the name says what went wrong.
     /// </summary>
-    public const string ModelIdLookup = "ArML_token_to_model_id__an_id_outside_this_table_is_a_token_the_model_cannot_read";
+    public const string ModelIdCheck = "ArML_model_id_check__the_row_holds_a_token_the_model_cannot_read";
 
     public static ModelProto Build(GptOnnxShape shape, TokenIdLayout ids, TokenKeyMap keyMap, IReadOnlyDictionary<string, TensorData> weights,
         DataType type, MlNetScoringColumns columns)
@@ -31,7 +31,7 @@ internal static class GptKeyScoringGraph
         // Key k is column id k − 1; the table's first entry stands for the missing key 0.
         var table = new long[keyMap.ColumnKeyCount + 1];
         for (int k = 0; k < table.Length; k++) table[k] = ModelId(keyMap, k - 1, shape);
-        var modelIds = g.NodeWithName(ModelIdLookup, "Gather", [g.Int64Table("key_to_model_id", table), keys]);
+        var modelIds = Checked(g, g.Node("Gather", [g.Int64Table("key_to_model_id", table), keys]), shape);
         Finish(g, shape, ids, modelIds, weights, type, columns);
         return g.ToModel($"ArML GPT scoring graph for ML.NET: {TokenKeys} uint32 [1, sequence] (one row's raw keys) in; the row's scores out.");
     }
@@ -43,6 +43,17 @@ internal static class GptKeyScoringGraph
     /// </summary>
     internal static long ModelId(TokenKeyMap keyMap, int columnId, GptOnnxShape shape) =>
         keyMap.TryToModelIdOrUnknown(columnId, out int id) ? id : shape.Config.VocabularySize;
+
+    /// <summary>
+    /// <paramref name="modelIds"/> through a named Gather over 0..V−1 (V the model's vocabulary), so that an id
+    /// <see cref="ModelId"/> put past the vocabulary fails there, named, rather than in the embedding's anonymous Gather.
+    /// </summary>
+    internal static string Checked(OnnxGraph g, string modelIds, GptOnnxShape shape)
+    {
+        var identity = new long[shape.Config.VocabularySize];
+        for (int i = 0; i < identity.Length; i++) identity[i] = i;
+        return g.NodeWithName(ModelIdCheck, "Gather", [g.Int64Table("model_ids", identity), modelIds]);
+    }
 
     /// <summary>Frames one row's model ids <paramref name="modelIds"/> (1-D) with the separator, scores it and writes the ML.NET columns.</summary>
     internal static void Finish(OnnxGraph g, GptOnnxShape shape, TokenIdLayout ids, string modelIds, IReadOnlyDictionary<string, TensorData> weights,

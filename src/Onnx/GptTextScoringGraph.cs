@@ -16,7 +16,7 @@ namespace ArML.Onnx;
 /// The operator splits GPT-2's end-of-text string out of the text before BPE (it is the operator's unknown, begin and
 /// end token), where ArML encodes the string as ordinary text (tiktoken's encode_ordinary). Its id is therefore mapped
 /// past the vocabulary, as an id the model cannot read: a row containing that string fails in ONNX Runtime, naming
-/// <see cref="GptKeyScoringGraph.ModelIdLookup"/>, instead of being scored differently from ArML. Every other string
+/// <see cref="GptKeyScoringGraph.ModelIdCheck"/>, instead of being scored differently from ArML. Every other string
 /// the operator tokenizes as ArML's <see cref="BpeVocabulary"/> does (the tests compare them id for id).
 /// </remarks>
 internal static class GptTextScoringGraph
@@ -39,7 +39,7 @@ internal static class GptTextScoringGraph
         for (int id = 0; id < table.Length; id++) table[id] = GptKeyScoringGraph.ModelId(keyMap, id, shape);
         // The operator's own special string: never an id ArML's tokenizer gives for text (see remarks).
         if (bpe.BpeTokenizer.Vocabulary.TryGetValue(OperatorSpecialToken, out int special)) table[special] = shape.Config.VocabularySize;
-        var modelIds = g.NodeWithName(GptKeyScoringGraph.ModelIdLookup, "Gather", [g.Int64Table("token_to_model_id", table), row]);
+        var modelIds = GptKeyScoringGraph.Checked(g, g.Node("Gather", [g.Int64Table("token_to_model_id", table), row]), shape);
         GptKeyScoringGraph.Finish(g, shape, ids, modelIds, weights, type, columns);
         return g.ToModel($"ArML GPT scoring graph for ML.NET: {textColumn} string [1, 1] (one row's text) in, tokenized by ONNX Runtime Extensions' " +
             $"{TokenizerOperator}; the row's scores out.");

@@ -78,7 +78,7 @@ public static class OnnxScorerCatalogExtensions
     /// The graph scores the text as the GPT transformer scores the tokenizer's output: rows framed by the model's
     /// separator at both ends, at most ContextLength − 1 tokens (ONNX Runtime raises an error for longer rows). A row
     /// containing the string &lt;|endoftext|&gt; fails in ONNX Runtime, naming the node
-    /// ArML_token_to_model_id__…: the operator splits that string out as its special token, while ArML encodes it as
+    /// ArML_model_id_check__…: the operator splits that string out as its special token, while ArML encodes it as
     /// ordinary text, and the graph refuses rather than score it differently.
     /// </remarks>
     /// <param name="catalog">The language-modeling catalog.</param>

@@ -75,7 +75,7 @@ public sealed class OnnxScorerChainTests : IDisposable
     }
 
     // The transformer writes scalars; ML.NET's ONNX transformer writes every output as a vector (here of one slot).
-    private static List<(double Ll, int Count, double Perplexity, double[] Tokens)> Read(IDataView scored, bool scalars)
+    internal static List<(double Ll, int Count, double Perplexity, double[] Tokens)> Read(IDataView scored, bool scalars)
     {
         var result = new List<(double, int, double, double[])>();
         var columns = new[] { "LogLikelihood", "TokenCount", "Perplexity", "TokenLogProbabilities" }.Select(n => scored.Schema[n]).ToArray();
