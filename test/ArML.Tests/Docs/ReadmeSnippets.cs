@@ -179,6 +179,14 @@ var onnxChain = mlContext.Transforms.Text.TokenizeIntoCharactersAsKeys("Tokens",
     .Append(mlContext.LanguageModeling().ToOnnxScorer(gpt, "scorer-keys.onnx"))
     .Fit(train);
 mlContext.Model.Save(onnxChain, train.Schema, "scorer.zip");   // plain ML.NET: the graph travels inside the zip
+
+// Byte-level BPE too: the graph reads the text column and tokenizes it (ONNX Runtime Extensions' GPT2Tokenizer).
+mlContext.UseOnnxRuntimeExtensions();                            // on every context that fits or loads such a chain
+var hf = mlContext.LanguageModeling().LoadHuggingFace("gpt2");
+var textScorer = mlContext.LanguageModeling()
+    .ToOnnxScorer((TokenizerTransformer)hf.First(), (LanguageModelTransformer)hf.LastTransformer, "scorer-text.onnx")
+    .Fit(train);
+mlContext.Model.Save(textScorer, train.Schema, "text-scorer.zip");
     }
 
     private static void Tokenizers(MLContext mlContext)
