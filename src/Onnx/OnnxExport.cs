@@ -2,6 +2,7 @@ using ArML.Persistence;
 using ArML.Torch;
 using ArML.Trainers;
 using ArML.Trainers.Gpt;
+using ArML.Trainers.Lstm;
 using ArML.Trainers.NGram;
 using Google.Protobuf;
 using Onnx;
@@ -16,7 +17,8 @@ namespace ArML.Onnx;
 /// | Scoring | one .onnx file (<see cref="OnnxScoringContract"/>) | ONNX Runtime, ML.NET's ApplyOnnxModel, SynapseML's ONNXModel |
 /// | Decoder | a folder: model.onnx, genai_config.json, and tokenizer.json + tokenizer_config.json for byte-level BPE models loaded with LoadHuggingFace | ONNX Runtime GenAI ("gpt2") |
 ///
-/// Supported: GPT models with learned positions, with or without biases, unconditional. Every file is written to a
+/// Supported: GPT models with learned positions, with or without biases, unconditional; LSTM and GRU models as a
+/// float32 scoring graph (ONNX's LSTM/GRU operators; rows padded on the right). Every file is written to a
 /// temporary file and renamed, so a failed export leaves no partial file; the model is checked before anything is written.
 /// </remarks>
 public static class OnnxExport
@@ -25,7 +27,7 @@ public static class OnnxExport
     private const long MaxProtobufBytes = (2L << 30) - (16L << 20);
 
     /// <summary>Writes <paramref name="model"/> as an ONNX scoring graph (a file) or GenAI decoder (a folder) at <paramref name="path"/>.</summary>
-    /// <param name="model">A GPT language model (trained or loaded).</param>
+    /// <param name="model">A GPT language model (trained or loaded), or an LSTM/GRU language model (scoring graph only).</param>
     /// <param name="path">The .onnx file (Scoring) or the folder (Decoder, created if missing).</param>
     /// <param name="options">What to write; null for a float32 scoring graph.</param>
     /// <exception cref="NotSupportedException">The model's family or an option of it is not exported, or <see cref="OnnxExportOptions.RequireTokenizer"/>
@@ -35,6 +37,11 @@ public static class OnnxExport
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrEmpty(path);
         options ??= new OnnxExportOptions();
+        if (model.Model is LstmLanguageModel recurrent)
+        {
+            ExportRecurrent(recurrent, path, options);
+            return;
+        }
         var gpt = Gpt(model);
         IReadOnlyList<(string Name, byte[] Content)>? tokenizer = null;
         if (options.Kind == OnnxGraphKind.Decoder)
@@ -76,6 +83,18 @@ public static class OnnxExport
         }
     }
 
+    /// <summary>Writes an LSTM or GRU model's scoring graph (float32; GenAI's decoder conventions are for transformers).</summary>
+    private static void ExportRecurrent(LstmLanguageModel model, string path, OnnxExportOptions options)
+    {
+        if (options.Kind != OnnxGraphKind.Scoring)
+            throw new NotSupportedException($"ONNX export writes {model.Model.Config.Cell} models as a scoring graph only: ONNX Runtime GenAI's decoder is for transformers.");
+        if (options.Precision != OnnxPrecision.Float32)
+            throw new NotSupportedException($"ONNX export writes {model.Model.Config.Cell} models in float32 only.");
+        if (!model.Vocabulary.StartsWithSeparator || !model.Vocabulary.EndsWithSeparator)
+            throw new NotSupportedException("ONNX export frames rows with the separator at both ends; this model leaves one out.");
+        Write(path, RecurrentScoringGraph.Build(model.Model));
+    }
+
     /// <summary>Refuses: an n-gram model's interchange format is ARPA (<c>ExportArpa</c>), not ONNX.</summary>
     /// <exception cref="NotSupportedException">Always.</exception>
     public static void ExportOnnx(this NGramTransformer model, string path, OnnxExportOptions? options = null) =>
@@ -84,7 +103,7 @@ public static class OnnxExport
     internal static GptLanguageModel Gpt(LanguageModelTransformer model)
     {
         if (model.Model is not GptLanguageModel gpt)
-            throw new NotSupportedException($"ONNX export supports GPT language models; this model is a {model.Model.GetType().Name}.");
+            throw new NotSupportedException($"This ONNX export supports GPT language models (LSTM and GRU models: ExportOnnx's scoring graph); this model is a {model.Model.GetType().Name}.");
         if (gpt.Vocabulary.ConditionKeyCount > 0)
             throw new NotSupportedException("ONNX export supports unconditional GPT models; this model reads a condition column.");
         if (gpt.Model.ComputeType != TorchSharp.torch.ScalarType.Float32 && gpt.Model.ComputeType != TorchSharp.torch.ScalarType.BFloat16)

@@ -10,8 +10,9 @@ namespace ArML.Onnx;
 /// separator (<see cref="Trainers.TokenIdLayout.Separator"/>, the token count K) and tᵢ are the row's tokens mapped
 /// through the transformer's <see cref="Data.TokenKeyMap"/> (key − 1 for a model without a compact vocabulary). A
 /// framed row holds at most ContextLength + 1 ids (n ≤ ContextLength − 1 tokens): longer rows need ArML's sliding
-/// window, which the graph does not do. Rows of a batch are padded to one length with any valid id and
-/// <c>attention_mask</c> 0 at the padding (1 elsewhere); padding may be on either side.
+/// window, which the graph does not do (an LSTM or GRU graph reads rows of any length). Rows of a batch are padded
+/// to one length with any valid id and <c>attention_mask</c> 0 at the padding (1 elsewhere); padding may be on either
+/// side for a GPT graph, and must be on the right for an LSTM or GRU graph (a recurrence reads left padding as input).
 /// </para>
 /// <para>
 /// Outputs: <c>logits</c> (float, [batch, sequence − 1, vocabulary]: position j's next-id logits),

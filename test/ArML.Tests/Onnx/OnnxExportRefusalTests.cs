@@ -48,7 +48,10 @@ public sealed class OnnxExportRefusalTests : IDisposable
         var data = ml.Data.LoadFromEnumerable(new[] { "ab ba", "abba", "cab" }.Select(t => new TextRow { Text = t }));
         var tokens = ml.Transforms.Text.TokenizeCharacters("Tokens", "Text").Fit(data).Transform(data);
         using var lstm = ml.LanguageModeling().Trainers.Lstm(TinyLstm.Options(iterations: 1)).Fit(tokens);
-        AssertRefusedAndUntouched(p => lstm.ExportOnnx(p), "LstmLanguageModel");
+        // LSTM/GRU export their scoring graph only (OnnxRecurrentScoringTests): the decoder, float16 and the ML.NET key scorer are refused.
+        AssertRefusedAndUntouched(p => lstm.ExportOnnx(p, new OnnxExportOptions { Kind = OnnxGraphKind.Decoder }), "scoring graph only");
+        AssertRefusedAndUntouched(p => lstm.ExportOnnx(p, new OnnxExportOptions { Precision = OnnxPrecision.Float16 }), "float32");
+        AssertRefusedAndUntouched(p => ml.LanguageModeling().ToOnnxScorer(lstm, p), "LstmLanguageModel");
         var ngram = ml.LanguageModeling().Trainers.NGram("Tokens", order: 2).Fit(tokens);
         AssertRefusedAndUntouched(p => ngram.ExportOnnx(p), "ARPA");
     }
