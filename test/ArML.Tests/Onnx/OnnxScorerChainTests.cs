@@ -46,18 +46,7 @@ public sealed class OnnxScorerChainTests : IDisposable
         var scorer = ml.LanguageModeling().ToOnnxScorer(gpt, onnx);
         var chain = Tokenizer(ml, kind).Append(scorer).Fit(train);
         var rows = Rows(ml, Score);
-        var expected = Read(gpt.Transform(tokenizer.Transform(rows)), scalars: true);
-        var actual = Read(chain.Transform(rows), scalars: false);
-        Assert.Equal(expected.Count, actual.Count);
-        for (int r = 0; r < expected.Count; r++)
-        {
-            Assert.Equal(expected[r].Count, actual[r].Count);
-            double tolerance = Math.Max(1e-4, Float32Rounding.RowScore(expected[r].Count, expected[r].Ll, 4 * options.EmbeddingSize, lm.Vocabulary.Size));
-            Assert.Equal(expected[r].Ll, actual[r].Ll, tolerance);
-            Assert.Equal(expected[r].Perplexity, actual[r].Perplexity, expected[r].Perplexity * 1e-4);
-            Assert.Equal(expected[r].Tokens.Length, actual[r].Tokens.Length);
-            for (int j = 0; j < expected[r].Tokens.Length; j++) Assert.Equal(expected[r].Tokens[j], actual[r].Tokens[j], 1e-4);
-        }
+        var actual = AssertScoresEqual(gpt.Transform(tokenizer.Transform(rows)), chain.Transform(rows), lm);
 
         // Plain ML.NET persistence: the graph travels inside the zip; a fresh context loads it with no ArML code.
         string zip = Path.Combine(_dir, "chain.zip");
@@ -72,6 +61,24 @@ public sealed class OnnxScorerChainTests : IDisposable
             Assert.Equal(actual[r].Count, reloaded[r].Count);
             Assert.Equal(actual[r].Tokens, reloaded[r].Tokens);
         }
+    }
+
+    /// <summary>The ONNX chain's columns (one-slot vectors) equal the transformer's (scalars) within float32 rounding; returns the ONNX rows.</summary>
+    internal static List<(double Ll, int Count, double Perplexity, double[] Tokens)> AssertScoresEqual(IDataView arml, IDataView onnx, GptLanguageModel lm)
+    {
+        var expected = Read(arml, scalars: true);
+        var actual = Read(onnx, scalars: false);
+        Assert.Equal(expected.Count, actual.Count);
+        for (int r = 0; r < expected.Count; r++)
+        {
+            Assert.Equal(expected[r].Count, actual[r].Count);
+            double tolerance = Math.Max(1e-4, Float32Rounding.RowScore(expected[r].Count, expected[r].Ll, 4 * lm.Model.Config.EmbeddingSize, lm.Vocabulary.Size));
+            Assert.Equal(expected[r].Ll, actual[r].Ll, tolerance);
+            Assert.Equal(expected[r].Perplexity, actual[r].Perplexity, expected[r].Perplexity * 1e-4);
+            Assert.Equal(expected[r].Tokens.Length, actual[r].Tokens.Length);
+            for (int j = 0; j < expected[r].Tokens.Length; j++) Assert.Equal(expected[r].Tokens[j], actual[r].Tokens[j], 1e-4);
+        }
+        return actual;
     }
 
     // The transformer writes scalars; ML.NET's ONNX transformer writes every output as a vector (here of one slot).

@@ -35,7 +35,7 @@ public sealed class OnnxTextScorerTests : IDisposable
         string onnx = Path.Combine(_dir, "text.onnx");
         var rows = Rows(ml, Texts);
         var scorer = ml.LanguageModeling().ToOnnxScorer(tokenizer, model, onnx).Fit(rows);
-        var actual = AssertScoresEqual(chain.Transform(rows), scorer.Transform(rows), (GptLanguageModel)model.Model);
+        var actual = OnnxScorerChainTests.AssertScoresEqual(chain.Transform(rows), scorer.Transform(rows), (GptLanguageModel)model.Model);
 
         // Plain ML.NET persistence: the graph travels inside the zip; the loading context registers the operators.
         string zip = Path.Combine(_dir, "text-scorer.zip");
@@ -74,7 +74,7 @@ public sealed class OnnxTextScorerTests : IDisposable
         using var model = ml.LanguageModeling().Trainers.Gpt(options).Fit(tokenizer.Transform(train));
         var rows = Rows(ml, ["the cat", "", "a zebra", "mat 3 sat"]);
         var scorer = ml.LanguageModeling().ToOnnxScorer(tokenizer, model, Path.Combine(_dir, "trained.onnx")).Fit(rows);
-        AssertScoresEqual(model.Transform(tokenizer.Transform(rows)), scorer.Transform(rows), (GptLanguageModel)model.Model);
+        OnnxScorerChainTests.AssertScoresEqual(model.Transform(tokenizer.Transform(rows)), scorer.Transform(rows), (GptLanguageModel)model.Model);
     }
 
     [Fact]
@@ -102,23 +102,6 @@ public sealed class OnnxTextScorerTests : IDisposable
         var otherColumn = new TokenizerTransformer("Other", "Text", (BpeVocabulary)tokenizer.Vocabulary, new TokenizeOptions());
         Assert.Throws<ArgumentException>(() => ml.LanguageModeling().ToOnnxScorer(otherColumn, model, path));
         Assert.False(File.Exists(path));
-    }
-
-    private static List<(double Ll, int Count, double Perplexity, double[] Tokens)> AssertScoresEqual(IDataView arml, IDataView onnx, GptLanguageModel lm)
-    {
-        var expected = OnnxScorerChainTests.Read(arml, scalars: true);
-        var actual = OnnxScorerChainTests.Read(onnx, scalars: false);
-        Assert.Equal(expected.Count, actual.Count);
-        for (int r = 0; r < expected.Count; r++)
-        {
-            Assert.Equal(expected[r].Count, actual[r].Count);
-            double tolerance = Math.Max(1e-4, Float32Rounding.RowScore(expected[r].Count, expected[r].Ll, 4 * lm.Model.Config.EmbeddingSize, lm.Vocabulary.Size));
-            Assert.Equal(expected[r].Ll, actual[r].Ll, tolerance);
-            Assert.Equal(expected[r].Perplexity, actual[r].Perplexity, expected[r].Perplexity * 1e-4);
-            Assert.Equal(expected[r].Tokens.Length, actual[r].Tokens.Length);
-            for (int j = 0; j < expected[r].Tokens.Length; j++) Assert.Equal(expected[r].Tokens[j], actual[r].Tokens[j], 1e-4);
-        }
-        return actual;
     }
 
     private static Exception Innermost(Exception error)
