@@ -35,10 +35,12 @@ internal static class GptTextScoringGraph
     {
         var g = new OnnxGraph("arml_gpt_text_scoring");
         var row = TokenIds(g, bpe, g.Input(textColumn, DataType.String, 1L, 1L));
-        var table = new long[bpe.VocabularySize];
-        for (int id = 0; id < table.Length; id++) table[id] = GptKeyScoringGraph.ModelId(keyMap, id, shape);
+        // One entry past the vocabulary: the operator gives its special string that id when vocab.json lacks it.
+        var table = new long[bpe.VocabularySize + 1];
+        for (int id = 0; id < bpe.VocabularySize; id++) table[id] = GptKeyScoringGraph.ModelId(keyMap, id, shape);
         // The operator's own special string: never an id ArML's tokenizer gives for text (see remarks).
-        if (bpe.BpeTokenizer.Vocabulary.TryGetValue(OperatorSpecialToken, out int special)) table[special] = shape.Config.VocabularySize;
+        int special = bpe.BpeTokenizer.Vocabulary.TryGetValue(OperatorSpecialToken, out int entry) ? entry : bpe.VocabularySize;
+        table[special] = shape.Config.VocabularySize;
         var modelIds = GptKeyScoringGraph.Checked(g, g.Node("Gather", [g.Int64Table("token_to_model_id", table), row]), shape);
         GptKeyScoringGraph.Finish(g, shape, ids, modelIds, weights, type, columns);
         return g.ToModel($"ArML GPT scoring graph for ML.NET: {textColumn} string [1, 1] (one row's text) in, tokenized by ONNX Runtime Extensions' " +
