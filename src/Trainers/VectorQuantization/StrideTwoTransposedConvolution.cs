@@ -8,10 +8,11 @@ namespace ArML.Trainers.VectorQuantization;
 /// ordinary 3 × 3 convolution to four output phases followed by a pixel shuffle.
 /// </summary>
 /// <remarks>
-/// libtorch 2.10's CPU <c>conv_transpose2d</c> (the oneDNN deconvolution it picks for 4 × 4 kernels) returns wrong
-/// values, different from one call to the next, for one output channel on a 4 × 4 input: 12 of the 64 output
-/// pixels (one stride phase) came out wrong in most calls, so an 8 × 8 grey image decoded differently each time
-/// and trained on wrong outputs. Other sizes seen were right, but the failure is not documented, so the decoder avoids
+/// libtorch 2.10's CPU <c>conv_transpose2d</c> returns wrong values, different from one call to the next, for one
+/// output channel on a 4 × 4 input (to 8 × 8): one stride phase of the output (12 of 64 pixels) came out wrong in 21
+/// to 40 of 40 random trials, with batches of 1 or 16 and one or two threads, so an 8 × 8 grey image decoded
+/// differently each time and trained on wrong outputs. 7 × 7 inputs, and 3 or 8 output channels, came out right; the
+/// failure is not documented (likely the oneDNN deconvolution libtorch picks for 4 × 4 kernels), so the decoder avoids
 /// that kernel altogether. Output pixel 2i + a (a = 0, 1) of a stride-2 transposed convolution with padding 1 reads
 /// only inputs i − 1, i, i + 1: phase 0 takes kernel taps 3 and 1 from inputs i − 1 and i, phase 1 takes taps 2 and 0
 /// from inputs i and i + 1. Gathering those taps (zero where a phase reads nothing) into a (4·Cout, Cin, 3, 3) kernel
