@@ -14,11 +14,15 @@ namespace ArML.Examples.ImageTokens;
 /// <param name="Metrics">The quantizer's own figures (code perplexity, codes used, restarts).</param>
 /// <param name="PriorBitsPerCode">The GPT prior's test NLL in bits per code (the end of the row included).</param>
 /// <param name="UnigramBitsPerCode">Bits per code of the codes' training frequencies (the prior's baseline).</param>
-/// <param name="SamplesDecoded">Sampled code grids decoded into the PNG.</param>
+/// <param name="SamplesDecoded">Code grids sampled from the GPT prior and decoded into the PNG.</param>
+/// <param name="PixelCnnBitsPerCode">The PixelCNN prior's test NLL in bits per code, when it was trained (--pixelcnn-seconds).</param>
 public sealed record ImageTokensReport(double ReconstructionError, double MeanImageError, double PixelErrorRate, VectorQuantizerMetrics Metrics,
-    double PriorBitsPerCode, double UnigramBitsPerCode, int SamplesDecoded);
+    double PriorBitsPerCode, double UnigramBitsPerCode, int SamplesDecoded, double? PixelCnnBitsPerCode = null);
 
-/// <summary>MNIST → VQ-VAE codes (7 × 7 of 64) → a GPT prior over the codes → sampled codes decoded into images.</summary>
+/// <summary>
+/// MNIST → VQ-VAE codes (7 × 7 of 64) → a GPT prior over the codes (and optionally a PixelCNN over the code grid) →
+/// sampled codes decoded into images.
+/// </summary>
 public static class ImageTokensRun
 {
     public static ImageTokensReport Run(ImageTokensSettings settings, string folder, TextWriter output)
@@ -70,14 +74,22 @@ public static class ImageTokensRun
             grid.Add(quantizer.Decode(codes));
             decoded++;
         }
+        double? pixelCnnBits = null;
+        if (settings.PixelCnnSeconds > 0)
+        {
+            var (bits, samples) = PixelCnnPrior.Run(ml, quantizer, train, trainCodes, testCodes, testImages.Count, settings, output);
+            pixelCnnBits = bits;
+            grid.AddRange(samples);
+        }
         PngGrid.Write(settings.Output, grid, 28, 28, columns: 8);
-        output.WriteLine($"Wrote {settings.Output}: {shown} test images, their reconstructions, and {decoded} images sampled from the prior.");
+        output.WriteLine($"Wrote {settings.Output}: {shown} test images, their reconstructions, {decoded} images sampled from the GPT prior" +
+            (pixelCnnBits is null ? "." : $" and {settings.Samples} from the PixelCNN prior."));
 
         var model = new TransformerChain<ITransformer>(quantizer, prior);
         string modelPath = Path.ChangeExtension(settings.Output, ".arml");
         ml.Model.SaveArml(model, train.Schema, modelPath);
         output.WriteLine($"Saved the quantizer and the prior to {modelPath}.");
-        return new ImageTokensReport(report.Error, report.MeanImage, report.PixelErrors, m, priorBits, unigramBits, decoded);
+        return new ImageTokensReport(report.Error, report.MeanImage, report.PixelErrors, m, priorBits, unigramBits, decoded, pixelCnnBits);
     }
 
     private static (double Error, double MeanImage, double PixelErrors) Reconstruction(VectorQuantizingTransformer quantizer, List<float[]> train, List<float[]> test)

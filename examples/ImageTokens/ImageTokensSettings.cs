@@ -8,13 +8,14 @@ namespace ArML.Examples.ImageTokens;
 /// <param name="TestImages">Test images read (also the validation set of both models).</param>
 /// <param name="QuantizerSeconds">Training budget of the VQ-VAE.</param>
 /// <param name="PriorSeconds">Training budget of the GPT prior.</param>
+/// <param name="PixelCnnSeconds">Training budget of the optional PixelCNN prior over the code grid; 0 leaves it out.</param>
 /// <param name="MaxIterations">Step limit of each model (the budgets usually stop them first).</param>
 /// <param name="Samples">Images sampled from the prior.</param>
 /// <param name="Output">The PNG written.</param>
 public sealed record ImageTokensSettings(string? DataFolder = null, int TrainImages = 20_000, int TestImages = 1_000, double QuantizerSeconds = 90,
-    double PriorSeconds = 60, int MaxIterations = 100_000, int Samples = 24, string Output = "image-tokens.png")
+    double PriorSeconds = 60, double PixelCnnSeconds = 0, int MaxIterations = 100_000, int Samples = 24, string Output = "image-tokens.png")
 {
-    /// <summary>Reads --data, --train, --test, --vq-seconds, --prior-seconds, --iterations, --samples and --out.</summary>
+    /// <summary>Reads --data, --train, --test, --vq-seconds, --prior-seconds, --pixelcnn-seconds, --iterations, --samples and --out.</summary>
     /// <exception cref="ArgumentException">An option is unknown or lacks its value.</exception>
     public static ImageTokensSettings Parse(string[] args)
     {
@@ -31,10 +32,11 @@ public sealed record ImageTokensSettings(string? DataFolder = null, int TrainIma
                 "--test" => settings with { TestImages = int.Parse(value, CultureInfo.InvariantCulture) },
                 "--vq-seconds" => settings with { QuantizerSeconds = double.Parse(value, CultureInfo.InvariantCulture) },
                 "--prior-seconds" => settings with { PriorSeconds = double.Parse(value, CultureInfo.InvariantCulture) },
+                "--pixelcnn-seconds" => settings with { PixelCnnSeconds = double.Parse(value, CultureInfo.InvariantCulture) },
                 "--iterations" => settings with { MaxIterations = int.Parse(value, CultureInfo.InvariantCulture) },
                 "--samples" => settings with { Samples = int.Parse(value, CultureInfo.InvariantCulture) },
                 "--out" => settings with { Output = value },
-                _ => throw new ArgumentException($"Unknown option {name}. Options: --data, --train, --test, --vq-seconds, --prior-seconds, --iterations, --samples, --out."),
+                _ => throw new ArgumentException($"Unknown option {name}. Options: --data, --train, --test, --vq-seconds, --prior-seconds, --pixelcnn-seconds, --iterations, --samples, --out."),
             };
         }
         return settings;

@@ -23,6 +23,7 @@ internal static class ArmlComponentRegistry
         ["ArML.LinearBaselineLanguageModel"] = "ArML.Trainers.Baseline.LinearBaselineLanguageModelLoader, ArML.Trainers",
         ["ArML.WaveNetLanguageModel"] = "ArML.Trainers.WaveNet.WaveNetLanguageModelLoader, ArML.Trainers",
         ["ArML.VectorQuantizer"] = "ArML.Trainers.VectorQuantization.VectorQuantizerLoader, ArML.Trainers",
+        ["ArML.VectorDequantizer"] = "ArML.Trainers.VectorQuantization.VectorDequantizerLoader, ArML.Trainers",
         ["ArML.MuLaw"] = "ArML.Transforms.Audio.MuLawLoader, ArML.Transforms",
     }.ToFrozenDictionary(StringComparer.Ordinal);
 

@@ -40,6 +40,9 @@ internal static class LayoutVersions
     /// <summary>"ArML.VectorQuantizer" (a VQ-VAE's encoder, codebook and decoder).</summary>
     public const int VectorQuantizer = 1;
 
+    /// <summary>"ArML.VectorDequantizer" (a VQ-VAE's decoder as a transform; the file holds the whole network).</summary>
+    public const int VectorDequantizer = 1;
+
     /// <summary>Throws unless <paramref name="reader"/>'s component has a layout version from 1 to <paramref name="current"/>.</summary>
     /// <exception cref="ArmlModelFormatException">The version is outside that range (naming the component).</exception>
     public static void Require(ArmlComponentReader reader, int current, string component)

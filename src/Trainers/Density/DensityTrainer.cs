@@ -52,6 +52,7 @@ public sealed class DensityTrainer : IEstimator<DensityTransformer>, IChainValid
         ArgumentNullException.ThrowIfNull(input);
         string name = _options.FeatureColumnName;
         var column = DensityColumns.RequireFeatures(input.Schema, name);
+        DensityColumns.RequireKeysFit(column, _options.Distribution, _options.CategoryCount);
         int? size = ((Microsoft.ML.Data.VectorDataViewType)column.Type).Size is int s and > 0 ? s : null;
         // A PixelCNN's image fixes the length: a variable-size column has every row checked against it as it is read.
         if (_options.RequiredDimension is int required)

@@ -4,7 +4,7 @@ using Microsoft.ML.Data;
 namespace ArML.Trainers.Density;
 
 /// <summary>
-/// Reads one row's feature vector (Single or Boolean, dense or sparse) as floats and checks it: its length, NaN, every
+/// Reads one row's feature vector (Single, Boolean or keys, dense or sparse) as floats and checks it: its length, NaN, every
 /// value against the model's distribution and, for a trained Gaussian mixture, its distance from the training data.
 /// Errors name the column, the row and the index.
 /// </summary>
@@ -46,6 +46,22 @@ internal sealed class DensityVectorReader
                 buffer.CopyTo(dense);
                 var values = reader.Buffer(buffer.Length);
                 for (int i = 0; i < buffer.Length; i++) values[i] = dense[i] ? 1f : 0f;
+                return buffer.Length;
+            }, column.Name, distribution, dimension, standardization);
+        }
+        if (item is KeyDataViewType)
+        {
+            // Key k is value k − 1 (keys count from 1); the missing key 0 reads as NaN, which Read reports as missing.
+            var getter = row.GetGetter<VBuffer<uint>>(column);
+            VBuffer<uint> buffer = default;
+            uint[] dense = [];
+            return new DensityVectorReader(reader =>
+            {
+                getter(ref buffer);
+                if (dense.Length < buffer.Length) dense = new uint[buffer.Length];
+                buffer.CopyTo(dense);
+                var values = reader.Buffer(buffer.Length);
+                for (int i = 0; i < buffer.Length; i++) values[i] = dense[i] == 0 ? float.NaN : dense[i] - 1f;
                 return buffer.Length;
             }, column.Name, distribution, dimension, standardization);
         }

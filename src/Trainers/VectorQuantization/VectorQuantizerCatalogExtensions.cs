@@ -36,4 +36,23 @@ public static class VectorQuantizerCatalogExtensions
             OutputColumnName = outputColumnName, InputColumnName = inputColumnName, Height = height, Width = width, CodebookSize = codebookSize,
             MaxIterations = maxIterations,
         });
+
+    /// <summary>
+    /// Decodes the codes in <paramref name="inputColumnName"/> (keys, as <paramref name="quantizer"/> produces them, or
+    /// Single codes 0 … K − 1, as a density model samples them) into images with <paramref name="quantizer"/>'s decoder:
+    /// the inverse transform. The decoder shares the quantizer's network.
+    /// </summary>
+    /// <param name="catalog">The transforms catalog.</param>
+    /// <param name="outputColumnName">Images column to produce: a vector of Single of Height × Width × Channels.</param>
+    /// <param name="quantizer">The trained quantizer whose codes are decoded.</param>
+    /// <param name="inputColumnName">Codes column; null for the quantizer's output column.</param>
+    /// <param name="scoringBatchSize">Rows decoded per forward pass; null for the quantizer's.</param>
+    public static VectorDequantizingEstimator VectorDequantize(this TransformsCatalog catalog, string outputColumnName, VectorQuantizingTransformer quantizer,
+        string? inputColumnName = null, int? scoringBatchSize = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(quantizer);
+        return new VectorDequantizingEstimator(outputColumnName, quantizer, inputColumnName ?? quantizer.OutputColumnName,
+            scoringBatchSize ?? quantizer.ScoringBatchSize);
+    }
 }

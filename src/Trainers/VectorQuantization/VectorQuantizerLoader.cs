@@ -21,21 +21,26 @@ internal sealed class VectorQuantizerLoader : IArmlComponentLoader
     {
         LayoutVersions.Require(reader, LayoutVersions.VectorQuantizer, "Vector quantizer");
         var config = reader.ReadJson<VectorQuantizerConfig>("config.json");
-        string? problem = config.Shape is null ? "the image shape is missing"
-            : string.IsNullOrEmpty(config.InputColumnName) || string.IsNullOrEmpty(config.OutputColumnName) ? "a column name is missing"
-            : config.Shape.Problem() ?? (config.ScoringBatchSize < 1 ? "the scoring batch size must be positive" : null);
+        string? problem = Problem(config.OutputColumnName, config.InputColumnName, config.Shape, config.ScoringBatchSize);
         if (problem != null) throw new ArmlModelFormatException($"The vector quantizer's config.json is inconsistent: {problem}.");
+        var model = LoadModel(reader, context, config.Shape!);
+        return new VectorQuantizingTransformer(model, config.OutputColumnName, config.InputColumnName, config.ScoringBatchSize, config.Metrics);
+    }
+
+    /// <summary>The network in weights.safetensors, checked against <paramref name="shape"/> before it is built, on the context's device.</summary>
+    /// <exception cref="ArmlModelFormatException">A tensor is missing, unexpected or of another shape or type.</exception>
+    internal static VectorQuantizerModel LoadModel(ArmlComponentReader reader, ArmlLoadContext context, VectorQuantizerShape shape)
+    {
         var weights = reader.ReadTensors("weights.safetensors");
         // Checked before the network is built, so the config cannot make ArML allocate more than the file holds.
-        SavedTensors.Require(weights, VectorQuantizerNetwork.ExpectedTensors(config.Shape!), "The vector quantizer's weights.safetensors");
+        SavedTensors.Require(weights, VectorQuantizerNetwork.ExpectedTensors(shape), "The vector quantizer's weights.safetensors");
         var device = TorchRuntime.SelectDevice(context.GpuDeviceId, context.FallbackToCpu);
-        var network = new VectorQuantizerNetwork(config.Shape!);
+        var network = new VectorQuantizerNetwork(shape, seed: null);
         try
         {
             ModuleWeights.Import(network, weights);
             network.to(device);
-            return new VectorQuantizingTransformer(new VectorQuantizerModel(network, device), config.OutputColumnName, config.InputColumnName,
-                config.ScoringBatchSize, config.Metrics);
+            return new VectorQuantizerModel(network, device);
         }
         catch
         {
@@ -43,4 +48,10 @@ internal sealed class VectorQuantizerLoader : IArmlComponentLoader
             throw;
         }
     }
+
+    /// <summary>What is wrong with a saved configuration's shared fields, or null.</summary>
+    internal static string? Problem(string? outputColumnName, string? inputColumnName, VectorQuantizerShape? shape, int scoringBatchSize) =>
+        shape is null ? "the image shape is missing"
+        : string.IsNullOrEmpty(inputColumnName) || string.IsNullOrEmpty(outputColumnName) ? "a column name is missing"
+        : shape.Problem() ?? (scoringBatchSize < 1 ? "the scoring batch size must be positive" : null);
 }

@@ -27,15 +27,24 @@ internal sealed record VectorQuantizerPass(Tensor Reconstruction, Tensor Encoded
 /// </remarks>
 internal sealed class VectorQuantizerNetwork : nn.Module
 {
-    public VectorQuantizerNetwork(VectorQuantizerShape shape) : base("vqvae")
+    /// <summary>A network of <paramref name="shape"/>, initialised from <paramref name="seed"/>, or zeros for weights about to be read.</summary>
+    public VectorQuantizerNetwork(VectorQuantizerShape shape, long? seed) : base("vqvae")
     {
         Shape = shape;
+        // A generator of its own, so that the seed alone fixes the weights, whatever else uses libtorch's global one.
+        using var generator = seed is long s ? new Generator((ulong)s) : null;
         foreach (var (name, dims) in LayerShapes(shape))
         {
-            Parameter parameter = name == CodebookName
-                // Uniform in ±1/K as the paper's code does; unused codes move onto encoder outputs early in training.
-                ? new Parameter(empty(dims).uniform_(-1.0 / shape.CodebookSize, 1.0 / shape.CodebookSize))
-                : dims.Length == 1 ? new Parameter(zeros(dims)) : Uniform(name, dims);
+            var parameter = new Parameter(zeros(dims));
+            if (generator != null && (dims.Length > 1 || name == CodebookName))
+            {
+                // The codebook uniform in ±1/K as the paper's code does (unused codes move onto encoder outputs early in
+                // training); kernels as nn.Conv2d's default; biases zero.
+                double bound = name == CodebookName ? 1.0 / shape.CodebookSize : KernelBound(name, dims);
+                using var noGrad = no_grad();
+                using var uniform = rand(dims, generator: generator);
+                parameter.copy_(uniform.mul_(2 * bound).sub_(bound));
+            }
             register_parameter(name, parameter);
         }
     }
@@ -110,7 +119,7 @@ internal sealed class VectorQuantizerNetwork : nn.Module
         var x = F.relu(F.conv2d(quantized, P("dec_in_weight"), P("dec_in_bias"), padding: [1, 1]));
         for (int l = 0; l < Shape.DownsamplingLayers; l++)
         {
-            x = F.conv_transpose2d(x, P($"dec{l}_weight"), P($"dec{l}_bias"), strides: [2, 2], padding: [1, 1]);
+            x = StrideTwoTransposedConvolution.Apply(x, P($"dec{l}_weight"), P($"dec{l}_bias"));
             if (l < Shape.DownsamplingLayers - 1) x = F.relu(x);
         }
         return x;
@@ -132,11 +141,10 @@ internal sealed class VectorQuantizerNetwork : nn.Module
 
     // nn.Conv2d's default initialisation: uniform in ±1/√fan-in. A transposed convolution's fan-in is its input
     // channels (dimension 0) times the kernel.
-    private static Parameter Uniform(string name, long[] shape)
+    private static double KernelBound(string name, long[] shape)
     {
         bool transposed = name.StartsWith("dec", StringComparison.Ordinal) && name != "dec_in_weight";
         long fanIn = (transposed ? shape[0] : shape[1]) * shape[2] * shape[3];
-        double bound = 1 / Math.Sqrt(fanIn);
-        return new Parameter(empty(shape).uniform_(-bound, bound));
+        return 1 / Math.Sqrt(fanIn);
     }
 }

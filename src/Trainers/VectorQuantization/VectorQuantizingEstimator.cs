@@ -66,8 +66,7 @@ public sealed class VectorQuantizingEstimator : IEstimator<VectorQuantizingTrans
             DensityData.Read(view, name, VectorQuantizerColumns.Storage(VectorQuantizerColumns.RequireImages(view.Schema, name, shape)),
                 VectorQuantizerColumns.ValueCheck, shape.Dimension));
 
-        torch.manual_seed(seed);
-        var network = new VectorQuantizerNetwork(shape);
+        var network = new VectorQuantizerNetwork(shape, seed);
         try
         {
             var device = torch.CPU;

@@ -244,5 +244,13 @@ Console.WriteLine(vq.Metrics);                            // reconstruction erro
 int[] codes = model.LastTransformer.GenerateTokens([], maxNewTokens: vq.CodeCount, seed: 1);
 float[] image = vq.Decode(codes);                         // 784 values
 mlContext.Model.SaveArml(model, train.Schema, "image-prior.arml");
+// The inverse transform: a codes column (keys, or Single codes a density model sampled) to images.
+var decoder = mlContext.Transforms.VectorDequantize("Image", vq).Fit(vq.Transform(train));
+// A PixelCNN over the 7 × 7 code grid as the prior: categorical over the K codes, read from the key column.
+var pixelPrior = mlContext.DensityEstimation().Trainers.PixelCnn(new PixelCnnOptions
+{
+    FeatureColumnName = "Codes", Height = 7, Width = 7, Distribution = OutputDistribution.Categorical, CategoryCount = 64,
+}).Fit(vq.Transform(train));
+float[][] sampledGrids = pixelPrior.Sample(16, seed: 1);  // codes 0 … 63 as Single: VectorDequantize reads them too
     }
 }

@@ -48,19 +48,23 @@ public sealed class ImageTokensTests
         try
         {
             var text = new StringWriter();
-            var settings = ImageTokensSettings.Parse(["--train", "64", "--test", "16", "--iterations", "3", "--samples", "2", "--out", output]);
+            var settings = ImageTokensSettings.Parse(["--train", "64", "--test", "16", "--iterations", "3", "--samples", "2", "--pixelcnn-seconds", "30",
+                "--out", output]);
             var report = ImageTokensRun.Run(settings, folder, text);
             Assert.True(File.Exists(output));
             Assert.True(File.Exists(Path.ChangeExtension(output, ".arml")));
             Assert.InRange(report.Metrics.CodePerplexity, 1, 64);
             Assert.True(report.PriorBitsPerCode > 0 && double.IsFinite(report.PriorBitsPerCode));
             Assert.Contains("bits per code", text.ToString());
+            Assert.True(report.PixelCnnBitsPerCode > 0 && double.IsFinite(report.PixelCnnBitsPerCode.Value));
+            Assert.True(File.Exists(Path.ChangeExtension(output, ".pixelcnn.arml")));
             Assert.Throws<ArgumentException>(() => ImageTokensSettings.Parse(["--train"]));
         }
         finally
         {
             File.Delete(output);
             File.Delete(Path.ChangeExtension(output, ".arml"));
+            File.Delete(Path.ChangeExtension(output, ".pixelcnn.arml"));
         }
     }
 }

@@ -169,6 +169,7 @@ public class ModelRoundTripTests
                 ["ArML.WaveNetLanguageModel"] = "ArML.Trainers.WaveNet.WaveNetLanguageModelLoader, ArML.Trainers",
                 ["ArML.MuLaw"] = "ArML.Transforms.Audio.MuLawLoader, ArML.Transforms",
                 ["ArML.VectorQuantizer"] = "ArML.Trainers.VectorQuantization.VectorQuantizerLoader, ArML.Trainers",
+                ["ArML.VectorDequantizer"] = "ArML.Trainers.VectorQuantization.VectorDequantizerLoader, ArML.Trainers",
                 ["ArML.LstmLanguageModel"] = "ArML.Trainers.Lstm.LstmLanguageModelLoader, ArML.Trainers",
             },
             ArmlComponentRegistry.LoaderTypeNames.OrderBy(p => p.Key).ToDictionary());

@@ -127,9 +127,9 @@ public class BadInputTests
         foreach (var data in wrong)
         {
             var fit = Assert.Throws<ArgumentOutOfRangeException>(() => trainer.Fit(data));
-            Assert.Contains("Column 'Features' (features) must be a vector of Single or Boolean", fit.Message);
+            Assert.Contains("Column 'Features' (features) must be a vector of Single, Boolean or UInt32 keys", fit.Message);
             var shape = Assert.Throws<ArgumentOutOfRangeException>(() => trainer.GetOutputSchema(ArML.Schema.SchemaShapeShim.Create(data.Schema)));
-            Assert.Contains("Column 'Features' (features) must be a vector of Single or Boolean", shape.Message);
+            Assert.Contains("Column 'Features' (features) must be a vector of Single, Boolean or UInt32 keys", shape.Message);
         }
         var missing = Assert.Throws<ArgumentOutOfRangeException>(() => ml.DensityEstimation().Trainers.Fvsbn("Pixels").Fit(DensityTestData.Load(ml, Good, D)));
         Assert.Contains("Column 'Pixels'", missing.Message);

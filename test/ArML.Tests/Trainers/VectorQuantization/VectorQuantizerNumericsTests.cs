@@ -1,3 +1,4 @@
+using ArML.Tests.Support;
 using ArML.Trainers.VectorQuantization;
 using TorchSharp;
 using Xunit;
@@ -7,7 +8,8 @@ namespace ArML.Tests.Trainers.VectorQuantization;
 
 /// <summary>
 /// The VQ-VAE's quantization against independent computations: nearest codes against a float64 brute force, and the
-/// straight-through gradient against finite differences (float64) of the surrogate it stands for.
+/// straight-through gradient against finite differences (float64) of the surrogate it stands for, the decoder's
+/// upsampling against a plain float64 transposed convolution.
 /// </summary>
 public class VectorQuantizerNumericsTests
 {
@@ -19,7 +21,7 @@ public class VectorQuantizerNumericsTests
     {
         ArML.Torch.TorchRuntime.EnsureInitialized();
         manual_seed(3);
-        using var network = new VectorQuantizerNetwork(Tiny with { CodebookSize = 50, CodeDimension = 6 });
+        using var network = new VectorQuantizerNetwork(Tiny with { CodebookSize = 50, CodeDimension = 6 }, seed: 3);
         using (no_grad()) network.Codebook.normal_();
         using var encoded = randn(8, 6, 3, 3);
         using var codes = network.Assign(encoded);
@@ -45,7 +47,7 @@ public class VectorQuantizerNumericsTests
     {
         ArML.Torch.TorchRuntime.EnsureInitialized();
         manual_seed(5);
-        using var network = new VectorQuantizerNetwork(Tiny);
+        using var network = new VectorQuantizerNetwork(Tiny, seed: 5);
         network.to(ScalarType.Float64);
         using (no_grad()) network.Codebook.normal_();
         using var images = rand(3, Tiny.Channels, Tiny.Height, Tiny.Width, ScalarType.Float64);
@@ -85,6 +87,53 @@ public class VectorQuantizerNumericsTests
         Assert.True(checkedEntries >= 12);
         // The codebook learns only from its own loss term, never from the reconstruction.
         Assert.True(network.Codebook.grad is null || network.Codebook.grad.abs().sum().item<double>() == 0);
+    }
+
+    [Theory]
+    [InlineData(1, 8, 1, 4)]    // one output channel of an 8 × 8 image: libtorch's conv_transpose2d got it wrong
+    [InlineData(3, 8, 1, 4)]
+    [InlineData(2, 5, 3, 7)]
+    [InlineData(1, 8, 1, 14)]   // the last layer of a 28 × 28 grey image
+    public void TheDecodersUpsamplingIsATransposedConvolutionComputedInFloat64(int batch, int inputs, int outputs, int side)
+    {
+        ArML.Torch.TorchRuntime.EnsureInitialized();
+        using var generator = new Generator(11);
+        using var x = rand([batch, inputs, side, side], generator: generator).sub_(0.3);
+        using var w = rand([inputs, outputs, 4, 4], generator: generator).sub_(0.5);
+        using var b = rand([outputs], generator: generator);
+        float[] xs = x.data<float>().ToArray(), ws = w.data<float>().ToArray(), bs = b.data<float>().ToArray();
+        int n = 2 * side;
+        // out[2i + a] gathers x[m]·w[k] over every m, k with 2m − 1 + k = 2i + a (stride 2, padding 1).
+        var expected = new double[batch * outputs * n * n];
+        var magnitude = new double[expected.Length];
+        for (int s = 0; s < batch; s++)
+            for (int o = 0; o < outputs; o++)
+                for (int c = 0; c < inputs; c++)
+                    for (int y = 0; y < side; y++)
+                        for (int xx = 0; xx < side; xx++)
+                            for (int ky = 0; ky < 4; ky++)
+                                for (int kx = 0; kx < 4; kx++)
+                                {
+                                    int oy = 2 * y - 1 + ky, ox = 2 * xx - 1 + kx;
+                                    if (oy < 0 || oy >= n || ox < 0 || ox >= n) continue;
+                                    double term = (double)xs[((s * inputs + c) * side + y) * side + xx] * ws[((c * outputs + o) * 4 + ky) * 4 + kx];
+                                    int at = ((s * outputs + o) * n + oy) * n + ox;
+                                    expected[at] += term;
+                                    magnitude[at] += Math.Abs(term);
+                                }
+        for (int i = 0; i < expected.Length; i++) expected[i] += bs[i / (n * n) % outputs];
+
+        for (int call = 0; call < 3; call++)
+        {
+            using var actual = StrideTwoTransposedConvolution.Apply(x, w, b);
+            Assert.Equal(new long[] { batch, outputs, n, n }, actual.shape);
+            var values = actual.contiguous().data<float>().ToArray();
+            for (int i = 0; i < expected.Length; i++)
+            {
+                double tolerance = Float32Rounding.Sum(1, inputs * 4, magnitude[i] + Math.Abs(expected[i]));
+                Assert.True(Math.Abs(values[i] - expected[i]) <= tolerance, $"call {call}, value {i}: {values[i]}, float64 {expected[i]}");
+            }
+        }
     }
 
     [Fact]

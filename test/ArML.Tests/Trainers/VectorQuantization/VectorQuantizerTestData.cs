@@ -38,6 +38,32 @@ internal static class VectorQuantizerTestData
         return ml.Data.LoadFromEnumerable(images.Select(i => new ImageRow { Pixels = i }), schema);
     }
 
+    public sealed class CodesRow
+    {
+        public uint[] Codes { get; set; } = [];
+    }
+
+    public sealed class SingleCodesRow
+    {
+        public float[] Codes { get; set; } = [];
+    }
+
+    /// <summary>A view with one column "Codes" of keys 1 … <paramref name="keyCount"/>; <paramref name="size"/> 0 makes it a variable-size vector.</summary>
+    public static IDataView LoadKeys(MLContext ml, IEnumerable<uint[]> keys, ulong keyCount, int size)
+    {
+        var schema = SchemaDefinition.Create(typeof(CodesRow));
+        schema[nameof(CodesRow.Codes)].ColumnType = new VectorDataViewType(new KeyDataViewType(typeof(uint), keyCount), size);
+        return ml.Data.LoadFromEnumerable(keys.Select(k => new CodesRow { Codes = k }), schema);
+    }
+
+    /// <summary>A view with one column "Codes" of Single codes, as a density model samples them.</summary>
+    public static IDataView LoadSingles(MLContext ml, IEnumerable<float[]> codes, int size)
+    {
+        var schema = SchemaDefinition.Create(typeof(SingleCodesRow));
+        schema[nameof(SingleCodesRow.Codes)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, size);
+        return ml.Data.LoadFromEnumerable(codes.Select(c => new SingleCodesRow { Codes = c }), schema);
+    }
+
     /// <summary>Mean squared error per value of decode(encode(x)), accumulated in float64 here rather than by the model.</summary>
     public static double ReconstructionError(ArML.Trainers.VectorQuantization.VectorQuantizingTransformer quantizer, List<float[]> images)
     {

@@ -57,6 +57,30 @@ public class VectorQuantizerTrainingTests
     }
 
     [Fact]
+    public void TheSeedAloneFixesTheQuantizer()
+    {
+        var ml = new MLContext(seed: 1);
+        var images = VectorQuantizerTestData.Bars(40, seed: 5);
+        var data = VectorQuantizerTestData.Load(ml, images);
+        using var first = ml.Transforms.VectorQuantize(Options(10)).Fit(data);
+        // Whatever else draws from libtorch's global generator in between changes nothing.
+        TorchSharp.torch.manual_seed(99);
+        using (TorchSharp.torch.rand(1000)) { }
+        using var again = ml.Transforms.VectorQuantize(Options(10)).Fit(data);
+        var other = Options(10);
+        other.Seed = 4;
+        using var reseeded = ml.Transforms.VectorQuantize(other).Fit(data);
+
+        Assert.Equal(Weights(first), Weights(again));
+        Assert.NotEqual(Weights(first), Weights(reseeded));
+        Assert.Equal(images.Select(first.Encode), images.Select(again.Encode));
+        Assert.NotEqual(images.Select(first.Encode), images.Select(reseeded.Encode));
+    }
+
+    private static List<byte[]> Weights(VectorQuantizingTransformer quantizer) =>
+        ArML.Torch.ModuleWeights.Export(quantizer.Model.Network).Select(kv => kv.Value.Data).ToList();
+
+    [Fact]
     public void BadInputIsNamedByColumnAndRow()
     {
         var ml = new MLContext(seed: 1);
