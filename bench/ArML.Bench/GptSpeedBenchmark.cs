@@ -19,11 +19,24 @@ internal static class GptSpeedBenchmark
     private sealed record Shape(string Name, int Layers, int Heads, int Width, int Context, int Batch, int Iterations);
 
     private static readonly Shape Small = new("small (4L, 4H, 128, ctx 64, batch 12)", 4, 4, 128, 64, 12, 600);
+    private static bool CpuTime;
+
+    private static TimeSpan Now(Stopwatch wall) => CpuTime ? Process.GetCurrentProcess().TotalProcessorTime : wall.Elapsed;
+
     private static readonly Shape Baby = new("baby (6L, 6H, 384, ctx 256, batch 16)", 6, 6, 384, 256, 16, 12);
 
     public static int Run(string[] args)
     {
+        // --mkl-vendor-check: leave MKL's vendor-based kernel choice (AVX2 on non-Intel processors), for comparison.
+        if (args.Contains("--mkl-vendor-check")) TorchRuntime.Configure(new TorchRuntimeOptions { MklKernelsByInstructionSet = false });
         TorchRuntime.EnsureInitialized();
+        // --cpu-time: tokens per CPU-second of this process instead of per wall-clock second (one-thread rows on a
+        // shared machine: what a candidate costs, whatever share of the cores the machine gives it).
+        CpuTime = args.Contains("--cpu-time");
+        // --threads N: only rows at N threads.
+        int threadsAt = Array.IndexOf(args, "--threads");
+        OnlyThreads = threadsAt >= 0 ? int.Parse(args[threadsAt + 1], System.Globalization.CultureInfo.InvariantCulture) : null;
+        Console.WriteLine($"MKL float32 kernels chosen by instruction set: {(MklVendorCheck.Applied ? "yes" : "no")}; rates per {(CpuTime ? "CPU" : "wall-clock")} second.");
         // Options: a corpus path, --small-only, --bf16-only (quick checks of one configuration), --gemm-only (the
         // matrix-product ceilings alone), --repeats N (small
         // configuration: N interleaved bare/ArML measurements, medians reported; default 3, as this shared machine's
@@ -33,7 +46,7 @@ internal static class GptSpeedBenchmark
         int repeatsAt = Array.IndexOf(args, "--repeats");
         int repeats = repeatsAt >= 0 ? int.Parse(args[repeatsAt + 1], System.Globalization.CultureInfo.InvariantCulture) : 3;
         var shapes = args.Contains("--small-only") ? new[] { Small } : [Small, Baby];
-        var precisions = args.Contains("--bf16-only") ? new[] { ScalarType.BFloat16 } : [ScalarType.Float32, ScalarType.BFloat16];
+        var precisions = args.Contains("--bf16-only") ? new[] { ScalarType.BFloat16 } : args.Contains("--fp32-only") ? [ScalarType.Float32] : [ScalarType.Float32, ScalarType.BFloat16];
         var gemmLines = new List<string>
         {
             "libtorch matrix products as linear layers compute them, GFLOP/s (after a warm-up, median and p10/p90 of the repeats),",
@@ -75,7 +88,9 @@ internal static class GptSpeedBenchmark
         return 0;
     }
 
-    private static int[] Threads(Shape shape) => shape == Small ? [2, 1] : [2];
+    private static int[] Threads(Shape shape) => OnlyThreads is int only ? [only] : shape == Small ? [2, 1] : [2];
+
+    private static int? OnlyThreads;
 
     // A row's ceilings, at its thread count (left set for the row) and in its precision: the square product's median and
     // the rate of the row's own product shapes (the forward pass's linear layers at its batch × context tokens).
@@ -106,11 +121,12 @@ internal static class GptSpeedBenchmark
         var random = new Random(1);
         var x = new long[shape.Batch * shape.Context];
         var y = new long[shape.Batch * shape.Context];
-        var clock = new Stopwatch();
+        var clock = Stopwatch.StartNew();
+        var timed = TimeSpan.Zero;
         int warmup = Math.Max(2, shape.Iterations / 10);
         for (int step = 0; step < shape.Iterations + warmup; step++)
         {
-            if (step == warmup) clock.Start();
+            if (step == warmup) timed = Now(clock);
             for (int b = 0; b < shape.Batch; b++)
             {
                 int start = random.Next(ids.Length - shape.Context - 1);
@@ -124,24 +140,26 @@ internal static class GptSpeedBenchmark
             optimizer.step();
             _ = loss.item<float>();
         }
-        return (double)shape.Iterations * shape.Batch * shape.Context / clock.Elapsed.TotalSeconds;
+        return (double)shape.Iterations * shape.Batch * shape.Context / (Now(clock) - timed).TotalSeconds;
     }
 
     private static double ArmlTrainer(Shape shape, TextCorpus text, ScalarType precision)
     {
         var ml = new MLContext(seed: 1);
         var reports = new List<TrainingProgress>();
+        var times = new List<TimeSpan>();
+        var clock = Stopwatch.StartNew();
         int warmup = Math.Max(2, shape.Iterations / 10);
         var options = new GptTrainer.Options
         {
             ContextLength = shape.Context, LayerCount = shape.Layers, HeadCount = shape.Heads, EmbeddingSize = shape.Width,
             BatchSize = shape.Batch, Bias = false, MaxIterations = shape.Iterations + warmup, EvaluationInterval = warmup,
             Precision = precision == ScalarType.BFloat16 ? TrainingPrecision.BFloat16 : TrainingPrecision.Float32,
-            Progress = new Recorder(reports.Add),
+            Progress = new Recorder(p => { reports.Add(p); times.Add(Now(clock)); }),
         };
         using var model = ml.LanguageModeling().Trainers.Gpt(options).Fit(text.TokenColumn(ml));
         // From the first report (end of warm-up) to the last: training steps only, as in the bare loop.
-        double seconds = (reports[^1].Elapsed - reports[0].Elapsed).TotalSeconds;
+        double seconds = (times[^1] - times[0]).TotalSeconds;
         return (double)(reports[^1].Iteration - reports[0].Iteration) * shape.Batch * shape.Context / seconds;
     }
 
