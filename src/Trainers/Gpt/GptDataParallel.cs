@@ -47,9 +47,12 @@ internal sealed class GptDataParallel : IDisposable
         torch.set_num_threads(threads);
     }
 
+    /// <summary>Whether trainers split batches at all (the benchmark switches it off to measure both ways in one process).</summary>
+    internal static bool Enabled { get; set; } = true;
+
     /// <summary>A data-parallel pair for <paramref name="model"/>, or null where it does not apply or would not pay.</summary>
     public static GptDataParallel? TryCreate(GptModel model, int batch) =>
-        batch >= 2 && torch.get_num_threads() >= 2 && model.Config.Dropout == 0 && !model.HasAdapters
+        Enabled && batch >= 2 && torch.get_num_threads() >= 2 && model.Config.Dropout == 0 && !model.HasAdapters
         && model.parameters().All(p => p.requires_grad && p.device_type == DeviceType.CPU)
             ? new GptDataParallel(model) : null;
 
