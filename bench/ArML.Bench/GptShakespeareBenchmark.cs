@@ -38,7 +38,7 @@ internal static class GptShakespeareBenchmark
         return 0;
     }
 
-    private static double Train(TextCorpus corpus, string text, int split, int iterations, TrainingPrecision precision, int seed)
+    internal static double Train(TextCorpus corpus, string text, int split, int iterations, TrainingPrecision precision, int seed, bool quiet = false)
     {
         var ml = new MLContext(seed: 1);
         var reports = new List<TrainingProgress>();
@@ -48,7 +48,7 @@ internal static class GptShakespeareBenchmark
             MaxIterations = iterations, LearningRate = 1e-3, MinLearningRate = 1e-4, WarmupIterations = 100,
             Beta2 = 0.99, WeightDecay = 0.1, GradientClipNorm = 1.0, Precision = precision, Seed = seed,
             ValidationSet = corpus.TokenColumn(ml, text[split..]), EvaluationInterval = 250, EvaluationBatches = 100,
-            Progress = new Recorder(p => { reports.Add(p); Console.WriteLine("    " + p); }),
+            Progress = new Recorder(p => { reports.Add(p); if (!quiet) Console.WriteLine("    " + p); }),
         };
         var clock = Stopwatch.StartNew();
         using var model = ml.LanguageModeling().Trainers.Gpt(options).Fit(corpus.TokenColumn(ml, text[..split]));

@@ -66,7 +66,7 @@ internal static class NGramBenchmark
             r.GetProperty("lmplz_s_median").GetDouble(), r.GetProperty("lmplz_peak_rss_mib").GetDouble(), r.GetProperty("query_tokens_per_s").GetDouble())).ToList();
     }
 
-    private static string PeersWork() => Environment.GetEnvironmentVariable("PEERS_WORK") is { Length: > 0 } w ? w : "/tmp/arml-peers";
+    internal static string PeersWork() => Environment.GetEnvironmentVariable("PEERS_WORK") is { Length: > 0 } w ? w : "/tmp/arml-peers";
 
     private static string NewestPeerResult()
     {
@@ -89,7 +89,7 @@ internal static class NGramBenchmark
         if (peer.ExitCode != 0) throw new InvalidOperationException($"The KenLM peer failed (exit code {peer.ExitCode}); see its output above.");
     }
 
-    private static string PeerScript() => Path.GetFullPath(Path.Combine(SharedFolder(), "peers", "run.sh"));
+    internal static string PeerScript() => Path.GetFullPath(Path.Combine(SharedFolder(), "peers", "run.sh"));
 
     private static Dictionary<string, double> Child(string arguments)
     {

@@ -89,10 +89,17 @@ internal static class TrainingLoop
             double loss = 0;
             for (int micro = 0; micro < options.GradientAccumulationSteps; micro++)
             {
-                using var scope = NewDisposeScope();
-                var (microLoss, tokens) = task.TrainingLoss(random);
-                (microLoss / options.GradientAccumulationSteps).backward();   // gradients of the mean over micro-batches
-                loss += microLoss.item<float>() / options.GradientAccumulationSteps;
+                long tokens;
+                // Outside any dispose scope: a task may build long-lived tensors at its first step.
+                if (task is IForwardBackwardTask self && self.TryForwardBackward(random, 1.0 / options.GradientAccumulationSteps, out double value, out tokens))
+                    loss += value / options.GradientAccumulationSteps;
+                else
+                {
+                    using var scope = NewDisposeScope();
+                    (var microLoss, tokens) = task.TrainingLoss(random);
+                    (microLoss / options.GradientAccumulationSteps).backward();   // gradients of the mean over micro-batches
+                    loss += microLoss.item<float>() / options.GradientAccumulationSteps;
+                }
                 state.TokensSeen += tokens;
                 tokensSinceReport += tokens;
             }

@@ -92,7 +92,7 @@ public sealed partial class GptTrainer : IEstimator<LanguageModelTransformer>, I
             model.to(device);
             host.Info($"GPT: {model.parameters().Sum(p => p.numel())} parameters on {device}" +
                 (adapter is null ? "." : $", {model.parameters().Where(p => p.requires_grad).Sum(p => p.numel())} of them in adapters (rank {adapter.Rank}) that train."));
-            var task = new GptTrainingTask(model, train, validation, _options.BatchSize, _options.ContextLength, _options.EvaluationBatches, seed, device);
+            using var task = new GptTrainingTask(model, train, validation, _options.BatchSize, _options.ContextLength, _options.EvaluationBatches, seed, device);
             var fingerprint = new TrainingFingerprint()
                 .With("model", new { config, vocabulary, _options.BatchLayout })
                 .With("training data", () => train.Fingerprint())

@@ -8,7 +8,7 @@ namespace ArML.Trainers.Gpt;
 /// The GPT family's part of training: batches of context windows (or rows) and the next-token cross-entropy
 /// over their predicted positions. The loop itself is the shared <see cref="TrainingLoop"/>.
 /// </summary>
-internal sealed class GptTrainingTask : ITrainingTask, ITokensPerStep
+internal sealed class GptTrainingTask : ITrainingTask, ITokensPerStep, IForwardBackwardTask, IDisposable
 {
     private readonly GptModel _model;
     private readonly LanguageModelData _train;
@@ -41,6 +41,25 @@ internal sealed class GptTrainingTask : ITrainingTask, ITokensPerStep
         parameter.dim() >= 2 && !name.StartsWith("wte.", StringComparison.Ordinal) && !name.StartsWith("wpe.", StringComparison.Ordinal);
 
     public (Tensor Loss, long Tokens) TrainingLoss(TrainingRandom random) => Loss(_train, random);
+
+    // Context windows split across two threads where GptDataParallel applies (built at the first step: after the
+    // optimizer has moved the parameters into its flat buffers, which the replica must share).
+    private GptDataParallel? _parallel;
+    private bool _parallelChecked;
+
+    public bool TryForwardBackward(TrainingRandom random, double lossScale, out double loss, out long tokens)
+    {
+        if (!_parallelChecked && _train.RowStarts == null && _device.type == DeviceType.CPU) _parallel = GptDataParallel.TryCreate(_model, _batch);
+        _parallelChecked = true;
+        (loss, tokens) = (0, 0);
+        if (_parallel == null || _train.RowStarts != null) return false;
+        var (inputs, targets, _, length, count) = Windows(_train, random);
+        loss = _parallel.ForwardBackward(inputs, targets, _batch, length, lossScale);
+        tokens = count;
+        return true;
+    }
+
+    public void Dispose() => _parallel?.Dispose();
 
     public double? ValidationLoss()
     {

@@ -1,0 +1,56 @@
+using ArML.Tests.Support;
+using ArML.Torch;
+using ArML.Trainers.Gpt;
+using TorchSharp;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace ArML.Tests.Trainers;
+
+public class GptDataParallelTests
+{
+    [Fact]
+    public void TwoHalvesGiveTheWholeBatchsLossAndGradients()
+    {
+        TorchRuntime.EnsureInitialized();
+        var config = new GptConfig(11, 8, 2, 2, 16, 0, Bias: true);
+        const int batch = 5, length = 8;   // odd: halves of 3 and 2 rows, weighted by their rows
+        var random = new Random(4);
+        long[] inputs = Enumerable.Range(0, batch * length).Select(_ => (long)random.Next(11)).ToArray();
+        long[] targets = Enumerable.Range(0, batch * length).Select(_ => (long)random.Next(11)).ToArray();
+
+        using var model = new GptModel(config, seed: 3);
+        model.train();
+        using var parallel = GptDataParallel.TryCreate(model, batch);
+        if (parallel is null) return;   // one libtorch thread: the trainer takes the one-pass path
+        double loss = parallel.ForwardBackward(inputs, targets, batch, length, lossScale: 0.5);
+
+        // Float64 reference: the same weights, one pass over the whole batch.
+        using var reference = new GptModel(config, seed: 3);
+        reference.to(ScalarType.Float64);
+        reference.train();
+        var expected = nn.functional.cross_entropy(reference.call(tensor(inputs, [batch, length])).view(-1, 11), tensor(targets));
+        (expected * 0.5).backward();
+        Assert.Equal(expected.item<double>(), loss, Float32Rounding.Sum(batch * length, config.MlpWidth, Math.Log(11)));
+        var grads = reference.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad!);
+        foreach (var (name, p) in model.named_parameters())
+        {
+            double[] actual = p.grad!.to_type(ScalarType.Float64).data<double>().ToArray();
+            double[] want = grads[name].data<double>().ToArray();
+            double scale = want.Max(Math.Abs);
+            double tolerance = Float32Rounding.Sum(batch * length, config.MlpWidth, Math.Max(scale, 1e-3));
+            for (int i = 0; i < want.Length; i++)
+                Assert.True(Math.Abs(actual[i] - want[i]) <= tolerance, $"{name}[{i}]: {actual[i]} vs {want[i]} (tolerance {tolerance:E2})");
+        }
+    }
+
+    [Fact]
+    public void DropoutAndAdaptersKeepTheOnePassPath()
+    {
+        TorchRuntime.EnsureInitialized();
+        using var withDropout = new GptModel(new GptConfig(11, 8, 1, 2, 16, 0.1, Bias: false), seed: 1);
+        Assert.Null(GptDataParallel.TryCreate(withDropout, 4));
+        using var plain = new GptModel(new GptConfig(11, 8, 1, 2, 16, 0, Bias: false), seed: 1);
+        Assert.Null(GptDataParallel.TryCreate(plain, 1));
+    }
+}
