@@ -55,6 +55,7 @@ return args.FirstOrDefault() switch
     "onnx" => OnnxBenchmark.Run(args[1..]),
     "hf" => HuggingFaceBenchmark.Run(args[1..]),
     "wavenet" => WaveNetBenchmark.Run(args[1..]),
+    "pixelcnn-step" => PixelCnnStepBenchmark.Run(args[1..]),
     "lora" => LoraBenchmark.Run(args[1..]),
     null or "threading" => ThreadingBenchmark.Run(),
     var other => Usage(other),
