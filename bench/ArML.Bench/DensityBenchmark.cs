@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using ArML.Trainers.Density;
+using ArML.Trainers.Gpt;
 using ArML.Trainers.PixelCnn;
 using ArML.Training;
 using Microsoft.ML;
@@ -24,9 +25,23 @@ internal static class DensityBenchmark
     /// <summary>Command-line changes to a model's configuration (for tuning runs); null keeps the configured value.</summary>
     private sealed record Overrides(int? Batch, double? LearningRate, double? MinLearningRate, double? Beta2, double? WeightDecay, int? Patience, double? L1Penalty = null, int? Seed = null)
     {
+        public int? EvaluationRows { get; init; }
+        public int? EvaluationInterval { get; init; }
+        public int? Layers { get; init; }
+        public int? Filters { get; init; }
+        public TrainingPrecision? Precision { get; init; }
+
         public void Apply(DensityTrainerOptions options, int validationRows)
         {
             if (Batch is int size) (options.BatchSize, options.EvaluationBatches) = (size, (validationRows + size - 1) / size);
+            if (EvaluationRows is int rows) options.EvaluationBatches = (Math.Min(rows, validationRows) + options.BatchSize - 1) / options.BatchSize;
+            if (EvaluationInterval is int interval) options.EvaluationInterval = interval;
+            if (options is PixelCnnOptions pixels)
+            {
+                if (Layers is int layers) pixels.Layers = layers;
+                if (Filters is int filters) pixels.Filters = filters;
+                if (Precision is TrainingPrecision precision) pixels.Precision = precision;
+            }
             if (LearningRate is double lr) options.LearningRate = lr;
             if (MinLearningRate is double min) options.MinLearningRate = min;
             if (Beta2 is double beta2) options.Beta2 = beta2;
@@ -43,7 +58,9 @@ internal static class DensityBenchmark
         var models = new List<string> { "fvsbn", "nade", "made", "made-direct" };
         double maxMinutes = 12;
         double? epochs = null;
-        int? trainRows = null;
+        int? trainRows = null, testRows = null, validRows = null;
+        string curveDirectory = ".";
+        string? checkpoints = null;
         var overrides = new Overrides(null, null, null, null, null, null);
         for (int i = 0; i < args.Length; i++)
         {
@@ -52,7 +69,16 @@ internal static class DensityBenchmark
                 case "--data": data = args[++i]; break;
                 case "--models": models = args[++i].Split(',').ToList(); break;
                 case "--epochs": epochs = Number(args[++i]); break;
-                case "--max-minutes": maxMinutes = Number(args[++i]); break;
+                case "--max-minutes" or "--minutes": maxMinutes = Number(args[++i]); break;
+                case "--test-rows": testRows = (int)Number(args[++i]); break;
+                case "--valid-rows": validRows = (int)Number(args[++i]); break;
+                case "--curve-dir": curveDirectory = args[++i]; break;
+                case "--checkpoints": checkpoints = args[++i]; break;
+                case "--eval-rows": overrides = overrides with { EvaluationRows = (int)Number(args[++i]) }; break;
+                case "--eval-interval": overrides = overrides with { EvaluationInterval = (int)Number(args[++i]) }; break;
+                case "--layers": overrides = overrides with { Layers = (int)Number(args[++i]) }; break;
+                case "--filters": overrides = overrides with { Filters = (int)Number(args[++i]) }; break;
+                case "--precision": overrides = overrides with { Precision = Enum.Parse<TrainingPrecision>(args[++i], ignoreCase: true) }; break;
                 case "--train-rows": trainRows = (int)Number(args[++i]); break;
                 case "--batch": overrides = overrides with { Batch = (int)Number(args[++i]) }; break;
                 case "--lr": overrides = overrides with { LearningRate = Number(args[++i]) }; break;
@@ -63,8 +89,8 @@ internal static class DensityBenchmark
                 case "--patience": overrides = overrides with { Patience = (int)Number(args[++i]) }; break;
                 case "--seed": overrides = overrides with { Seed = (int)Number(args[++i]) }; break;
                 default:
-                    Console.Error.WriteLine($"Unknown option {args[i]}. Options: --data DIR --models fvsbn,nade,made,made-direct,pixelcnn --epochs E --max-minutes M " +
-                                            "--train-rows N --batch ROWS --lr RATE --min-lr RATE --beta2 B --weight-decay W --l1 PENALTY --patience EVALUATIONS --seed S");
+                    Console.Error.WriteLine($"Unknown option {args[i]}. Options: --data DIR --models fvsbn,nade,made,made-direct,pixelcnn --epochs E --max-minutes|--minutes M " +
+                                            "--train-rows N --valid-rows N --test-rows N --curve-dir DIR --checkpoints DIR --eval-rows N --eval-interval STEPS --layers L --filters F --precision auto|float32|bfloat16  --batch ROWS --lr RATE --min-lr RATE --beta2 B --weight-decay W --l1 PENALTY --patience EVALUATIONS --seed S");
                     return 2;
             }
         }
@@ -76,8 +102,8 @@ internal static class DensityBenchmark
         }
 
         var train = BinarizedMnist.Read(Path.Combine(data, "train.bin"), trainRows);
-        var valid = BinarizedMnist.Read(Path.Combine(data, "valid.bin"));
-        var test = BinarizedMnist.Read(Path.Combine(data, "test.bin"));
+        var valid = BinarizedMnist.Read(Path.Combine(data, "valid.bin"), validRows);
+        var test = BinarizedMnist.Read(Path.Combine(data, "test.bin"), testRows);
         double baseline = BinarizedMnist.IndependentPixelsNll(train, test);
         Console.WriteLine($"Binarized MNIST from {data}: {train.Count} train, {valid.Count} valid, {test.Count} test images; at most {maxMinutes:F1} min per model, " +
                           $"{Environment.ProcessorCount} cores (shared with other jobs: timings are noisy).");
@@ -95,6 +121,8 @@ internal static class DensityBenchmark
             options.MaxIterations = (int)Math.Ceiling(options.MaxEpochs.Value * train.Count / options.BatchSize);
             options.MaxTime = TimeSpan.FromMinutes(maxMinutes);
             options.ValidationSet = BinarizedMnist.Load(ml, valid);
+            // A killed run resumes from here (the best weights included) when started again with the same settings.
+            if (checkpoints != null) options.CheckpointDirectory = Path.Combine(checkpoints, name);
             var progress = new ConsoleProgress(name);
             options.Progress = progress;
             Console.WriteLine($"{name}: {Describe(options)}");
@@ -105,8 +133,7 @@ internal static class DensityBenchmark
             using var model = Train(ml, options, trainView);
             var trainTime = clock.Elapsed;
             var trainCpu = Process.GetCurrentProcess().TotalProcessorTime - cpuAtStart;
-            var metrics = ml.LanguageModeling().Evaluate(model.Transform(BinarizedMnist.Load(ml, test)));
-            double nll = metrics.NegativeLogLikelihoodPerRow;
+            double nll = TestNll(ml, model, test, name);
             Console.WriteLine($"{name}: test set scored in {(clock.Elapsed - trainTime).TotalMinutes:F1} min; peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20)} MB");
             results.Add((name, nll, reference, trainTime,
                 $"{progress.Last?.Iteration} steps ({progress.Last?.TokensSeen / (double)(train.Count * BinarizedMnist.Pixels):F1} epochs of {options.MaxEpochs}), " +
@@ -114,6 +141,7 @@ internal static class DensityBenchmark
             Console.WriteLine($"{name}: test NLL {nll:F3} nats ({reference.Label}: {reference.Nll:F2}), trained {trainTime:mm\\:ss} wall, " +
                               $"{trainCpu.TotalMinutes:F1} CPU-minutes (budget: {options.MaxEpochs} epochs or {maxMinutes:F1} wall-clock minutes, whichever ends first)");
             progress.PrintCurve();
+            progress.WriteCurve(Path.Combine(curveDirectory, $"density-{name}-curve.csv"), nll, trainTime);
         }
 
         Console.WriteLine();
@@ -125,6 +153,22 @@ internal static class DensityBenchmark
         if (models.Contains("pixelcnn"))
             Console.WriteLine($"For PixelCNN: ArML's NADE (500 hidden, README, idle machine) {ArmlNadeNll:F2}; the published PixelCNN {81.30:F2}.");
         return 0;
+    }
+
+    // The test NLL in parts of 1,000 images (each scored by the evaluator), the resident memory printed after each: the
+    // mean over all images is the parts' row-weighted mean.
+    private static double TestNll(MLContext ml, DensityTransformer model, List<bool[]> test, string name)
+    {
+        const int part = 1000;
+        double total = 0;
+        for (int start = 0; start < test.Count; start += part)
+        {
+            var rows = test.GetRange(start, Math.Min(part, test.Count - start));
+            total += ml.LanguageModeling().Evaluate(model.Transform(BinarizedMnist.Load(ml, rows))).NegativeLogLikelihoodPerRow * rows.Count;
+            using var self = Process.GetCurrentProcess();
+            Console.WriteLine($"  {name} test: {start + rows.Count} of {test.Count} images, mean NLL so far {total / (start + rows.Count):F3}, resident {self.WorkingSet64 >> 20} MB");
+        }
+        return total / test.Count;
     }
 
     private static DensityTransformer Train(MLContext ml, DensityTrainerOptions options, IDataView train) => options switch
@@ -172,7 +216,7 @@ internal static class DensityBenchmark
 
     private static string Describe(DensityTrainerOptions o) =>
         (o is NadeOptions nade ? $"{nade.HiddenSize} hidden, " : "") +
-        (o is PixelCnnOptions pixel ? $"{pixel.Layers} gated layers of {pixel.Filters} filters (kernels {pixel.FirstKernelSize} then {pixel.KernelSize}), " : "") +
+        (o is PixelCnnOptions pixel ? $"{pixel.Layers} gated layers of {pixel.Filters} filters (kernels {pixel.FirstKernelSize} then {pixel.KernelSize}), precision {pixel.Precision}, " : "") +
         (o is MadeOptions made ? $"hidden [{string.Join(",", made.HiddenLayerSizes)}], {made.MaskCount} mask(s), direct connections {made.DirectConnections}, " : "") +
         $"{o.MaxEpochs} epochs ({o.MaxIterations} steps) of batch {o.BatchSize}, AdamW lr {o.LearningRate:G3} (cosine to {o.MinLearningRate ?? o.LearningRate / 10:G3}), β₂ {o.Beta2}, weight decay {o.WeightDecay:G3}, L1 {o.L1Penalty:G3}, " +
         $"early stopping after {o.EarlyStoppingPatience} evaluations without progress (every {o.EvaluationInterval} steps)";
@@ -199,6 +243,17 @@ internal static class DensityBenchmark
             Console.WriteLine($"  {"step",6} {"wall",8} {"CPU min",8} {"valid NLL",10}");
             foreach (var (iteration, wall, cpu, nll) in _curve)
                 Console.WriteLine($"  {iteration,6} {wall,8:mm\\:ss} {cpu.TotalMinutes,8:F1} {nll,10:F2}");
+        }
+
+        /// <summary>Writes the curve as CSV (step, wall and CPU seconds, validation NLL) and the test NLL of the kept weights as a last row.</summary>
+        public void WriteCurve(string path, double testNll, TimeSpan trainTime)
+        {
+            using var writer = new StreamWriter(path);
+            writer.WriteLine("model,step,wall_seconds,cpu_seconds,split,nll_nats");
+            foreach (var (iteration, wall, cpu, nll) in _curve)
+                writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name},{iteration},{wall.TotalSeconds:F0},{cpu.TotalSeconds:F0},valid,{nll:F3}"));
+            writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name},{Last?.Iteration},{trainTime.TotalSeconds:F0},,test (kept weights),{testNll:F3}"));
+            Console.WriteLine($"{name}: curve written to {Path.GetFullPath(path)}");
         }
 
         public void Report(TrainingProgress value)

@@ -16,6 +16,8 @@
 //                                                     2x512 LSTM vs the GPT small config on the same number of characters
 //   dotnet run -c Release --project bench/ArML.Bench -- density [--data DIR] [--models fvsbn,nade,made,made-direct,pixelcnn] [--max-minutes M] [--epochs E] [--seed S] ...
 //       binarized MNIST test NLL of FVSBN, NADE, MADE and PixelCNN (default data ../shared/data/binarized_mnist)
+//   dotnet run -c Release --project bench/ArML.Bench -- pixelcnn-step [--batch B] [--filters F] [--layers L] [--steps N] [--bf16-only]
+//       a gated PixelCNN's training step on 28x28 images: float32 vs bfloat16, contiguous vs channels-last, in one process
 //   dotnet run -c Release --project bench/ArML.Bench -- made-reference [DIR] [epochs] [hidden] [lr] [adam|adagrad] [direct 0|1]
 //       an independent plain-TorchSharp MADE on binarized MNIST, to cross-check the trainer
 //   dotnet run -c Release --project bench/ArML.Bench -- long-row [--chars N] [--width W] [--context T] [--layers L] [--stride S] [--budget-mb M]
@@ -55,6 +57,7 @@ return args.FirstOrDefault() switch
     "onnx" => OnnxBenchmark.Run(args[1..]),
     "hf" => HuggingFaceBenchmark.Run(args[1..]),
     "wavenet" => WaveNetBenchmark.Run(args[1..]),
+    "pixelcnn-step" => PixelCnnStepBenchmark.Run(args[1..]),
     "lora" => LoraBenchmark.Run(args[1..]),
     null or "threading" => ThreadingBenchmark.Run(),
     var other => Usage(other),
@@ -62,6 +65,6 @@ return args.FirstOrDefault() switch
 
 static int Usage(string command)
 {
-    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn, gpt-speed, gpt-shakespeare, gpt-profile, attention, ngram, tokenizers, tokenizers-train, eval, gen-speed, family-gen-speed, lstm, density, made-reference, long-row, lstm-long, classify, onnx, hf, wavenet, lora.");
+    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn, gpt-speed, gpt-shakespeare, gpt-profile, attention, ngram, tokenizers, tokenizers-train, eval, gen-speed, family-gen-speed, lstm, density, made-reference, long-row, lstm-long, classify, onnx, hf, wavenet, pixelcnn-step, lora.");
     return 2;
 }

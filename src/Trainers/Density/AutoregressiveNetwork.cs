@@ -30,6 +30,19 @@ internal abstract class AutoregressiveNetwork : nn.Module
     /// <summary>Floats per row in the largest intermediate tensor of <see cref="Conditionals"/>; bounds the rows of one pass.</summary>
     public virtual long ActivationsPerRow => (long)Dimension * ParametersPerDimension;
 
+    /// <summary>
+    /// Type of the activations and products of <see cref="Conditionals"/>: Float32 (the weights' own), or BFloat16 for a
+    /// network that supports mixed precision (the trainer sets it for training only; scoring and sampling use Float32).
+    /// </summary>
+    public virtual ScalarType ComputeType
+    {
+        get => ScalarType.Float32;
+        set
+        {
+            if (value != ScalarType.Float32) throw new ArgumentOutOfRangeException(nameof(value), $"A {Config.Family} network computes in Float32 only.");
+        }
+    }
+
     /// <summary>Parameters (B, D, P) of every dimension's conditional given <paramref name="features"/> (B, D), through mask <paramref name="mask"/>.</summary>
     public abstract Tensor Conditionals(Tensor features, int mask);
 

@@ -89,7 +89,9 @@ public sealed class DensityTrainer : IEstimator<DensityTransformer>, IChainValid
                 .With("model", config)
                 .With("training data", () => train.Fingerprint())
                 .With("validation", () => validation is null ? null : new { data = validation.Fingerprint(), _options.EvaluationBatches });
+            network.ComputeType = _options.TrainingComputeType(device);
             TrainingLoop.Run(task, _options, host, seed, fingerprint);
+            network.ComputeType = torch.ScalarType.Float32;   // scoring, the threshold and sampling compute in float32
             var model = new DensityModel(network, standardization, device);
             float threshold = ThresholdOf(model, validation is { Rows: > 0 } ? validation : train, _options.AnomalyQuantile);
             host.Info($"{config.Family}: anomaly threshold {threshold:G6} (quantile {_options.AnomalyQuantile} of the scores of the {(validation is { Rows: > 0 } ? "validation" : "training")} rows).");

@@ -53,6 +53,9 @@ public abstract class DensityTrainerOptions : TrainerOptionsBase
     /// </summary>
     public double L1Penalty { get; set; }
 
+    /// <summary>Type of the training step's activations on <paramref name="device"/> (see <see cref="AutoregressiveNetwork.ComputeType"/>).</summary>
+    internal virtual TorchSharp.torch.ScalarType TrainingComputeType(TorchSharp.torch.Device device) => TorchSharp.torch.ScalarType.Float32;
+
     /// <summary>The family these options train.</summary>
     internal abstract DensityModelFamily Family { get; }
 

@@ -1,4 +1,5 @@
 using ArML.Trainers.Density;
+using ArML.Trainers.Gpt;
 
 namespace ArML.Trainers.PixelCnn;
 
@@ -34,6 +35,15 @@ public sealed class PixelCnnOptions : DensityTrainerOptions
 
     /// <summary>Feature maps of the 1×1 layer before the output logits. Default 64.</summary>
     public int OutputHiddenSize { get; set; } = 64;
+
+    /// <summary>
+    /// Arithmetic of training: <see cref="TrainingPrecision.Auto"/> (default) trains in bfloat16 (convolutions, gates;
+    /// float32 master weights, logits and loss) where the hardware multiplies bfloat16 natively, else float32. Scoring
+    /// and sampling always compute in float32.
+    /// </summary>
+    public TrainingPrecision Precision { get; set; } = TrainingPrecision.Auto;
+
+    internal override TorchSharp.torch.ScalarType TrainingComputeType(TorchSharp.torch.Device device) => HardwarePrecision.Resolve(Precision, device);
 
     internal override DensityModelFamily Family => DensityModelFamily.PixelCnn;
 
