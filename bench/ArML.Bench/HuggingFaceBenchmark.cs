@@ -18,7 +18,7 @@ namespace ArML.Bench;
 /// </summary>
 internal static class HuggingFaceBenchmark
 {
-    private const long WeightBytes = 497_765_376;   // 124,441,344 float32 parameters
+    private const long WeightBytes = 497_759_232;   // 124,439,808 float32 parameters (GPT-2 small)
 
     public static int Run(string[] args)
     {
