@@ -54,18 +54,37 @@ public static class HuggingFaceCatalogExtensions
         if (stride < 1 || stride > context) throw new ArgumentOutOfRangeException(nameof(options), $"ScoringStride must be in 1..{context}, but is {stride}.");
         if (options.ScoringBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), "ScoringBatchSize must be at least 1.");
 
-        var (vocabulary, endOfTextToken) = HuggingFaceTokenizerFiles.Read(directory, options.IgnoreAddedTokens);
-        int endOfText = config.EndOfTextId ?? (endOfTextToken != null ? vocabulary.BpeTokenizer.Vocabulary[endOfTextToken] : -1);
-        if (endOfText < 0 || endOfText >= m.VocabularySize)
-            throw new ArmlModelFormatException($"'{directory}' names no end-of-text id within the model's {m.VocabularySize} ids (config.json eos_token_id).");
-        if (endOfText >= vocabulary.VocabularySize)
-            throw new ArmlModelFormatException($"config.json's eos_token_id {endOfText} is outside the tokenizer's {vocabulary.VocabularySize} ids.");
+        // The tokenizer (GPT-2's 50k-entry vocab.json and merges.txt) is built on another thread while the weights
+        // stream in; its errors still come first, as when the files were read one after the other.
+        var tokenizerFiles = Task.Run(() => HuggingFaceTokenizerFiles.Read(directory, options.IgnoreAddedTokens));
+        (BpeVocabulary Vocabulary, int EndOfText) Tokenizer()
+        {
+            var (vocabulary, endOfTextToken) = tokenizerFiles.GetAwaiter().GetResult();
+            int endOfText = config.EndOfTextId ?? (endOfTextToken != null ? vocabulary.BpeTokenizer.Vocabulary[endOfTextToken] : -1);
+            if (endOfText < 0 || endOfText >= m.VocabularySize)
+                throw new ArmlModelFormatException($"'{directory}' names no end-of-text id within the model's {m.VocabularySize} ids (config.json eos_token_id).");
+            if (endOfText >= vocabulary.VocabularySize)
+                throw new ArmlModelFormatException($"config.json's eos_token_id {endOfText} is outside the tokenizer's {vocabulary.VocabularySize} ids.");
+            return (vocabulary, endOfText);
+        }
 
-        var checkpoint = HuggingFaceCheckpoint.Open(directory);
-        TorchRuntime.EnsureInitialized();
-        var model = HuggingFaceGpt2Weights.Load(checkpoint, m, context, endOfText);
+        GptModel model;
         try
         {
+            // Only without config.json's eos_token_id must the weights (whose end-of-text row moves) wait for the tokenizer.
+            int endOfText = config.EndOfTextId is int id && id >= 0 && id < m.VocabularySize ? id : Tokenizer().EndOfText;
+            using var checkpoint = HuggingFaceCheckpoint.Open(directory);
+            TorchRuntime.EnsureInitialized();
+            model = HuggingFaceGpt2Weights.Load(checkpoint, m, context, endOfText);
+        }
+        catch
+        {
+            _ = Tokenizer();
+            throw;
+        }
+        try
+        {
+            var (vocabulary, endOfText) = Tokenizer();
             var device = TorchRuntime.SelectDevice(catalog.Context);
             model.to(device);
             model.ComputeType = HardwarePrecision.Resolve(options.Precision, device);

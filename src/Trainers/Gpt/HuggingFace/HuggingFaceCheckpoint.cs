@@ -9,9 +9,10 @@ namespace ArML.Trainers.Gpt.HuggingFace;
 /// The weights of a Hugging Face GPT-2 checkpoint: model.safetensors, or the shards a model.safetensors.index.json
 /// names. Only the files' headers are read until every tensor has been matched with the GPT-2 configuration (names,
 /// shapes, dtypes); then each tensor streams from the file into its parameter, so loading holds little more than
-/// the model itself. Pickled checkpoints (pytorch_model.bin, *.pt) are refused: ArML never runs code from a file.
+/// the model itself and one staging buffer (for tensors that need converting or transposing). Pickled checkpoints
+/// (pytorch_model.bin, *.pt) are refused: ArML never runs code from a file.
 /// </summary>
-internal sealed class HuggingFaceCheckpoint
+internal sealed class HuggingFaceCheckpoint : IDisposable
 {
     internal const string SingleFile = "model.safetensors";
     internal const string IndexFile = "model.safetensors.index.json";
@@ -19,6 +20,8 @@ internal sealed class HuggingFaceCheckpoint
     private static readonly HashSet<string> FloatTypes = new(StringComparer.Ordinal) { "F32", "F16", "BF16", "F64" };
 
     private readonly Dictionary<string, (string File, long DataStart, SafeTensorsHeader.Entry Entry)> _tensors;
+
+    private Tensor? _staging;
 
     private HuggingFaceCheckpoint(Dictionary<string, (string, long, SafeTensorsHeader.Entry)> tensors) => _tensors = tensors;
 
@@ -90,7 +93,6 @@ internal sealed class HuggingFaceCheckpoint
         long take = rows ?? rowCount;
         long rowBytes = rowCount == 0 ? 0 : (entry.End - entry.Begin) / rowCount;
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-        using var scope = NewDisposeScope();
         if (entry.DType == "F32" && !transpose)
         {
             // Straight into the parameter's memory: no copy of the tensor is ever held.
@@ -103,14 +105,40 @@ internal sealed class HuggingFaceCheckpoint
             }
             return;
         }
+        // Other dtypes and Conv1D weights are read into one buffer reused across tensors (fresh memory for each one
+        // cost more in page faults than the copies themselves: bench hf), then copy_ converts and transposes.
         var shape = (long[])entry.Shape.Clone();
         if (shape.Length > 0) shape[0] = take;
-        var raw = empty(shape, ScalarTypeOf(entry.DType));
+        var buffer = Staging(ScalarTypeOf(entry.DType), shape.Aggregate(1L, (a, b) => a * b));
+        using var scope = NewDisposeScope();
+        var raw = buffer.view(shape);
         Stream(stream, dataStart + entry.Begin, take * rowBytes, raw, 0, path, name);
-        var value = raw.to_type(ScalarType.Float32);
-        if (transpose) value = value.t();
-        if (moveRow >= 0) value = cat([value.narrow(0, 0, moveRow), value.narrow(0, moveRow + 1, take - moveRow - 1), value.narrow(0, moveRow, 1)]);
-        target.copy_(value);
+        var value = transpose ? raw.t() : raw;
+        if (moveRow < 0) target.copy_(value);
+        else
+        {
+            target.narrow(0, 0, moveRow).copy_(value.narrow(0, 0, moveRow));
+            target.narrow(0, moveRow, take - moveRow - 1).copy_(value.narrow(0, moveRow + 1, take - moveRow - 1));
+            target.narrow(0, take - 1, 1).copy_(value.narrow(0, moveRow, 1));
+        }
+    }
+
+    /// <summary>Releases the staging buffer.</summary>
+    public void Dispose()
+    {
+        _staging?.Dispose();
+        _staging = null;
+    }
+
+    // The first count elements of the staging buffer, grown (or retyped) as needed.
+    private Tensor Staging(ScalarType type, long count)
+    {
+        if (_staging is null || _staging.dtype != type || _staging.NumberOfElements < count)
+        {
+            _staging?.Dispose();
+            _staging = empty(count, type);
+        }
+        return _staging.narrow(0, 0, count);
     }
 
     private static ScalarType ScalarTypeOf(string dtype) => dtype switch
