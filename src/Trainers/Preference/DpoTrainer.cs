@@ -99,6 +99,8 @@ public sealed class DpoTrainer : IEstimator<LanguageModelTransformer>, IChainVal
                 .With("initial weights", () => WeightsHash(initial))
                 .With("training data", () => train.Fingerprint())
                 .With("validation", () => validation is null ? null : new { data = validation.Fingerprint(), _options.EvaluationBatches });
+            // A part only for adapter runs, so checkpoints of runs without adapters keep the fingerprint they were saved with.
+            if (policy.Adapter is { } adapter) fingerprint.With("adapter", adapter);
             TrainingLoop.Run(task, _options, host, seed, fingerprint);
         }
         catch
@@ -145,14 +147,15 @@ public sealed class DpoTrainer : IEstimator<LanguageModelTransformer>, IChainVal
         return SchemaShapeShim.Append(inputSchema, LanguageModelScoringMapper.ScoreColumnsSchema(Initial.Columns.TokenLogProbabilities));
     }
 
-    // The network to train: a copy of the initial weights. This is where LoRA adapters will be attached (the base frozen)
-    // once the GPT trainer has them: the training task trains whatever the returned module's parameters are.
+    // The network to train: a copy of the initial weights (its own adapters folded in), with fresh adapters over them when
+    // asked (the base frozen): the training task trains whatever parameters of the returned module require gradients.
     private GptModel CreatePolicy(GptLanguageModel initial, int seed)
     {
         var policy = new GptModel(initial.Model.Config with { Dropout = _options.Dropout }, seed);
         try
         {
-            ModuleWeights.Import(policy, ModuleWeights.Export(initial.Model).ToDictionary(kv => kv.Key, kv => kv.Value));
+            ModuleWeights.Import(policy, initial.Model.MergedWeights().ToDictionary(kv => kv.Key, kv => kv.Value));
+            if (_options.Adapter?.ToConfig() is { } adapter) policy.AddAdapters(adapter, seed);
         }
         catch
         {
