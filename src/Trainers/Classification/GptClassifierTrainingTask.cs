@@ -33,7 +33,7 @@ internal sealed class GptClassifierTrainingTask : ITrainingTask
         _evaluationBatches = evaluationBatches;
         _validationSeed = seed ^ 0x5EED;
         _device = device;
-        _classWeights = classWeights is null ? null : tensor(classWeights.Select(w => (float)w).ToArray(), device: device);
+        _classWeights = classWeights is null ? null : tensor(classWeights, device: device);   // float64, cast to the logits' type
     }
 
     /// <summary>
