@@ -29,6 +29,7 @@ namespace ArML.Trainers.Preference;
 /// <see cref="LanguageModelTransformer.Generate"/> samples after the prompt, its end included. A prompt too long for the
 /// context keeps its last tokens (the log says how many were cut); a response that does not fit is an error.
 /// The reference's log-probabilities are computed once per row before training (it is frozen, so it never runs again).
+/// With <see cref="DpoOptions.Adapter"/> only LoRA adapters train over the frozen initial weights, which are then the default reference.
 /// The result is a GPT <see cref="LanguageModelTransformer"/> with the initial model's tokenizer, columns and scoring
 /// settings, which scores, generates and saves like any other.
 /// The loop (AdamW, warm-up and cosine decay, clipping, validation on the DPO loss, early stopping, checkpoints and

@@ -82,6 +82,10 @@ var dpo = mlContext.LanguageModeling().Trainers.Dpo(new DpoOptions
 LanguageModelTransformer tuned = dpo.Fit(pairs);                            // the reference: the initial model, frozen
 Console.WriteLine(dpo.Evaluate(tuned, pairs));                              // preference accuracy, reward margin, KL estimate
 Console.WriteLine(tuned.Generate("Q: how do I ", maxNewTokens: 50, seed: 1));
+var adapted = mlContext.LanguageModeling().Trainers.Dpo(new DpoOptions
+    {
+        InitialModel = lm.LastTransformer, Adapter = new LoraOptions { Rank = 8, Alpha = 16 }, LearningRate = 1e-3,
+    }).Fit(pairs);                                                          // LoRA: the base stays frozen and is the reference
     }
 
     private static async Task GeneratingText(MLContext mlContext, TransformerChain<LanguageModelTransformer> model, IDataView data, CancellationToken ct)
