@@ -50,7 +50,7 @@ var loaded = mlContext.Model.LoadArml("model.zip", out var inputSchema);
 
 public class TextRow { [LoadColumn(0)] public string Text { get; set; } = ""; }
 
-    private static void ClassifyingText(MLContext mlContext, IDataView unlabeled, IDataView labeled, IDataView test)
+    private static void ClassifyingText(MLContext mlContext, IDataView unlabeled, IDataView labeled, IDataView validation, IDataView test)
     {
 var lm = mlContext.Transforms.Text.TrainTokenizer("Tokens", "Text", new TokenizerTrainerOptions { VocabularySize = 2000 })
     .Append(mlContext.LanguageModeling().Trainers.Gpt(new GptTrainer.Options { ContextLength = 128 }))
@@ -60,6 +60,8 @@ var tokenizer = lm.First();                                                 // t
 var classifier = mlContext.MulticlassClassification.Trainers.GptClassifier(new GptClassifierOptions
     {
         InitialModel = lm.LastTransformer, AuxiliaryLanguageModelWeight = 0.5, MaxIterations = 500, LearningRate = 3e-4,
+        BalanceClasses = true,                                              // rare classes weigh as much: for macro-accuracy
+        ValidationSet = tokenizer.Transform(toKey.Transform(validation)), EarlyStoppingPatience = 4,
     })
     .Fit(tokenizer.Transform(toKey.Transform(labeled)));
 var scored = classifier.Transform(tokenizer.Transform(toKey.Transform(test)));
