@@ -13,13 +13,15 @@ namespace ArML.Bench;
 /// Ticket routing on ../shared/data/github-issues (1,615 dotnet/corefx issues, 22 areas), one seeded 80/20 split, in
 /// one run: (a) ML.NET's FeaturizeText + SdcaMaximumEntropy (the GitHub-labeler sample's pipeline), (b) a
 /// GptClassifier from scratch, (c) the same after LM pretraining on the training rows' text. Micro- and
-/// macro-accuracy and log-loss on the test rows, with 95% row-bootstrap intervals. Options: --quick (a fifth of the
-/// iterations), --iterations N (classifier steps; pretraining takes twice as many), --seed S (split and training).
+/// macro-accuracy and log-loss on the test rows, with 95% row-bootstrap intervals. Every choice is made on a validation
+/// part carved from the training rows (15%): the GPTs stop early on it, and --tune scores all three on it instead of the
+/// test rows (for choosing settings without looking at the test split).
+/// Options: --quick (a fifth of the steps), --iterations N (classifier steps at most), --pretrain N (LM steps at most),
+/// --seed S (split and training), --tune, --models abc (which to run), --lambda X, --no-balance, --width C, --layers L,
+/// --context T, --vocab V, --lr X.
 /// </summary>
 internal static class ClassifyBenchmark
 {
-    private const int Context = 128;
-
     public sealed class Issue
     {
         public string Area { get; set; } = "";
@@ -28,52 +30,77 @@ internal static class ClassifyBenchmark
         public string Text { get; set; } = "";
     }
 
+    private sealed record Settings(int Iterations, int Pretrain, int Seed, double Lambda, bool Balance, int Width, int Layers, int Context,
+        int Vocabulary, double LearningRate);
+
     public static int Run(string[] args)
     {
         string path = FindIssues();
-        int iterations = Option(args, "--iterations", args.Contains("--quick") ? 100 : 500);
-        int seed = Option(args, "--seed", 1);
+        bool quick = args.Contains("--quick");
+        var settings = new Settings(Option(args, "--iterations", quick ? 300 : 1500), Option(args, "--pretrain", quick ? 600 : 3000),
+            Option(args, "--seed", 1), Real(args, "--lambda", 0.5), !args.Contains("--no-balance"), Option(args, "--width", 128),
+            Option(args, "--layers", 2), Option(args, "--context", 128), Option(args, "--vocab", 2000), Real(args, "--lr", 3e-4));
+        bool tune = args.Contains("--tune");
+        string models = Text(args, "--models", "abc");
         var issues = File.ReadLines(path).Skip(1).Select(line => line.Split('\t')).Where(f => f.Length >= 4)
             .Select(f => new Issue { Area = f[1], Title = f[2], Description = f[3], Text = f[2] + "\n" + f[3] }).ToList();
-        var random = new Random(seed);
+        var random = new Random(settings.Seed);
         var shuffled = issues.OrderBy(_ => random.Next()).ToList();
         int cut = shuffled.Count * 4 / 5;
-        var ml = new MLContext(seed);
-        var all = ml.Data.LoadFromEnumerable(shuffled);
+        var training = shuffled[..cut];
+        // The validation part: the last 15% of the (already shuffled) training rows; the GPTs fit on the rest.
+        int held = training.Count * 85 / 100;
+        var ml = new MLContext(settings.Seed);
         // One label mapping over every row's area (labels only, no text): both splits and all models share the keys.
-        var labels = ml.Transforms.Conversion.MapValueToKey("Label", "Area").Fit(all);
-        var train = labels.Transform(ml.Data.LoadFromEnumerable(shuffled[..cut]));
-        var test = labels.Transform(ml.Data.LoadFromEnumerable(shuffled[cut..]));
-        Console.WriteLine($"github-issues: {cut} training and {shuffled.Count - cut} test rows, seed {seed}; classifier {iterations} steps, pretraining {2 * iterations}.");
+        var labels = ml.Transforms.Conversion.MapValueToKey("Label", "Area").Fit(ml.Data.LoadFromEnumerable(shuffled));
+        IDataView View(List<Issue> rows) => labels.Transform(ml.Data.LoadFromEnumerable(rows));
+        var train = View(training);
+        var fit = View(training[..held]);
+        var validation = View(training[held..]);
+        var test = tune ? validation : View(shuffled[cut..]);
+        Console.WriteLine($"github-issues: {cut} training rows ({held} fit, {cut - held} validation) and {shuffled.Count - cut} test rows, seed {settings.Seed}; " +
+            $"scored on the {(tune ? "VALIDATION part of the training rows (--tune)" : "test rows")}.");
+        Console.WriteLine($"GPTs: {settings}; bfloat16 where the CPU multiplies it natively; early stopping on the validation part.");
         Console.WriteLine($"{"model",-34} {"micro-acc",22} {"macro-acc",22} {"log-loss",22} {"train s",8}");
 
-        Report("(a) FeaturizeText + SdcaMaxEnt", ml, test, () => ml.Transforms.Text.FeaturizeText("TitleFeaturized", "Title")
-            .Append(ml.Transforms.Text.FeaturizeText("DescriptionFeaturized", "Description"))
-            .Append(ml.Transforms.Concatenate("Features", "TitleFeaturized", "DescriptionFeaturized"))
-            .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy())
-            .Fit(train));
+        if (models.Contains('a'))
+            Report("(a) FeaturizeText + SdcaMaxEnt", ml, test, () => ml.Transforms.Text.FeaturizeText("TitleFeaturized", "Title")
+                .Append(ml.Transforms.Text.FeaturizeText("DescriptionFeaturized", "Description"))
+                .Append(ml.Transforms.Concatenate("Features", "TitleFeaturized", "DescriptionFeaturized"))
+                .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy())
+                .Fit(tune ? fit : train));
 
-        var tokenizer = ml.Transforms.Text.TrainTokenizer("Tokens", "Text", new TokenizerTrainerOptions { VocabularySize = 2000 }).Fit(train);
-        var trainTokens = tokenizer.Transform(train);
+        // Byte-pair encoding learned from the training rows' text (title, newline, description).
+        var tokenizer = ml.Transforms.Text.TrainTokenizer("Tokens", "Text", new TokenizerTrainerOptions { VocabularySize = settings.Vocabulary })
+            .Fit(tune ? fit : train);
+        var fitTokens = tokenizer.Transform(fit);
+        var validationTokens = tokenizer.Transform(validation);
         var testTokens = tokenizer.Transform(test);
-        Report("(b) GptClassifier, from scratch", ml, testTokens, () => Classifier(ml, null, iterations, seed).Fit(trainTokens));
-        Report("(c) GptClassifier, LM-pretrained", ml, testTokens, () =>
-        {
-            var lm = ml.LanguageModeling().Trainers.Gpt(new GptTrainer.Options
+        if (models.Contains('b'))
+            Report("(b) GptClassifier, from scratch", ml, testTokens, () => Classifier(ml, null, settings, validationTokens).Fit(fitTokens));
+        if (models.Contains('c'))
+            Report("(c) GptClassifier, LM-pretrained", ml, testTokens, () =>
             {
-                ContextLength = Context, LayerCount = 2, HeadCount = 4, EmbeddingSize = 128, BatchSize = 16, MaxIterations = 2 * iterations,
-                LearningRate = 1e-3, WarmupIterations = 50, Seed = seed,
-            }).Fit(trainTokens);
-            return Classifier(ml, lm, iterations, seed).Fit(trainTokens);
-        });
+                var clock = Stopwatch.StartNew();
+                using var lm = ml.LanguageModeling().Trainers.Gpt(new GptTrainer.Options
+                {
+                    ContextLength = settings.Context, LayerCount = settings.Layers, HeadCount = 4, EmbeddingSize = settings.Width, BatchSize = 16,
+                    MaxIterations = settings.Pretrain, LearningRate = 1e-3, WarmupIterations = 100, Seed = settings.Seed,
+                    ValidationSet = validationTokens, EvaluationInterval = 100, EarlyStoppingPatience = 3,
+                }).Fit(fitTokens);
+                Console.WriteLine($"    pretraining: {clock.Elapsed.TotalSeconds:F0} s");
+                return Classifier(ml, lm, settings, validationTokens).Fit(fitTokens);
+            });
         return 0;
     }
 
-    private static GptClassifierTrainer Classifier(MLContext ml, LanguageModelTransformer? initial, int iterations, int seed) =>
+    private static GptClassifierTrainer Classifier(MLContext ml, LanguageModelTransformer? initial, Settings settings, IDataView validation) =>
         ml.MulticlassClassification.Trainers.GptClassifier(new GptClassifierOptions
         {
-            InitialModel = initial, ContextLength = Context, LayerCount = 2, HeadCount = 4, EmbeddingSize = 128, BatchSize = 16,
-            MaxIterations = iterations, LearningRate = initial is null ? 1e-3 : 3e-4, WarmupIterations = 50, Seed = seed,
+            InitialModel = initial, ContextLength = settings.Context, LayerCount = settings.Layers, HeadCount = 4, EmbeddingSize = settings.Width,
+            BatchSize = 16, MaxIterations = settings.Iterations, LearningRate = initial is null ? 1e-3 : settings.LearningRate, WarmupIterations = 50,
+            Seed = settings.Seed, AuxiliaryLanguageModelWeight = settings.Lambda, BalanceClasses = settings.Balance,
+            ValidationSet = validation, EvaluationInterval = 50, EvaluationBatches = 20, EarlyStoppingPatience = 4,
         });
 
     private static void Report(string name, MLContext ml, IDataView test, Func<ITransformer> fit)
@@ -125,6 +152,18 @@ internal static class ClassifyBenchmark
     {
         int at = Array.IndexOf(args, name);
         return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], System.Globalization.CultureInfo.InvariantCulture) : fallback;
+    }
+
+    private static double Real(string[] args, string name, double fallback)
+    {
+        int at = Array.IndexOf(args, name);
+        return at >= 0 && at + 1 < args.Length ? double.Parse(args[at + 1], System.Globalization.CultureInfo.InvariantCulture) : fallback;
+    }
+
+    private static string Text(string[] args, string name, string fallback)
+    {
+        int at = Array.IndexOf(args, name);
+        return at >= 0 && at + 1 < args.Length ? args[at + 1] : fallback;
     }
 
     private static string FindIssues()

@@ -45,6 +45,7 @@ internal sealed class GptClassifierNetwork : nn.Module
         var hidden = gpt.HiddenStates(idx);                                            // (B, T, C)
         long c = hidden.shape[2];
         var picked = hidden.gather(1, last.view(-1, 1, 1).expand(-1, 1, c)).squeeze(1);   // (B, C)
-        return (head.call(picked), hidden);
+        // The head computes in its weights' type: a bfloat16 training step's hidden states are cast back to float32.
+        return (head.call(picked.to_type(head.weight!.dtype)), hidden);
     }
 }

@@ -47,6 +47,20 @@ public sealed class GptClassifierOptions : TrainerOptionsBase
     /// <summary>Dropout probability during training (also applied to a warm-started network). Default 0.</summary>
     public double Dropout { get; set; }
 
+    /// <summary>
+    /// Weight each row's task cross-entropy by n / (K · n_k), n training rows, K classes present among them and n_k rows
+    /// of the row's class, so that every class weighs as much as any other in the loss (and in the validation loss):
+    /// what macro-accuracy rewards on an unbalanced label set, at the price of less calibrated probabilities (a worse
+    /// log-loss) and a lower micro-accuracy. Default false: the plain mean cross-entropy.
+    /// </summary>
+    public bool BalanceClasses { get; set; }
+
+    /// <summary>
+    /// Arithmetic of training (scoring always computes in float32), as <see cref="ArML.Trainers.Gpt.GptTrainer.Options.Precision"/>:
+    /// <see cref="ArML.Trainers.Gpt.TrainingPrecision.Auto"/> (default) trains in bfloat16 where the hardware multiplies it natively.
+    /// </summary>
+    public ArML.Trainers.Gpt.TrainingPrecision Precision { get; set; } = ArML.Trainers.Gpt.TrainingPrecision.Auto;
+
     /// <summary>Rows classified per forward pass by the trained model. Default 32.</summary>
     public int ScoringBatchSize { get; set; } = 32;
 

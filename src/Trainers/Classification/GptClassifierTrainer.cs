@@ -76,15 +76,19 @@ public sealed class GptClassifierTrainer : IEstimator<GptClassificationTransform
             var adapter = _options.Adapter?.ToConfig();
             if (adapter != null) network.Gpt.AddAdapters(adapter, seed);
             network.to(device);
+            var weights = _options.BalanceClasses ? GptClassifierTrainingTask.BalancedClassWeights(train.Labels, classCount) : null;
             var task = new GptClassifierTrainingTask(network, train, validation, _options.BatchSize, _options.AuxiliaryLanguageModelWeight,
-                _options.EvaluationBatches, seed, device);
+                _options.EvaluationBatches, seed, device, weights);
             var fingerprint = new TrainingFingerprint()
                 .With("model", new { config, classCount, train.Layout, _options.AuxiliaryLanguageModelWeight })
                 .With("training data", () => train.Fingerprint())
                 .With("validation", () => validation is null ? null : new { data = validation.Fingerprint(), _options.EvaluationBatches });
             // A part only for adapter runs, so checkpoints of runs without adapters keep the fingerprint they were saved with.
             if (adapter != null) fingerprint.With("adapter", adapter);
+            if (weights != null) fingerprint.With("class weights", weights);
+            network.Gpt.ComputeType = HardwarePrecision.Resolve(_options.Precision, device);
             TrainingLoop.Run(task, _options, host, seed, fingerprint);
+            network.Gpt.ComputeType = torch.ScalarType.Float32;   // scoring computes in float32
         }
         catch
         {

@@ -20,9 +20,10 @@ internal sealed class GptClassifierTrainingTask : ITrainingTask
     private readonly int _evaluationBatches;
     private readonly long _validationSeed;
     private readonly Device _device;
+    private readonly Tensor? _classWeights;
 
     public GptClassifierTrainingTask(GptClassifierNetwork network, ClassifierRows train, ClassifierRows? validation, int batch, double lambda,
-        int evaluationBatches, long seed, Device device)
+        int evaluationBatches, long seed, Device device, double[]? classWeights = null)
     {
         _network = network;
         _train = train;
@@ -32,6 +33,19 @@ internal sealed class GptClassifierTrainingTask : ITrainingTask
         _evaluationBatches = evaluationBatches;
         _validationSeed = seed ^ 0x5EED;
         _device = device;
+        _classWeights = classWeights is null ? null : tensor(classWeights, device: device);   // float64, cast to the logits' type
+    }
+
+    /// <summary>
+    /// n / (K · n_k) for each class k of <paramref name="classCount"/> with n_k &gt; 0 rows among <paramref name="labels"/>
+    /// (K such classes, n rows), 0 for a class without rows: every class present weighs as much in the loss.
+    /// </summary>
+    public static double[] BalancedClassWeights(IReadOnlyList<int> labels, int classCount)
+    {
+        var counts = new int[classCount];
+        foreach (int label in labels) counts[label]++;
+        int present = counts.Count(c => c > 0);
+        return counts.Select(c => c == 0 ? 0.0 : labels.Count / ((double)present * c)).ToArray();
     }
 
     public nn.Module Model => _network;
@@ -43,11 +57,13 @@ internal sealed class GptClassifierTrainingTask : ITrainingTask
 
     public (Tensor Loss, long Tokens) TrainingLoss(TrainingRandom random) => (Losses(_train, Pick(_train, random)).Total, _batch);
 
+    // The task's cross-entropy alone (class-weighted as in training): what the classifier is judged on and early stopping
+    // should watch; the auxiliary LM term, several times larger, would otherwise decide when to stop.
     public double? ValidationLoss()
     {
         if (_validation == null || _validation.Count == 0) return null;
         return FixedValidationBatches.MeanLoss(_network, _validationSeed, _evaluationBatches,
-            random => Losses(_validation, Pick(_validation, random)).Total);
+            random => Losses(_validation, Pick(_validation, random)).Task);
     }
 
     private int[] Pick(ClassifierRows data, TrainingRandom random)
@@ -66,7 +82,9 @@ internal sealed class GptClassifierTrainingTask : ITrainingTask
         var (idx, last, targets, mask, positions) = ClassifierBatch.Build(data.Framed, picked, _device);
         var labels = tensor(picked.Select(r => (long)data.Labels[r]).ToArray(), device: _device);
         var (logits, hidden) = _network.Forward(idx, last);
-        var task = F.cross_entropy(logits, labels);
+        // With class weights, PyTorch's mean divides by the picked rows' weight sum: a weighted mean over the batch.
+        var task = _classWeights is null ? F.cross_entropy(logits, labels)
+            : F.cross_entropy(logits, labels, weight: _classWeights.to_type(logits.dtype));
         if (_lambda == 0) return (task, task, null);
         long v = _network.Gpt.Config.VocabularySize;
         var lmLogits = _network.Gpt.LanguageModelLogits(hidden).view(-1, v);                     // (B·T, V)

@@ -58,6 +58,15 @@ public sealed class DpoOptions : TrainerOptionsBase
     /// </summary>
     public double Dropout { get; set; }
 
+    /// <summary>
+    /// Low-rank adapters (LoRA) to train instead of the model's own weights, which stay frozen (no gradients, no optimizer
+    /// state). The default reference is then the frozen base itself (the adapters off), so the tuned model differs from its
+    /// reference by the adapters alone. The result scores and generates with the adapters applied, <c>SaveArml</c> stores
+    /// them apart from the base weights, <c>SaveArmlAdapters</c> saves them alone and <c>MergeAdapters</c> folds them in. An
+    /// initial model's own adapters are folded into the base first. Null (default) trains every weight.
+    /// </summary>
+    public ArML.Trainers.Gpt.LoraOptions? Adapter { get; set; }
+
     /// <summary>Receives a <see cref="DpoProgress"/> (preference accuracy, reward margin, KL estimate) at each evaluation.</summary>
     public IProgress<DpoProgress>? PreferenceProgress { get; set; }
 
@@ -76,5 +85,6 @@ public sealed class DpoOptions : TrainerOptionsBase
         if (InitialModel is null)
             throw new ArgumentException("InitialModel must be set: DPO tunes an existing GPT language model.", nameof(InitialModel));
         if (Dropout < 0 || Dropout >= 1) throw new ArgumentOutOfRangeException(nameof(Dropout), "Dropout must be in [0, 1).");
+        Adapter?.Validate();
     }
 }

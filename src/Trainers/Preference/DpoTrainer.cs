@@ -29,6 +29,7 @@ namespace ArML.Trainers.Preference;
 /// <see cref="LanguageModelTransformer.Generate"/> samples after the prompt, its end included. A prompt too long for the
 /// context keeps its last tokens (the log says how many were cut); a response that does not fit is an error.
 /// The reference's log-probabilities are computed once per row before training (it is frozen, so it never runs again).
+/// With <see cref="DpoOptions.Adapter"/> only LoRA adapters train over the frozen initial weights, which are then the default reference.
 /// The result is a GPT <see cref="LanguageModelTransformer"/> with the initial model's tokenizer, columns and scoring
 /// settings, which scores, generates and saves like any other.
 /// The loop (AdamW, warm-up and cosine decay, clipping, validation on the DPO loss, early stopping, checkpoints and
@@ -99,6 +100,8 @@ public sealed class DpoTrainer : IEstimator<LanguageModelTransformer>, IChainVal
                 .With("initial weights", () => WeightsHash(initial))
                 .With("training data", () => train.Fingerprint())
                 .With("validation", () => validation is null ? null : new { data = validation.Fingerprint(), _options.EvaluationBatches });
+            // A part only for adapter runs, so checkpoints of runs without adapters keep the fingerprint they were saved with.
+            if (policy.Adapter is { } adapter) fingerprint.With("adapter", adapter);
             TrainingLoop.Run(task, _options, host, seed, fingerprint);
         }
         catch
@@ -145,14 +148,15 @@ public sealed class DpoTrainer : IEstimator<LanguageModelTransformer>, IChainVal
         return SchemaShapeShim.Append(inputSchema, LanguageModelScoringMapper.ScoreColumnsSchema(Initial.Columns.TokenLogProbabilities));
     }
 
-    // The network to train: a copy of the initial weights. This is where LoRA adapters will be attached (the base frozen)
-    // once the GPT trainer has them: the training task trains whatever the returned module's parameters are.
+    // The network to train: a copy of the initial weights (its own adapters folded in), with fresh adapters over them when
+    // asked (the base frozen): the training task trains whatever parameters of the returned module require gradients.
     private GptModel CreatePolicy(GptLanguageModel initial, int seed)
     {
         var policy = new GptModel(initial.Model.Config with { Dropout = _options.Dropout }, seed);
         try
         {
-            ModuleWeights.Import(policy, ModuleWeights.Export(initial.Model).ToDictionary(kv => kv.Key, kv => kv.Value));
+            ModuleWeights.Import(policy, initial.Model.MergedWeights().ToDictionary(kv => kv.Key, kv => kv.Value));
+            if (_options.Adapter?.ToConfig() is { } adapter) policy.AddAdapters(adapter, seed);
         }
         catch
         {

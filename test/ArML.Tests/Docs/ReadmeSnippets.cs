@@ -50,7 +50,7 @@ var loaded = mlContext.Model.LoadArml("model.zip", out var inputSchema);
 
 public class TextRow { [LoadColumn(0)] public string Text { get; set; } = ""; }
 
-    private static void ClassifyingText(MLContext mlContext, IDataView unlabeled, IDataView labeled, IDataView test)
+    private static void ClassifyingText(MLContext mlContext, IDataView unlabeled, IDataView labeled, IDataView validation, IDataView test)
     {
 var lm = mlContext.Transforms.Text.TrainTokenizer("Tokens", "Text", new TokenizerTrainerOptions { VocabularySize = 2000 })
     .Append(mlContext.LanguageModeling().Trainers.Gpt(new GptTrainer.Options { ContextLength = 128 }))
@@ -60,6 +60,8 @@ var tokenizer = lm.First();                                                 // t
 var classifier = mlContext.MulticlassClassification.Trainers.GptClassifier(new GptClassifierOptions
     {
         InitialModel = lm.LastTransformer, AuxiliaryLanguageModelWeight = 0.5, MaxIterations = 500, LearningRate = 3e-4,
+        BalanceClasses = true,                                              // rare classes weigh as much: for macro-accuracy
+        ValidationSet = tokenizer.Transform(toKey.Transform(validation)), EarlyStoppingPatience = 4,
     })
     .Fit(tokenizer.Transform(toKey.Transform(labeled)));
 var scored = classifier.Transform(tokenizer.Transform(toKey.Transform(test)));
@@ -82,6 +84,10 @@ var dpo = mlContext.LanguageModeling().Trainers.Dpo(new DpoOptions
 LanguageModelTransformer tuned = dpo.Fit(pairs);                            // the reference: the initial model, frozen
 Console.WriteLine(dpo.Evaluate(tuned, pairs));                              // preference accuracy, reward margin, KL estimate
 Console.WriteLine(tuned.Generate("Q: how do I ", maxNewTokens: 50, seed: 1));
+var adapted = mlContext.LanguageModeling().Trainers.Dpo(new DpoOptions
+    {
+        InitialModel = lm.LastTransformer, Adapter = new LoraOptions { Rank = 8, Alpha = 16 }, LearningRate = 1e-3,
+    }).Fit(pairs);                                                          // LoRA: the base stays frozen and is the reference
     }
 
     private static async Task GeneratingText(MLContext mlContext, TransformerChain<LanguageModelTransformer> model, IDataView data, CancellationToken ct)

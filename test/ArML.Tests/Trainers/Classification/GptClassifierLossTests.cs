@@ -61,6 +61,48 @@ public sealed class GptClassifierLossTests
     }
 
     [Fact]
+    public void TheBalancedTaskLossWeighsEachClassByItsInverseFrequency()
+    {
+        var (rows, network) = Setup(ScalarType.Float64);
+        using var _ = network;
+        network.eval();
+        var labels = rows.Labels;
+        // By hand: n / (K · n_k) for the classes present; the rows' weights then sum to n (every class weighs n / K).
+        var counts = Enumerable.Range(0, 3).Select(k => labels.Count(l => l == k)).ToArray();
+        Assert.True(counts.Distinct().Count() > 1, "the planted rows should be unbalanced for this test to mean anything");
+        var expected = counts.Select(c => c == 0 ? 0 : labels.Length / (double)(counts.Count(n => n > 0) * c)).ToArray();
+        var weights = GptClassifierTrainingTask.BalancedClassWeights(labels, 3);
+        Assert.Equal(expected, weights);
+        Assert.Equal(labels.Length, labels.Sum(l => weights[l]), 1e-12);
+        Assert.Equal([1.0, 0.0, 1.0], GptClassifierTrainingTask.BalancedClassWeights([0, 2, 2, 0], 3));
+
+        var picked = Enumerable.Range(0, rows.Count).ToArray();
+        var task = new GptClassifierTrainingTask(network, rows, null, rows.Count, lambda: 0, 1, 1, CPU, weights);
+        double loss;
+        double[] logits;
+        using (no_grad())
+        {
+            loss = task.Losses(rows, picked).Task.item<double>();
+            var (ids, last, _, _, _) = ClassifierBatch.Build(rows.Framed, picked, CPU, withTargets: false);
+            logits = network.Forward(ids, last).ClassLogits.data<double>().ToArray();
+        }
+        // The weighted mean of −log softmax at each row's label, in float64 from the logits.
+        double sum = 0, weightSum = 0;
+        for (int r = 0; r < rows.Count; r++)
+        {
+            var row = logits.AsSpan(3 * r, 3).ToArray();
+            double max = row.Max();
+            double logSumExp = max + Math.Log(row.Sum(z => Math.Exp(z - max)));
+            sum += weights[labels[r]] * (logSumExp - row[labels[r]]);
+            weightSum += weights[labels[r]];
+        }
+        Assert.Equal(sum / weightSum, loss, 1e-12);
+        var plain = new GptClassifierTrainingTask(network, rows, null, rows.Count, lambda: 0, 1, 1, CPU);
+        using (no_grad())
+            Assert.NotEqual(loss, plain.Losses(rows, picked).Task.item<double>(), 1e-6);
+    }
+
+    [Fact]
     public void GradientsMatchFiniteDifferencesInFloat64()
     {
         var (rows, network) = Setup(ScalarType.Float64);
