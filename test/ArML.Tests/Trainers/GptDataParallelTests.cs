@@ -21,7 +21,7 @@ public class GptDataParallelTests
 
         using var model = new GptModel(config, seed: 3);
         model.train();
-        using var parallel = GptDataParallel.TryCreate(model, batch);
+        using var parallel = GptDataParallel.TryCreate(model, batch, evenIfDisabled: true);
         if (parallel is null) return;   // one libtorch thread: the trainer takes the one-pass path
         double loss = parallel.ForwardBackward(inputs, targets, batch, length, lossScale: 0.5);
 
@@ -49,8 +49,8 @@ public class GptDataParallelTests
     {
         TorchRuntime.EnsureInitialized();
         using var withDropout = new GptModel(new GptConfig(11, 8, 1, 2, 16, 0.1, Bias: false), seed: 1);
-        Assert.Null(GptDataParallel.TryCreate(withDropout, 4));
+        Assert.Null(GptDataParallel.TryCreate(withDropout, 4, evenIfDisabled: true));
         using var plain = new GptModel(new GptConfig(11, 8, 1, 2, 16, 0, Bias: false), seed: 1);
-        Assert.Null(GptDataParallel.TryCreate(plain, 1));
+        Assert.Null(GptDataParallel.TryCreate(plain, 1, evenIfDisabled: true));
     }
 }
