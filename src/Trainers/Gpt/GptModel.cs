@@ -66,15 +66,15 @@ public sealed partial class GptModel : Module<Tensor, Tensor>
 
     // initialize: false is for weights that are about to be overwritten (import, LoadArml): the linear layers' weights
     // are allocated uninitialised, sparing the random draws over every weight that dominated loading a 124M-parameter
-    // checkpoint (bench: hf). Only the embeddings keep libtorch's own draws (TorchSharp builds them natively), and the
-    // layer norms their ones and zeros; every parameter must then be written by the caller.
+    // checkpoint (bench: hf), and so are the embeddings; only the layer norms keep their ones and zeros. Every
+    // parameter must then be written by the caller.
     internal GptModel(GptConfig config, long seed, bool initialize) : base("gpt")
     {
         if (config.EmbeddingSize % config.HeadCount != 0)
             throw new ArgumentException($"EmbeddingSize ({config.EmbeddingSize}) must be a multiple of HeadCount ({config.HeadCount}).");
         Config = config;
-        wte = Embedding(config.VocabularySize, config.EmbeddingSize);
-        if (config.PositionEncoding == PositionEncoding.Learned) wpe = Embedding(config.ContextLength, config.EmbeddingSize);
+        wte = NewEmbedding(config.VocabularySize, config.EmbeddingSize, initialize);
+        if (config.PositionEncoding == PositionEncoding.Learned) wpe = NewEmbedding(config.ContextLength, config.EmbeddingSize, initialize);
         drop = Dropout(config.Dropout);
         h = new ModuleList<Block>(Enumerable.Range(0, config.LayerCount).Select(_ => new Block(config, _precision, initialize)).ToArray());
         ln_f = LayerNorm(config.EmbeddingSize, eps: config.LayerNormEpsilon, bias: config.Bias);
@@ -182,6 +182,17 @@ public sealed partial class GptModel : Module<Tensor, Tensor>
             else if (name.EndsWith("c_proj.weight", StringComparison.Ordinal)) Normal(p, 0.02 / Math.Sqrt(2.0 * Config.LayerCount), generator);
             else Normal(p, 0.02, generator);
         }
+    }
+
+    // An embedding with libtorch's default draws, or uninitialised (not even touched, so an import can ask for huge pages).
+    // (TorchSharp allocates and draws a full table even for the meta device: the module is built with one row, then
+    // given its real table; its lookup reads only the weight.)
+    private static Embedding NewEmbedding(long count, long width, bool initialize)
+    {
+        if (initialize) return Embedding(count, width);
+        var embedding = Embedding(1, width);
+        embedding.weight = new Parameter(empty(count, width));
+        return embedding;
     }
 
     // A linear layer with libtorch's default initialisation, or with uninitialised parameters for weights about to be read.

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text.Json;
 using ArML.Persistence;
+using ArML.Torch;
 using static TorchSharp.torch;
 
 namespace ArML.Trainers.Gpt.HuggingFace;
@@ -137,6 +138,7 @@ internal sealed class HuggingFaceCheckpoint : IDisposable
         {
             _staging?.Dispose();
             _staging = empty(count, type);
+            HugePages.Advise(_staging);
         }
         return _staging.narrow(0, 0, count);
     }

@@ -77,6 +77,7 @@ internal static partial class HuggingFaceGpt2Weights
             {
                 string hf = NameOf(slot);
                 var target = parameters[slot.Name];
+                HugePages.Advise(target);   // not yet written: its first write takes 2 MiB pages
                 checkpoint.CopyInto(hf, target, transpose: slot.Conv1D, rows: slot.Name == "wpe.weight" ? context : null,
                     moveRow: slot.IdRows ? endOfText : -1);
                 if (!AllFinite(target))
