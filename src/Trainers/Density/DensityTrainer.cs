@@ -69,7 +69,7 @@ public sealed class DensityTrainer : IEstimator<DensityTransformer>, IChainValid
         var train = DensityData.Read(input, name, _options.Distribution, distribution, size);
         if (train.Rows == 0) throw new InvalidOperationException($"The training data has no rows in column '{name}'.");
         var validation = ChainValidation.Read(this, input, view => DensityData.Read(view, name, _options.Distribution, distribution, train.Dimension));
-        var config = _options.Config(train.Dimension);
+        var config = _options.ForColumn(_options.Config(train.Dimension), ((Microsoft.ML.Data.VectorDataViewType)column.Type).ItemType);
         host.Info($"{config.Family}: {train.Rows} rows of dimension {train.Dimension} ({train.BytesPerRow} bytes each), {config.Distribution} outputs.");
 
         int seed = _options.Seed ?? host.NextSeed();

@@ -69,6 +69,9 @@ public abstract class DensityTrainerOptions : TrainerOptionsBase
     internal virtual DensityModelConfig Config(int dimension) => new(Family, dimension, Distribution, CategoryCount, MixtureComponents,
         HiddenSizes, MaskCount: 1, ResampleOrderings: false, DirectConnections: false);
 
+    // What the feature column's item type changes in the model (a PixelCNN reads keys one-hot); nothing by default.
+    internal virtual DensityModelConfig ForColumn(DensityModelConfig config, Microsoft.ML.Data.DataViewType itemType) => config;
+
     /// <inheritdoc/>
     public override void Validate()
     {

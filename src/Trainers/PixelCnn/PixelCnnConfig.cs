@@ -14,8 +14,12 @@ namespace ArML.Trainers.PixelCnn;
 /// <param name="FirstKernelSize">Odd width of the first layer's kernels (7 in the PixelCNN papers).</param>
 /// <param name="KernelSize">Odd width of the other layers' kernels.</param>
 /// <param name="OutputHiddenSize">Feature maps of the 1×1 output layer between the last gated layer and the logits.</param>
+/// <param name="OneHotInput">
+/// Whether the network reads each categorical value as K indicator maps (codes, labels: unordered) rather than as one
+/// number scaled to [0, 1] (intensities: ordered). Files written before it existed read false.
+/// </param>
 public sealed record PixelCnnConfig(int Height, int Width, int Channels, int Layers, int Filters, int FirstKernelSize, int KernelSize,
-    int OutputHiddenSize)
+    int OutputHiddenSize, bool OneHotInput = false)
 {
     /// <summary>Values the image holds: Height × Width × Channels.</summary>
     public long Values => (long)Height * Width * Channels;

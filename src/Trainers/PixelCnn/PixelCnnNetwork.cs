@@ -34,7 +34,7 @@ internal sealed class PixelCnnNetwork : AutoregressiveNetwork
     {
         _shape = config.PixelCnn ?? throw new ArgumentException("A PixelCNN needs its image shape.", nameof(config));
         int f = _shape.Filters, c = _shape.Channels, p = config.ParametersPerDimension;
-        foreach (var (name, shape) in LayerShapes(_shape))
+        foreach (var (name, shape) in LayerShapes(_shape, InputChannels(config)))
         {
             // Biases start at zero; weights as nn.Conv2d initialises them (uniform in ±1/√fan-in).
             var parameter = shape.Length == 1 ? new Parameter(zeros(shape)) : Uniform(shape, shape[1] * shape[2] * shape[3]);
@@ -76,7 +76,7 @@ internal sealed class PixelCnnNetwork : AutoregressiveNetwork
 
     // The widest feature maps: a gated layer's 2F channels, padded by at most the first kernel on every side.
     public override long ActivationsPerRow =>
-        Math.Max(2L * _shape.Filters, _shape.OutputHiddenSize) * (_shape.Height + _shape.FirstKernelSize) * (_shape.Width + _shape.FirstKernelSize);
+        Math.Max(Math.Max(2L * _shape.Filters, _shape.OutputHiddenSize), InputChannels(Config)) * (_shape.Height + _shape.FirstKernelSize) * (_shape.Width + _shape.FirstKernelSize);
 
     public override Tensor Conditionals(Tensor features, int mask)
     {
@@ -85,7 +85,7 @@ internal sealed class PixelCnnNetwork : AutoregressiveNetwork
         int h = _shape.Height, w = _shape.Width, c = _shape.Channels, p = ParametersPerDimension;
         using var scope = NewDisposeScope();
         var image = features.view(batch, h, w, c).permute(0, 3, 1, 2);                       // (B, C, H, W)
-        Tensor vertical = ComputeLayout(image), horizontal = vertical;
+        Tensor vertical = ComputeLayout(_shape.OneHotInput ? OneHot(image, p) : image), horizontal = vertical;
         for (int l = 0; l < _shape.Layers; l++)
         {
             // A scope per layer frees its temporaries at once when no graph keeps them (scoring): a pass then holds
@@ -117,7 +117,7 @@ internal sealed class PixelCnnNetwork : AutoregressiveNetwork
     {
         var shape = config.PixelCnn!;
         int p = config.ParametersPerDimension;
-        foreach (var (name, dims) in LayerShapes(shape)) yield return new(name, "F32", dims);
+        foreach (var (name, dims) in LayerShapes(shape, InputChannels(config))) yield return new(name, "F32", dims);
         yield return new("out_hidden_weight", "F32", [shape.OutputHiddenSize, shape.Filters, 1, 1]);
         yield return new("out_hidden_bias", "F32", [shape.OutputHiddenSize]);
         yield return new("out_weight", "F32", [shape.Channels * p, shape.OutputHiddenSize, 1, 1]);
@@ -125,13 +125,17 @@ internal sealed class PixelCnnNetwork : AutoregressiveNetwork
         if (shape.Channels > 1) yield return new("channel_weight", "F32", [shape.Channels * p, shape.Channels]);
     }
 
+    // The first layer's input maps: a pixel's values, or K indicator maps for each of them (one-hot input).
+    private static long InputChannels(DensityModelConfig config) =>
+        (long)config.PixelCnn!.Channels * (config.PixelCnn.OneHotInput ? config.ParametersPerDimension : 1);
+
     // Every gated layer's parameters, named "<role>_<layer>", with their shapes (out, in, kernel height, kernel width).
-    private static IEnumerable<(string Name, long[] Shape)> LayerShapes(PixelCnnConfig shape)
+    private static IEnumerable<(string Name, long[] Shape)> LayerShapes(PixelCnnConfig shape, long inputChannels)
     {
         long f = shape.Filters;
         for (int l = 0; l < shape.Layers; l++)
         {
-            long inputs = l == 0 ? shape.Channels : f, k = l == 0 ? shape.FirstKernelSize : shape.KernelSize;
+            long inputs = l == 0 ? inputChannels : f, k = l == 0 ? shape.FirstKernelSize : shape.KernelSize;
             yield return ($"v_weight_{l}", [2 * f, inputs, k / 2 + 1, k]);
             yield return ($"v_bias_{l}", [2 * f]);
             yield return ($"h_weight_{l}", [2 * f, inputs, 1, k / 2 + 1]);
@@ -153,6 +157,16 @@ internal sealed class PixelCnnNetwork : AutoregressiveNetwork
     {
         if (_computeType == ScalarType.BFloat16) return image.to_type(ScalarType.BFloat16).contiguous();
         return image.device_type == DeviceType.CPU ? image.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2) : image;
+    }
+
+    // (B, C, H, W) values scaled to [0, 1] → (B, C·K, H, W) indicators, channel c's K maps side by side; the scaling
+    // is undone exactly (category / (K − 1) · (K − 1) rounds back to the category).
+    private static Tensor OneHot(Tensor image, int categories)
+    {
+        var category = image.mul(categories - 1).round().to_type(ScalarType.Int64).clamp(0, categories - 1);
+        var indicators = F.one_hot(category, categories).to_type(image.dtype);                    // (B, C, H, W, K)
+        long batch = image.shape[0], h = image.shape[2], w = image.shape[3];
+        return indicators.permute(0, 1, 4, 2, 3).reshape(batch, -1, h, w);
     }
 
     private Tensor Cast(Tensor weight) => _computeType == ScalarType.BFloat16 ? weight.to_type(ScalarType.BFloat16) : weight;

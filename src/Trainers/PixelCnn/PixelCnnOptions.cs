@@ -1,5 +1,6 @@
 using ArML.Trainers.Density;
 using ArML.Trainers.Gpt;
+using Microsoft.ML.Data;
 
 namespace ArML.Trainers.PixelCnn;
 
@@ -37,6 +38,13 @@ public sealed class PixelCnnOptions : DensityTrainerOptions
     public int OutputHiddenSize { get; set; } = 64;
 
     /// <summary>
+    /// How the network reads the values it has seen: <see cref="PixelCnnInputEncoding.Auto"/> (default) reads a key
+    /// column's categories (codes such as <c>VectorQuantize</c>'s, which have no order) one-hot and numbers scaled to
+    /// [0, 1] otherwise (intensities, whose order helps).
+    /// </summary>
+    public PixelCnnInputEncoding InputEncoding { get; set; } = PixelCnnInputEncoding.Auto;
+
+    /// <summary>
     /// Arithmetic of training: <see cref="TrainingPrecision.Auto"/> (default) trains in bfloat16 (convolutions, gates;
     /// float32 master weights, logits and loss) where the hardware multiplies bfloat16 natively, else float32. Scoring
     /// and sampling always compute in float32.
@@ -53,8 +61,14 @@ public sealed class PixelCnnOptions : DensityTrainerOptions
 
     internal override DensityModelConfig Config(int dimension) => base.Config(dimension) with
     {
-        PixelCnn = new PixelCnnConfig(Height, Width, Channels, Layers, Filters, FirstKernelSize, KernelSize, OutputHiddenSize),
+        PixelCnn = new PixelCnnConfig(Height, Width, Channels, Layers, Filters, FirstKernelSize, KernelSize, OutputHiddenSize,
+            InputEncoding == PixelCnnInputEncoding.OneHot),
     };
+
+    internal override DensityModelConfig ForColumn(DensityModelConfig config, DataViewType itemType) =>
+        InputEncoding == PixelCnnInputEncoding.Auto && itemType is KeyDataViewType && Distribution == OutputDistribution.Categorical
+            ? config with { PixelCnn = config.PixelCnn! with { OneHotInput = true } }
+            : config;
 
     /// <inheritdoc/>
     public override void Validate()
@@ -69,5 +83,18 @@ public sealed class PixelCnnOptions : DensityTrainerOptions
         if (KernelSize is < 3 or > 31 || KernelSize % 2 == 0) throw new ArgumentOutOfRangeException(nameof(KernelSize), "KernelSize must be odd, 3 to 31.");
         if (Distribution == OutputDistribution.GaussianMixture)
             throw new ArgumentOutOfRangeException(nameof(Distribution), "A PixelCNN models discrete pixels: use Bernoulli or Categorical outputs.");
+        if (InputEncoding == PixelCnnInputEncoding.OneHot && Distribution != OutputDistribution.Categorical)
+            throw new ArgumentOutOfRangeException(nameof(InputEncoding), "One-hot input reads categories: it needs Categorical outputs.");
     }
+}
+
+/// <summary>How a PixelCNN reads the values it conditions on.</summary>
+public enum PixelCnnInputEncoding
+{
+    /// <summary>One-hot for a key column with categorical outputs, scaled numbers otherwise.</summary>
+    Auto,
+    /// <summary>Each value as one number, the category divided by K − 1 (ordered values such as intensities).</summary>
+    Scaled,
+    /// <summary>Each value as K indicator maps (unordered categories such as codes); categorical outputs only.</summary>
+    OneHot,
 }

@@ -26,8 +26,10 @@ public class PixelCnnNormalizationTests
         Assert.True(scores.LogLikelihood.Max() - scores.LogLikelihood.Min() > 3, "the model is still nearly uniform");
     }
 
-    [Fact]
-    public void CategoricalProbabilitiesOfAllTwoPixelThreeChannelImagesSumToOneAndSamplesFollowThem()
+    [Theory]
+    [InlineData(ArML.Trainers.PixelCnn.PixelCnnInputEncoding.Scaled)]
+    [InlineData(ArML.Trainers.PixelCnn.PixelCnnInputEncoding.OneHot)]
+    public void CategoricalProbabilitiesOfAllTwoPixelThreeChannelImagesSumToOneAndSamplesFollowThem(ArML.Trainers.PixelCnn.PixelCnnInputEncoding encoding)
     {
         // A 1×2 image of 2 channels with 3 levels: 81 images, with the channels of a pixel strongly dependent.
         const int d = 4, k = 3, draws = 20_000;
@@ -43,6 +45,7 @@ public class PixelCnnNormalizationTests
         var options = PixelCnnTestModels.Options(1, 2, channels: 2, iterations: 150);
         options.Distribution = OutputDistribution.Categorical;
         options.CategoryCount = k;
+        options.InputEncoding = encoding;
         using var model = PixelCnnTestModels.Fit(ml, options, DensityTestData.Load(ml, rows, d));
 
         var all = Enumerable.Range(0, 81).Select(v => Enumerable.Range(0, d).Select(i => (float)(v / (int)Math.Pow(k, i) % k)).ToArray()).ToArray();
