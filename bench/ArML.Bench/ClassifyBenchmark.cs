@@ -18,7 +18,8 @@ namespace ArML.Bench;
 /// test rows (for choosing settings without looking at the test split).
 /// Options: --quick (a fifth of the steps), --iterations N (classifier steps at most), --pretrain N (LM steps at most),
 /// --seed S (split and training), --tune, --models abc (which to run), --lambda X, --no-balance, --width C, --layers L,
-/// --context T, --vocab V, --lr X.
+/// --context T, --vocab V, --lr X, --gpt2 DIR (adds (d): a GptClassifier from a Hugging Face GPT-2 checkpoint, read at
+/// --context tokens with its own tokenizer, fine-tuned at --gpt2-lr, default 6.25e-5 as GPT-1's fine-tuning).
 /// </summary>
 internal static class ClassifyBenchmark
 {
@@ -90,6 +91,16 @@ internal static class ClassifyBenchmark
                 }).Fit(fitTokens);
                 Console.WriteLine($"    pretraining: {clock.Elapsed.TotalSeconds:F0} s");
                 return Classifier(ml, lm, settings, validationTokens).Fit(fitTokens);
+            });
+        if (Text(args, "--gpt2", "") is { Length: > 0 } gpt2)
+            Report("(d) GptClassifier from GPT-2", ml, test, () =>
+            {
+                // The checkpoint's own tokenizer (its ids are the model's), rows cut to --context tokens.
+                var chain = ml.LanguageModeling().LoadHuggingFace(gpt2, new HuggingFaceOptions { MaximumContextLength = settings.Context });
+                var tokens = chain.First();
+                var classifier = Classifier(ml, (LanguageModelTransformer)chain.LastTransformer,
+                    settings with { LearningRate = Real(args, "--gpt2-lr", 6.25e-5) }, tokens.Transform(validation)).Fit(tokens.Transform(fit));
+                return new TransformerChain<ITransformer>(tokens, classifier);
             });
         return 0;
     }
