@@ -27,12 +27,13 @@ public static class PixelCnnPrior
             FeatureColumnName = "Codes", Height = quantizer.GridHeight, Width = quantizer.GridWidth, Distribution = OutputDistribution.Categorical,
             CategoryCount = quantizer.CodebookSize, Layers = 5, Filters = 32, FirstKernelSize = 5, OutputHiddenSize = 64, BatchSize = 32,
             LearningRate = 2e-3, MaxIterations = settings.MaxIterations, MaxTime = TimeSpan.FromSeconds(settings.PixelCnnSeconds),
-            EvaluationInterval = 200, Seed = 1,
+            EvaluationInterval = 200, Seed = 1, InputEncoding = settings.PixelCnnInput,
         }).Fit(trainCodes);
         double nats = -prior.Transform(testCodes).GetColumn<double>("LogLikelihood").Sum();
         double bits = nats / Math.Log(2) / (testImages * (double)quantizer.CodeCount);
-        output.WriteLine($"PixelCNN prior over the {quantizer.GridHeight} × {quantizer.GridWidth} code grid: {bits:F3} bits per code on the test " +
-            $"images; {bits * quantizer.CodeCount:F1} bits per image.");
+        output.WriteLine($"PixelCNN prior over the {quantizer.GridHeight} × {quantizer.GridWidth} code grid (codes read " +
+            $"{(settings.PixelCnnInput == PixelCnnInputEncoding.Scaled ? "as scaled numbers" : "one-hot")}): {bits:F3} bits per code on the test images; " +
+            $"{bits * quantizer.CodeCount:F1} bits per image.");
 
         // Sampled grids hold the codes 0 … K − 1 as Single, which the dequantizer reads as well as keys.
         var grids = ml.Data.LoadFromEnumerable(prior.Sample(settings.Samples, seed: 1).Select(codes => new CodesRow { Codes = codes }),
