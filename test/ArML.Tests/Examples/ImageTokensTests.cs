@@ -58,6 +58,8 @@ public sealed class ImageTokensTests
             Assert.Contains("bits per code", text.ToString());
             Assert.True(report.PixelCnnBitsPerCode > 0 && double.IsFinite(report.PixelCnnBitsPerCode.Value));
             Assert.True(File.Exists(Path.ChangeExtension(output, ".pixelcnn.arml")));
+            Assert.Contains("codes read one-hot", text.ToString());
+            Assert.Equal(ArML.Trainers.PixelCnn.PixelCnnInputEncoding.Scaled, ImageTokensSettings.Parse(["--pixelcnn-input", "scaled"]).PixelCnnInput);
             Assert.Throws<ArgumentException>(() => ImageTokensSettings.Parse(["--train"]));
         }
         finally
