@@ -80,6 +80,9 @@ public static class ImageTokensRun
             var (bits, samples) = PixelCnnPrior.Run(ml, quantizer, train, trainCodes, testCodes, testImages.Count, settings, output);
             pixelCnnBits = bits;
             grid.AddRange(samples);
+            if (settings.PixelCnnAlso is { } also)
+                PixelCnnPrior.Run(ml, quantizer, train, trainCodes, testCodes, testImages.Count,
+                    settings with { PixelCnnInput = also, Output = Path.ChangeExtension(settings.Output, "." + also.ToString().ToLowerInvariant() + ".png") }, output);
         }
         PngGrid.Write(settings.Output, grid, 28, 28, columns: 8);
         output.WriteLine($"Wrote {settings.Output}: {shown} test images, their reconstructions, {decoded} images sampled from the GPT prior" +

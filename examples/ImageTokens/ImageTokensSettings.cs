@@ -13,11 +13,13 @@ namespace ArML.Examples.ImageTokens;
 /// <param name="Samples">Images sampled from the prior.</param>
 /// <param name="Output">The PNG written.</param>
 /// <param name="PixelCnnInput">How the PixelCNN prior reads the codes (Auto: one-hot, as they come as keys).</param>
+/// <param name="PixelCnnAlso">A second PixelCNN prior, reading the codes this way, trained on the same codes with the same budget (a same-run comparison).</param>
 public sealed record ImageTokensSettings(string? DataFolder = null, int TrainImages = 20_000, int TestImages = 1_000, double QuantizerSeconds = 90,
     double PriorSeconds = 60, double PixelCnnSeconds = 0, int MaxIterations = 100_000, int Samples = 24, string Output = "image-tokens.png",
-    ArML.Trainers.PixelCnn.PixelCnnInputEncoding PixelCnnInput = ArML.Trainers.PixelCnn.PixelCnnInputEncoding.Auto)
+    ArML.Trainers.PixelCnn.PixelCnnInputEncoding PixelCnnInput = ArML.Trainers.PixelCnn.PixelCnnInputEncoding.Auto,
+    ArML.Trainers.PixelCnn.PixelCnnInputEncoding? PixelCnnAlso = null)
 {
-    /// <summary>Reads --data, --train, --test, --vq-seconds, --prior-seconds, --pixelcnn-seconds, --pixelcnn-input, --iterations, --samples and --out.</summary>
+    /// <summary>Reads --data, --train, --test, --vq-seconds, --prior-seconds, --pixelcnn-seconds, --pixelcnn-input, --pixelcnn-also, --iterations, --samples and --out.</summary>
     /// <exception cref="ArgumentException">An option is unknown or lacks its value.</exception>
     public static ImageTokensSettings Parse(string[] args)
     {
@@ -36,10 +38,11 @@ public sealed record ImageTokensSettings(string? DataFolder = null, int TrainIma
                 "--prior-seconds" => settings with { PriorSeconds = double.Parse(value, CultureInfo.InvariantCulture) },
                 "--pixelcnn-seconds" => settings with { PixelCnnSeconds = double.Parse(value, CultureInfo.InvariantCulture) },
                 "--pixelcnn-input" => settings with { PixelCnnInput = Enum.Parse<ArML.Trainers.PixelCnn.PixelCnnInputEncoding>(value, ignoreCase: true) },
+                "--pixelcnn-also" => settings with { PixelCnnAlso = Enum.Parse<ArML.Trainers.PixelCnn.PixelCnnInputEncoding>(value, ignoreCase: true) },
                 "--iterations" => settings with { MaxIterations = int.Parse(value, CultureInfo.InvariantCulture) },
                 "--samples" => settings with { Samples = int.Parse(value, CultureInfo.InvariantCulture) },
                 "--out" => settings with { Output = value },
-                _ => throw new ArgumentException($"Unknown option {name}. Options: --data, --train, --test, --vq-seconds, --prior-seconds, --pixelcnn-seconds, --pixelcnn-input, --iterations, --samples, --out."),
+                _ => throw new ArgumentException($"Unknown option {name}. Options: --data, --train, --test, --vq-seconds, --prior-seconds, --pixelcnn-seconds, --pixelcnn-input, --pixelcnn-also, --iterations, --samples, --out."),
             };
         }
         return settings;

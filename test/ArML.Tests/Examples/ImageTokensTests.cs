@@ -49,7 +49,7 @@ public sealed class ImageTokensTests
         {
             var text = new StringWriter();
             var settings = ImageTokensSettings.Parse(["--train", "64", "--test", "16", "--iterations", "3", "--samples", "2", "--pixelcnn-seconds", "30",
-                "--out", output]);
+                "--pixelcnn-also", "scaled", "--out", output]);
             var report = ImageTokensRun.Run(settings, folder, text);
             Assert.True(File.Exists(output));
             Assert.True(File.Exists(Path.ChangeExtension(output, ".arml")));
@@ -59,6 +59,8 @@ public sealed class ImageTokensTests
             Assert.True(report.PixelCnnBitsPerCode > 0 && double.IsFinite(report.PixelCnnBitsPerCode.Value));
             Assert.True(File.Exists(Path.ChangeExtension(output, ".pixelcnn.arml")));
             Assert.Contains("codes read one-hot", text.ToString());
+            Assert.Contains("codes read as scaled numbers", text.ToString());   // --pixelcnn-also: the second prior, on the same codes
+            Assert.True(File.Exists(Path.ChangeExtension(output, ".scaled.pixelcnn.arml")));
             Assert.Equal(ArML.Trainers.PixelCnn.PixelCnnInputEncoding.Scaled, ImageTokensSettings.Parse(["--pixelcnn-input", "scaled"]).PixelCnnInput);
             Assert.Throws<ArgumentException>(() => ImageTokensSettings.Parse(["--train"]));
         }
@@ -67,6 +69,7 @@ public sealed class ImageTokensTests
             File.Delete(output);
             File.Delete(Path.ChangeExtension(output, ".arml"));
             File.Delete(Path.ChangeExtension(output, ".pixelcnn.arml"));
+            File.Delete(Path.ChangeExtension(output, ".scaled.pixelcnn.arml"));
         }
     }
 }
