@@ -138,7 +138,7 @@ internal static class DensityBenchmark
             results.Add((name, nll, reference, trainTime,
                 $"{progress.Last?.Iteration} steps ({progress.Last?.TokensSeen / (double)(train.Count * BinarizedMnist.Pixels):F1} epochs of {options.MaxEpochs}), " +
                 $"best valid NLL {progress.BestValidation * BinarizedMnist.Pixels:F3}"));
-            Console.WriteLine($"{name}: test NLL {nll:F3} nats ({reference.Label}: {reference.Nll:F2}), trained {trainTime:mm\\:ss} wall, " +
+            Console.WriteLine($"{name}: test NLL {nll:F3} nats ({reference.Label}: {reference.Nll:F2}), trained {trainTime:h\\:mm\\:ss} wall, " +
                               $"{trainCpu.TotalMinutes:F1} CPU-minutes (budget: {options.MaxEpochs} epochs or {maxMinutes:F1} wall-clock minutes, whichever ends first)");
             progress.PrintCurve();
             progress.WriteCurve(Path.Combine(curveDirectory, $"density-{name}-curve.csv"), nll, trainTime);
@@ -149,7 +149,7 @@ internal static class DensityBenchmark
         Console.WriteLine($"{"independent",-12} {baseline,9:F2} {"",10} {"",7} {1.0,11:F3}x {"",11}  closed form");
         foreach (var r in results)
             Console.WriteLine($"{r.Model,-12} {r.Nll,9:F3} {r.Reference.Nll,10:F2} {r.Nll - r.Reference.Nll,7:+0.000;-0.000} {r.Nll / baseline,11:F3}x " +
-                              $"{r.Time,11:mm\\:ss}  {r.Reference.Label}; {r.Detail}");
+                              $"{r.Time,11:h\\:mm\\:ss}  {r.Reference.Label}; {r.Detail}");
         if (models.Contains("pixelcnn"))
             Console.WriteLine($"For PixelCNN: ArML's NADE (500 hidden, README, idle machine) {ArmlNadeNll:F2}; the published PixelCNN {81.30:F2}.");
         return 0;
@@ -242,7 +242,7 @@ internal static class DensityBenchmark
             Console.WriteLine($"{name}: validation NLL against training time");
             Console.WriteLine($"  {"step",6} {"wall",8} {"CPU min",8} {"valid NLL",10}");
             foreach (var (iteration, wall, cpu, nll) in _curve)
-                Console.WriteLine($"  {iteration,6} {wall,8:mm\\:ss} {cpu.TotalMinutes,8:F1} {nll,10:F2}");
+                Console.WriteLine($"  {iteration,6} {wall,8:h\\:mm\\:ss} {cpu.TotalMinutes,8:F1} {nll,10:F2}");
         }
 
         /// <summary>Writes the curve as CSV (step, wall and CPU seconds, validation NLL) and the test NLL of the kept weights as a last row.</summary>
@@ -266,7 +266,7 @@ internal static class DensityBenchmark
             }
             Console.WriteLine($"  {name} {value.Iteration}: train {value.Loss * BinarizedMnist.Pixels:F2}" +
                               (value.ValidationLoss is double val ? $", valid {val * BinarizedMnist.Pixels:F2}" : "") +
-                              $" nats/image, lr {value.LearningRate:G3}, {value.Elapsed:mm\\:ss}");
+                              $" nats/image, lr {value.LearningRate:G3}, {value.Elapsed:h\\:mm\\:ss}");
         }
     }
 }
