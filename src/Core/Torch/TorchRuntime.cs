@@ -64,6 +64,7 @@ public static class TorchRuntime
             {
                 torch.InitializeDeviceType(DeviceType.CPU);
                 torch.set_num_threads(_options.Threads ?? Environment.ProcessorCount);
+                NnpackSwitch.TurnOffWhereUnavailable();
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {

@@ -45,6 +45,23 @@ public class TorchRuntimeTests
     }
 
     [Fact]
+    public void NnpackIsSwitchedOffOnlyWhereItCannotStartAndConvolutionsStillCompute()
+    {
+        TorchRuntime.EnsureInitialized();
+        // Where libtorch's switch can be read, it is off exactly when ArML found NNPACK unavailable.
+        if (NnpackSwitch.UserEnabled() is bool enabled) Assert.Equal(!NnpackSwitch.TurnedOff, enabled);
+        // A float32 NCHW convolution of the kind libtorch offers NNPACK (batch 16, 3×3, stride 1) against float64.
+        var random = new Random(5);
+        using var scope = NewDisposeScope();
+        var input = tensor(Enumerable.Range(0, 16 * 4 * 8 * 8).Select(_ => random.NextDouble() - 0.5).ToArray(), [16, 4, 8, 8]);
+        var weight = tensor(Enumerable.Range(0, 8 * 4 * 3 * 3).Select(_ => random.NextDouble() - 0.5).ToArray(), [8, 4, 3, 3]);
+        var expected = nn.functional.conv2d(input, weight, padding: [1, 1]);
+        var actual = nn.functional.conv2d(input.to_type(ScalarType.Float32), weight.to_type(ScalarType.Float32), padding: [1, 1]).to_type(ScalarType.Float64);
+        // 36 products of values below 0.5 in magnitude: float32 rounding stays far below 1e-4.
+        Assert.True((actual - expected).abs().max().item<double>() < 1e-4);
+    }
+
+    [Fact]
     public void CpuIsChosenWithoutAGpuRequest()
     {
         Assert.Equal(DeviceType.CPU, TorchRuntime.SelectDevice(gpuDeviceId: null, fallbackToCpu: false).type);

@@ -1,0 +1,47 @@
+using System.Runtime.InteropServices;
+
+namespace ArML.Torch;
+
+/// <summary>
+/// Turns libtorch's NNPACK switch off where NNPACK cannot start, so that its failed start is reported once instead of
+/// at every convolution.
+/// </summary>
+/// <remarks>
+/// libtorch offers float32 NCHW convolutions to NNPACK first. On processors whose caches NNPACK cannot read (common in
+/// virtual machines, this project's included) NNPACK's initialisation fails, and libtorch 2.10 then prints "Could not
+/// initialize NNPACK! Reason: Unsupported hardware." at every such convolution before using its other kernels: 5,112
+/// lines in one run of examples/ImageTokens. libtorch asks its user switch (torch.backends.nnpack in Python;
+/// <c>at::Context::setUserEnabledNNPACK</c>, which TorchSharp does not wrap) before NNPACK itself, so turning the switch
+/// off when NNPACK is unavailable ends the lines and changes no result. Where NNPACK works it stays on. The two
+/// functions are called through their exported C++ names (Linux x64, libtorch_cpu.so); where they are not found
+/// nothing changes.
+/// </remarks>
+internal static class NnpackSwitch
+{
+    private const string Library = "libtorch_cpu.so";
+
+    /// <summary>Whether NNPACK was found unavailable and libtorch's switch turned off in this process.</summary>
+    public static bool TurnedOff { get; private set; }
+
+    /// <summary>Turns the switch off if NNPACK is unavailable; call once libtorch is loaded.</summary>
+    public static unsafe void TurnOffWhereUnavailable()
+    {
+        if (TurnedOff || !OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64) return;
+        if (!NativeLibrary.TryLoad(Library, out var library)) return;
+        if (!NativeLibrary.TryGetExport(library, "_ZN2at6native17_nnpack_availableEv", out var available)
+            || !NativeLibrary.TryGetExport(library, "_ZN2at13globalContextEv", out var globalContext)
+            || !NativeLibrary.TryGetExport(library, "_ZN2at7Context20setUserEnabledNNPACKEb", out var setEnabled)) return;
+        if (((delegate* unmanaged<byte>)available)() != 0) return;   // prints libtorch's warning once
+        ((delegate* unmanaged<IntPtr, byte, void>)setEnabled)(((delegate* unmanaged<IntPtr>)globalContext)(), 0);
+        TurnedOff = true;
+    }
+
+    /// <summary>libtorch's switch as it reads now (null where it cannot be read).</summary>
+    internal static unsafe bool? UserEnabled()
+    {
+        if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64 || !NativeLibrary.TryLoad(Library, out var library)
+            || !NativeLibrary.TryGetExport(library, "_ZN2at13globalContextEv", out var globalContext)
+            || !NativeLibrary.TryGetExport(library, "_ZNK2at7Context17userEnabledNNPACKEv", out var enabled)) return null;
+        return ((delegate* unmanaged<IntPtr, byte>)enabled)(((delegate* unmanaged<IntPtr>)globalContext)()) != 0;
+    }
+}
