@@ -12,9 +12,10 @@ namespace ArML.Torch;
 /// initialize NNPACK! Reason: Unsupported hardware." at every such convolution before using its other kernels: 5,112
 /// lines in one run of examples/ImageTokens. libtorch asks its user switch (torch.backends.nnpack in Python;
 /// <c>at::Context::setUserEnabledNNPACK</c>, which TorchSharp does not wrap) before NNPACK itself, so turning the switch
-/// off when NNPACK is unavailable ends the lines and changes no result. Where NNPACK works it stays on. The two
-/// functions are called through their exported C++ names (Linux x64, libtorch_cpu.so); where they are not found
-/// nothing changes.
+/// off when NNPACK is unavailable ends the lines and changes no result. Where NNPACK works it stays on. NNPACK's own
+/// <c>nnp_initialize</c> says whether it can start (silently, so a process that never convolves prints nothing); the
+/// switch is set through libtorch's exported C++ names (Linux x64, libtorch_cpu.so); where any is missing nothing
+/// changes.
 /// </remarks>
 internal static class NnpackSwitch
 {
@@ -28,10 +29,11 @@ internal static class NnpackSwitch
     {
         if (TurnedOff || !OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64) return;
         if (!NativeLibrary.TryLoad(Library, out var library)) return;
-        if (!NativeLibrary.TryGetExport(library, "_ZN2at6native17_nnpack_availableEv", out var available)
+        if (!NativeLibrary.TryGetExport(library, "nnp_initialize", out var initialize)
             || !NativeLibrary.TryGetExport(library, "_ZN2at13globalContextEv", out var globalContext)
             || !NativeLibrary.TryGetExport(library, "_ZN2at7Context20setUserEnabledNNPACKEb", out var setEnabled)) return;
-        if (((delegate* unmanaged<byte>)available)() != 0) return;   // prints libtorch's warning once
+        // NNPACK's own start (idempotent; 0 is success), asked directly: libtorch's wrapper would print its warning.
+        if (((delegate* unmanaged<int>)initialize)() == 0) return;
         ((delegate* unmanaged<IntPtr, byte, void>)setEnabled)(((delegate* unmanaged<IntPtr>)globalContext)(), 0);
         TurnedOff = true;
     }
