@@ -1,4 +1,5 @@
 using System.Globalization;
+using ArML.Trainers.PixelCnn;
 
 namespace ArML.Examples.ImageTokens;
 
@@ -16,8 +17,8 @@ namespace ArML.Examples.ImageTokens;
 /// <param name="PixelCnnAlso">A second PixelCNN prior, reading the codes this way, trained on the same codes with the same budget (a same-run comparison).</param>
 public sealed record ImageTokensSettings(string? DataFolder = null, int TrainImages = 20_000, int TestImages = 1_000, double QuantizerSeconds = 90,
     double PriorSeconds = 60, double PixelCnnSeconds = 0, int MaxIterations = 100_000, int Samples = 24, string Output = "image-tokens.png",
-    ArML.Trainers.PixelCnn.PixelCnnInputEncoding PixelCnnInput = ArML.Trainers.PixelCnn.PixelCnnInputEncoding.Auto,
-    ArML.Trainers.PixelCnn.PixelCnnInputEncoding? PixelCnnAlso = null)
+    PixelCnnInputEncoding PixelCnnInput = PixelCnnInputEncoding.Auto,
+    PixelCnnInputEncoding? PixelCnnAlso = null)
 {
     /// <summary>Reads --data, --train, --test, --vq-seconds, --prior-seconds, --pixelcnn-seconds, --pixelcnn-input, --pixelcnn-also, --iterations, --samples and --out.</summary>
     /// <exception cref="ArgumentException">An option is unknown or lacks its value.</exception>
@@ -37,8 +38,8 @@ public sealed record ImageTokensSettings(string? DataFolder = null, int TrainIma
                 "--vq-seconds" => settings with { QuantizerSeconds = double.Parse(value, CultureInfo.InvariantCulture) },
                 "--prior-seconds" => settings with { PriorSeconds = double.Parse(value, CultureInfo.InvariantCulture) },
                 "--pixelcnn-seconds" => settings with { PixelCnnSeconds = double.Parse(value, CultureInfo.InvariantCulture) },
-                "--pixelcnn-input" => settings with { PixelCnnInput = Enum.Parse<ArML.Trainers.PixelCnn.PixelCnnInputEncoding>(value, ignoreCase: true) },
-                "--pixelcnn-also" => settings with { PixelCnnAlso = Enum.Parse<ArML.Trainers.PixelCnn.PixelCnnInputEncoding>(value, ignoreCase: true) },
+                "--pixelcnn-input" => settings with { PixelCnnInput = Enum.Parse<PixelCnnInputEncoding>(value, ignoreCase: true) },
+                "--pixelcnn-also" => settings with { PixelCnnAlso = Enum.Parse<PixelCnnInputEncoding>(value, ignoreCase: true) },
                 "--iterations" => settings with { MaxIterations = int.Parse(value, CultureInfo.InvariantCulture) },
                 "--samples" => settings with { Samples = int.Parse(value, CultureInfo.InvariantCulture) },
                 "--out" => settings with { Output = value },

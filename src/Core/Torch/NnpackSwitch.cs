@@ -27,23 +27,26 @@ internal static class NnpackSwitch
     /// <summary>Turns the switch off if NNPACK is unavailable; call once libtorch is loaded.</summary>
     public static unsafe void TurnOffWhereUnavailable()
     {
-        if (TurnedOff || !OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64) return;
-        if (!NativeLibrary.TryLoad(Library, out var library)) return;
-        if (!NativeLibrary.TryGetExport(library, "nnp_initialize", out var initialize)
-            || !NativeLibrary.TryGetExport(library, "_ZN2at13globalContextEv", out var globalContext)
-            || !NativeLibrary.TryGetExport(library, "_ZN2at7Context20setUserEnabledNNPACKEb", out var setEnabled)) return;
+        if (TurnedOff || Exports("nnp_initialize", "_ZN2at7Context20setUserEnabledNNPACKEb") is not [var initialize, var setEnabled, var context]) return;
         // NNPACK's own start (idempotent; 0 is success), asked directly: libtorch's wrapper would print its warning.
         if (((delegate* unmanaged<int>)initialize)() == 0) return;
-        ((delegate* unmanaged<IntPtr, byte, void>)setEnabled)(((delegate* unmanaged<IntPtr>)globalContext)(), 0);
+        ((delegate* unmanaged<IntPtr, byte, void>)setEnabled)(context, 0);
         TurnedOff = true;
     }
 
     /// <summary>libtorch's switch as it reads now (null where it cannot be read).</summary>
-    internal static unsafe bool? UserEnabled()
+    internal static unsafe bool? UserEnabled() =>
+        Exports("_ZNK2at7Context17userEnabledNNPACKEv") is [var enabled, var context] ? ((delegate* unmanaged<IntPtr, byte>)enabled)(context) != 0 : null;
+
+    // The named functions of libtorch_cpu.so followed by at::globalContext()'s result, or null where any is missing.
+    private static unsafe IntPtr[]? Exports(params string[] names)
     {
         if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64 || !NativeLibrary.TryLoad(Library, out var library)
-            || !NativeLibrary.TryGetExport(library, "_ZN2at13globalContextEv", out var globalContext)
-            || !NativeLibrary.TryGetExport(library, "_ZNK2at7Context17userEnabledNNPACKEv", out var enabled)) return null;
-        return ((delegate* unmanaged<IntPtr, byte>)enabled)(((delegate* unmanaged<IntPtr>)globalContext)()) != 0;
+            || !NativeLibrary.TryGetExport(library, "_ZN2at13globalContextEv", out var globalContext)) return null;
+        var result = new IntPtr[names.Length + 1];
+        for (int i = 0; i < names.Length; i++)
+            if (!NativeLibrary.TryGetExport(library, names[i], out result[i])) return null;
+        result[^1] = ((delegate* unmanaged<IntPtr>)globalContext)();
+        return result;
     }
 }
