@@ -28,13 +28,7 @@ internal static class GptSpeedBenchmark
     public static int Run(string[] args)
     {
         // --mkl-vendor-check: leave MKL's vendor-based kernel choice (AVX2 on non-Intel processors), for comparison.
-        // --glibc-heap-defaults: leave glibc's allocator thresholds as they are (freed heap returned to the kernel), for comparison.
-        if (args.Contains("--mkl-vendor-check") || args.Contains("--glibc-heap-defaults"))
-            TorchRuntime.Configure(new TorchRuntimeOptions
-            {
-                MklKernelsByInstructionSet = !args.Contains("--mkl-vendor-check"),
-                KeepFreedNativeMemory = !args.Contains("--glibc-heap-defaults"),
-            });
+        if (args.Contains("--mkl-vendor-check")) TorchRuntime.Configure(new TorchRuntimeOptions { MklKernelsByInstructionSet = false });
         TorchRuntime.EnsureInitialized();
         // --cpu-time: tokens per CPU-second of this process instead of per wall-clock second (one-thread rows on a
         // shared machine: what a candidate costs, whatever share of the cores the machine gives it).
@@ -42,8 +36,8 @@ internal static class GptSpeedBenchmark
         // --threads N: only rows at N threads.
         int threadsAt = Array.IndexOf(args, "--threads");
         OnlyThreads = threadsAt >= 0 ? int.Parse(args[threadsAt + 1], System.Globalization.CultureInfo.InvariantCulture) : null;
-        Console.WriteLine($"MKL float32 kernels chosen by instruction set: {(MklVendorCheck.Applied ? "yes" : "no")}; glibc keeps freed heap for reuse: {(NativeHeapTuning.Applied ? "yes" : "no")}; rates per {(CpuTime ? "CPU" : "wall-clock")} second.");
-        // Options: a corpus path, --small-only, --baby-only, --bf16-only (quick checks of one configuration), --gemm-only (the
+        Console.WriteLine($"MKL float32 kernels chosen by instruction set: {(MklVendorCheck.Applied ? "yes" : "no")}; rates per {(CpuTime ? "CPU" : "wall-clock")} second.");
+        // Options: a corpus path, --small-only, --bf16-only (quick checks of one configuration), --gemm-only (the
         // matrix-product ceilings alone), --repeats N (small
         // configuration: N interleaved bare/ArML measurements, medians reported; default 3, as this shared machine's
         // speed drifts by 10-20% over tens of seconds).
@@ -51,7 +45,7 @@ internal static class GptSpeedBenchmark
         Console.WriteLine($"Corpus: {text.Description}. nanoGPT on this machine kind: ≈35,000 tokens/s small, ≈3,180 tokens/s baby (OpenBLAS, fp32).");
         int repeatsAt = Array.IndexOf(args, "--repeats");
         int repeats = repeatsAt >= 0 ? int.Parse(args[repeatsAt + 1], System.Globalization.CultureInfo.InvariantCulture) : 3;
-        var shapes = args.Contains("--small-only") ? new[] { Small } : args.Contains("--baby-only") ? [Baby] : [Small, Baby];
+        var shapes = args.Contains("--small-only") ? new[] { Small } : [Small, Baby];
         var precisions = args.Contains("--bf16-only") ? new[] { ScalarType.BFloat16 } : args.Contains("--fp32-only") ? [ScalarType.Float32] : [ScalarType.Float32, ScalarType.BFloat16];
         var gemmLines = new List<string>
         {

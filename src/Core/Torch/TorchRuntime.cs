@@ -39,10 +39,9 @@ public static class TorchRuntime
         {
             if (_initialized)
             {
-                if (options.WaitPolicy != _options.WaitPolicy || options.MklKernelsByInstructionSet != _options.MklKernelsByInstructionSet
-                    || options.KeepFreedNativeMemory != _options.KeepFreedNativeMemory)
+                if (options.WaitPolicy != _options.WaitPolicy || options.MklKernelsByInstructionSet != _options.MklKernelsByInstructionSet)
                     throw new InvalidOperationException(
-                        "libtorch is already loaded; its OpenMP wait policy, MKL's kernel choice and the native heap's settings can only be chosen before the first ArML/torch call.");
+                        "libtorch is already loaded; its OpenMP wait policy and MKL's kernel choice can only be chosen before the first ArML/torch call.");
                 _options = options;
                 if (options.Threads is int t) torch.set_num_threads(t);
                 return;
@@ -61,7 +60,6 @@ public static class TorchRuntime
             if (_initialized) return;
             ApplyWaitPolicy(_options.WaitPolicy);
             if (_options.MklKernelsByInstructionSet) MklVendorCheck.TryApply();
-            if (_options.KeepFreedNativeMemory) NativeHeapTuning.TryApply();
             try
             {
                 torch.InitializeDeviceType(DeviceType.CPU);

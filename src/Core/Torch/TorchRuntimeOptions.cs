@@ -36,13 +36,4 @@ public sealed record TorchRuntimeOptions
     /// libtorch loads; set false to leave MKL's own choice.
     /// </summary>
     public bool MklKernelsByInstructionSet { get; init; } = true;
-
-    /// <summary>
-    /// Whether glibc's allocator keeps freed memory for reuse (default true; Linux with glibc only): blocks up to
-    /// 32 MiB come from its heap, and up to 512 MiB of freed heap stay mapped instead of being returned to the kernel
-    /// and faulted back in at the next training step (about 14% faster training steps for a small GPT, same peak
-    /// memory). A process keeps up to 512 MiB it no longer uses; set false to keep glibc's defaults.
-    /// MALLOC_TRIM_THRESHOLD_, MALLOC_TOP_PAD_, MALLOC_MMAP_THRESHOLD_ or GLIBC_TUNABLES set in the environment win.
-    /// </summary>
-    public bool KeepFreedNativeMemory { get; init; } = true;
 }
