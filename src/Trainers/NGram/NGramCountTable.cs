@@ -87,18 +87,15 @@ internal sealed class NGramCountTable
     }
 
     /// <summary>
-    /// Frees the lookup structure and trims the entry arrays to <see cref="Count"/>; the entries stay readable but
+    /// Frees the lookup structure; the entries stay readable (the first <see cref="Count"/> of each array) but
     /// <see cref="Find"/> and <see cref="Increment"/> no longer work.
     /// </summary>
-    public void ReleaseLookup()
-    {
-        _slots = [];
-        if (_keys.Length != Count)
-        {
-            Array.Resize(ref _keys, Count);
-            Array.Resize(ref _counts, Count);
-        }
-    }
+    /// <remarks>
+    /// The entry arrays keep their capacity rather than being trimmed to <see cref="Count"/>: every order's trimmed
+    /// copy would live beside its original until the next collection, and that was the build's peak (order 10 on tiny
+    /// Shakespeare: 201 MB with the copies, 186 MB without). They live only until the order is laid out.
+    /// </remarks>
+    public void ReleaseLookup() => _slots = [];
 
     /// <summary>Frees the entries too, once the model no longer needs them.</summary>
     public void Release()

@@ -62,7 +62,7 @@ internal sealed class NGramEstimator
     public EstimatedOrder[] Estimate()
     {
         ComputeSuffixes();
-        for (int k = 2; k <= _order; k++) _counts.Table(k).ReleaseLookup();   // also trims the entry arrays to their counts
+        for (int k = 2; k <= _order; k++) _counts.Table(k).ReleaseLookup();
         NGramMemory.Reclaim();
         ComputeAdjustedCounts();
         var result = new EstimatedOrder[_order + 1];
@@ -125,8 +125,9 @@ internal sealed class NGramEstimator
             var raw = Raw(k);
             if (!continuation || k == _order)
             {
-                // The raw counts themselves (the tables were trimmed to their counts): no copy of the largest order.
-                _adjusted[k] = raw.Length == _sizes[k] ? raw : raw[.._sizes[k]];
+                // The raw counts themselves, no copy of the largest order (only the first _sizes[k] entries are read:
+                // the tables' arrays keep their capacity).
+                _adjusted[k] = raw;
                 continue;
             }
             var adjusted = new int[_sizes[k]];
@@ -142,7 +143,7 @@ internal sealed class NGramEstimator
     {
         if (_smoothing == NGramSmoothing.AddK) return new NGramDiscounts(0, 0, 0, false);
         var countsOfCounts = new long[5];
-        foreach (int a in _adjusted[k])
+        foreach (int a in _adjusted[k].AsSpan(0, _sizes[k]))
             if (a is >= 1 and <= 4) countsOfCounts[a]++;
         return _smoothing == NGramSmoothing.ModifiedKneserNey
             ? NGramDiscounts.ModifiedKneserNey(countsOfCounts, _fallback, k)
