@@ -87,7 +87,7 @@ internal static class GptSpeedBenchmark
                     {
                         bares.Add(BareLoop(shape, text.Ids, text.VocabularySize, precision, out parameters));
                         armls.Add(ArmlTrainer(shape, text, precision));
-                        if (threads < 2 || shape != Small) continue;
+                        if (threads < 2) continue;
                         // The same trainer splitting the batch across two threads (GptDataParallel, off by default), interleaved.
                         GptDataParallel.Enabled = true;
                         try { split.Add(ArmlTrainer(shape, text, precision)); }

@@ -26,6 +26,8 @@ internal static class GptStepProfile
             var random = new Random(1);
             var x = new long[batch * 64];
             var y = new long[batch * 64];
+            // "split": forward and backward through GptDataParallel (the two halves of the batch on two threads).
+            using var split = args.Contains("split") ? GptDataParallel.TryCreate(model, batch, evenIfDisabled: true) : null;
             var phases = new List<double>[4];
             for (int i = 0; i < 4; i++) phases[i] = [];
             for (int step = 0; step < steps; step++)
@@ -33,6 +35,17 @@ internal static class GptStepProfile
                 for (int i = 0; i < x.Length; i++) { x[i] = random.Next(67); y[i] = random.Next(67); }
                 using var scope = NewDisposeScope();
                 var clock = Stopwatch.StartNew();
+                if (split is not null)
+                {
+                    optimizer.zero_grad();
+                    split.ForwardBackward(x, y, batch, 64, 1.0);
+                    double both = clock.Elapsed.TotalMilliseconds;
+                    nn.utils.clip_grad_norm_(model.parameters(), 1.0);
+                    double clipped = clock.Elapsed.TotalMilliseconds;
+                    optimizer.step();
+                    if (step >= 10) { phases[0].Add(0); phases[1].Add(both); phases[2].Add(clipped - both); phases[3].Add(clock.Elapsed.TotalMilliseconds - clipped); }
+                    continue;
+                }
                 var loss = nn.functional.cross_entropy(model.call(tensor(x, [batch, 64])).view(-1, 67), tensor(y));
                 _ = loss.item<float>();
                 double forward = clock.Elapsed.TotalMilliseconds;
@@ -46,7 +59,7 @@ internal static class GptStepProfile
                 if (step < 10) continue;
                 phases[0].Add(forward); phases[1].Add(backward - forward); phases[2].Add(clip - backward); phases[3].Add(total - clip);
             }
-            Console.WriteLine($"{precision,-9} batch {batch}, {torch.get_num_threads()} threads: forward {Measurements.Median(phases[0]):F2} ms, backward {Measurements.Median(phases[1]):F2} ms, clip {Measurements.Median(phases[2]):F2} ms, AdamW {Measurements.Median(phases[3]):F2} ms");
+            Console.WriteLine($"{precision,-9} batch {batch}, {torch.get_num_threads()} threads{(split is null ? "" : ", split in two")}: forward {Measurements.Median(phases[0]):F2} ms, backward {Measurements.Median(phases[1]):F2} ms, clip {Measurements.Median(phases[2]):F2} ms, AdamW {Measurements.Median(phases[3]):F2} ms");
         }
         return 0;
     }

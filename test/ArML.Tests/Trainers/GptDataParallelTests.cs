@@ -45,6 +45,23 @@ public class GptDataParallelTests
     }
 
     [Fact]
+    public void EachHalfRunsOnHalfOfLibtorchsThreads()
+    {
+        TorchRuntime.EnsureInitialized();
+        using var model = new GptModel(new GptConfig(11, 8, 1, 2, 16, 0, Bias: false), seed: 1);
+        using var parallel = GptDataParallel.TryCreate(model, 4, evenIfDisabled: true);
+        if (parallel is null) return;   // one libtorch thread: no halves
+        int threads = torch.get_num_threads();
+        var random = new Random(2);
+        long[] ids = Enumerable.Range(0, 4 * 8).Select(_ => (long)random.Next(11)).ToArray();
+        parallel.ForwardBackward(ids, ids, 4, 8, 1.0);
+        // After operations ran on the workers (libtorch settles a thread's count at its first operation), and with
+        // the process-wide count back where it was.
+        Assert.All(parallel.WorkerThreads(), n => Assert.Equal(Math.Max(1, threads / 2), n));
+        Assert.Equal(threads, torch.get_num_threads());
+    }
+
+    [Fact]
     public void DropoutAndAdaptersKeepTheOnePassPath()
     {
         TorchRuntime.EnsureInitialized();
