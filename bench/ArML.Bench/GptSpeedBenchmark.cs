@@ -70,8 +70,8 @@ internal static class GptSpeedBenchmark
             Console.WriteLine($"nanoGPT peer: {peer.File} ({peer.Age.TotalMinutes:F0} min old): {peer.TokensPerSecond:N0} tokens/s.");
         Console.WriteLine($"load average now: {File.ReadAllText("/proc/loadavg").Trim()}");
         Console.WriteLine("MFU: model FLOPs per second over the square product's median rate; of GEMMs: over the model's product mix rate.");
-        Console.WriteLine("ratio: ArML over the bare loop (both on libtorch's intra-op threads); at 2 threads, small configuration, a second line");
-        Console.WriteLine("gives the trainer splitting the batch across two threads (GptDataParallel, off by default). ×nanoGPT: over the peer's tokens/s.");
+        Console.WriteLine("ratio: ArML (at 2 threads: the batch split across two threads) over the bare loop (libtorch's intra-op threads); at 2 threads a second line");
+        Console.WriteLine("gives the trainer on libtorch's two intra-op threads without splitting the batch (GptDataParallel off). ×nanoGPT: over the peer's tokens/s.");
         Console.WriteLine($"{"configuration",-40} {"precision",-9} {"thr",3} {"bare tok/s",11} {"ArML tok/s",11} {"ratio",6} {"×nanoGPT",8} {"MFU",6} {"of GEMMs",8} {"peak MiB",9}");
         var measured = new Dictionary<(Shape, ScalarType, int), double>();
         foreach (var shape in shapes)
@@ -81,17 +81,17 @@ internal static class GptSpeedBenchmark
                     var (square, mix) = MeasureCeiling(shape, precision, threads, text.VocabularySize, gemmLines);
                     var bares = new List<double>();
                     var armls = new List<double>();
-                    var split = new List<double>();
+                    var unsplit = new List<double>();
                     long parameters = 0;
                     for (int r = 0; r < (shape == Small ? repeats : 1); r++)
                     {
                         bares.Add(BareLoop(shape, text.Ids, text.VocabularySize, precision, out parameters));
                         armls.Add(ArmlTrainer(shape, text, precision));
                         if (threads < 2) continue;
-                        // The same trainer splitting the batch across two threads (GptDataParallel, off by default), interleaved.
-                        GptDataParallel.Enabled = true;
-                        try { split.Add(ArmlTrainer(shape, text, precision)); }
-                        finally { GptDataParallel.Enabled = false; }
+                        // The same trainer without splitting the batch across two threads (GptDataParallel off), interleaved.
+                        GptDataParallel.Enabled = false;
+                        try { unsplit.Add(ArmlTrainer(shape, text, precision)); }
+                        finally { GptDataParallel.Enabled = true; }
                     }
                     double bare = Measurements.Median(bares), arml = Measurements.Median(armls);
                     double flopsPerToken = 6.0 * parameters + 12.0 * shape.Layers * shape.Width * shape.Context;   // + attention (PaLM appendix)
@@ -99,7 +99,7 @@ internal static class GptSpeedBenchmark
                     string versusPeer = peers[shape] is NanoGptResult p ? (arml / p.TokensPerSecond).ToString("F2", System.Globalization.CultureInfo.InvariantCulture) : "-";
                     measured[(shape, precision, threads)] = arml;
                     Console.WriteLine($"{shape.Name,-40} {precision,-9} {threads,3} {bare,11:N0} {arml,11:N0} {arml / bare,6:F2} {versusPeer,8} {mfu,6:P0} {ofGemms,8:P0} {Process.GetCurrentProcess().PeakWorkingSet64 >> 20,9}");
-                    if (split.Count > 0) Console.WriteLine($"  the same row's trainer splitting the batch across two threads (GptDataParallel, off by default): {Measurements.Median(split):N0} tok/s");
+                    if (unsplit.Count > 0) Console.WriteLine($"  the same row's trainer on libtorch's two intra-op threads, the batch not split (GptDataParallel off): {Measurements.Median(unsplit):N0} tok/s");
                 }
         foreach (var precision in precisions)
             if (measured.TryGetValue((Small, precision, 2), out double two) && measured.TryGetValue((Small, precision, 1), out double one))

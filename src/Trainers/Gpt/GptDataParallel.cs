@@ -48,12 +48,13 @@ internal sealed class GptDataParallel : IDisposable
     }
 
     /// <summary>
-    /// Whether trainers split batches at all. Off: measured idle (gpt-speed, small configuration, two threads, the
-    /// split interleaved with the plain trainer in one run) it was slower, 26.6k against 32.6k tokens/s in float32 and
-    /// 31.2k against 35.9k in bfloat16, once MKL's AVX-512 kernels made libtorch's own intra-op threads pay. The
-    /// benchmark switches it on to keep measuring both ways.
+    /// Whether trainers split batches where it applies. On: measured idle in gpt-speed (two threads, interleaved with
+    /// the trainer on libtorch's own two intra-op threads, nanoGPT's small configuration) 40.4k against 35.9k tokens/s
+    /// in float32 and 46.1k against 39.9k in bfloat16, and 7.6k against 5.1k in bfloat16 at the baby configuration.
+    /// (It measured slower before the workers kept their own thread count.) The benchmark switches it off to keep
+    /// measuring both ways.
     /// </summary>
-    internal static bool Enabled { get; set; }
+    internal static bool Enabled { get; set; } = true;
 
     /// <summary>
     /// A data-parallel pair for <paramref name="model"/>, or null where it is not <see cref="Enabled"/> (unless
