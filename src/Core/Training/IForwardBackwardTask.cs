@@ -12,4 +12,7 @@ internal interface IForwardBackwardTask
     /// nothing drawn, where the task does not do it itself.
     /// </summary>
     bool TryForwardBackward(TrainingRandom random, double lossScale, out double loss, out long tokens);
+
+    /// <summary>The threads the task's passes run on, once it has run one; the optimizer divides its work over them.</summary>
+    IThreadShards? Shards { get; }
 }

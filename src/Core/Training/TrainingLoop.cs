@@ -92,7 +92,10 @@ internal static class TrainingLoop
                 long tokens;
                 // Outside any dispose scope: a task may build long-lived tensors at its first step.
                 if (task is IForwardBackwardTask self && self.TryForwardBackward(random, 1.0 / options.GradientAccumulationSteps, out double value, out tokens))
+                {
                     loss += value / options.GradientAccumulationSteps;
+                    optimizer.Shards = self.Shards;
+                }
                 else
                 {
                     using var scope = NewDisposeScope();

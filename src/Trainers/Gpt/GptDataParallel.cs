@@ -1,4 +1,5 @@
 using System.Runtime.ExceptionServices;
+using ArML.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -18,7 +19,7 @@ namespace ArML.Trainers.Gpt;
 /// rounding differs from one pass over the whole batch. Used only where the replica computes what the model would:
 /// no dropout (its random draws would depend on the threads' timing) and no frozen parameters (adapters).
 /// </remarks>
-internal sealed class GptDataParallel : IDisposable
+internal sealed class GptDataParallel : IThreadShards, IDisposable
 {
     private readonly GptModel _model;
     private readonly GptModel _replica;
@@ -73,20 +74,25 @@ internal sealed class GptDataParallel : IDisposable
     public double ForwardBackward(long[] inputs, long[] targets, int batch, int length, double lossScale)
     {
         int first = (batch + 1) / 2, second = batch - first;
-        double firstLoss = 0, secondLoss = 0;
+        var losses = new double[2];
         _replica.ComputeType = _model.ComputeType;
-        _workers[0].Start(() => firstLoss = Half(_model, inputs, targets, 0, first, length, lossScale * first / batch));
-        _workers[1].Start(() => secondLoss = Half(_replica, inputs, targets, first, second, length, lossScale * second / batch));
-        _workers[0].Wait();
-        _workers[1].Wait();
-        using var noGrad = no_grad();
-        using var scope = NewDisposeScope();
-        foreach (var (shared, replica) in _parameters)
+        Run(k => losses[k] = k == 0
+            ? Half(_model, inputs, targets, 0, first, length, lossScale * first / batch)
+            : Half(_replica, inputs, targets, first, second, length, lossScale * second / batch));
+        // The replica's gradients added on the workers too, each taking every other parameter (the same for every
+        // step, so the sums are exactly repeatable).
+        Run(k =>
         {
-            shared.grad!.add_(replica.grad!);
-            replica.grad!.zero_();
-        }
-        return (firstLoss * first + secondLoss * second) / batch;
+            using var noGrad = no_grad();
+            using var scope = NewDisposeScope();
+            for (int i = k; i < _parameters.Length; i += _workers.Length)
+            {
+                var (shared, replica) = _parameters[i];
+                shared.grad!.add_(replica.grad!);
+                replica.grad!.zero_();
+            }
+        });
+        return (losses[0] * first + losses[1] * second) / batch;
     }
 
     private static double Half(GptModel model, long[] inputs, long[] targets, int row, int rows, int length, double scale)
@@ -99,16 +105,31 @@ internal sealed class GptDataParallel : IDisposable
         return loss.item<float>();
     }
 
+    /// <inheritdoc/>
+    public int Count => _workers.Length;
+
+    /// <inheritdoc/>
+    public void Run(Action<int> work)
+    {
+        for (int i = 0; i < _workers.Length; i++)
+        {
+            int k = i;
+            _workers[k].Start(() => work(k));
+        }
+        Exception? first = null;
+        foreach (var w in _workers)
+        {
+            try { w.Wait(); }
+            catch (Exception e) { first ??= e; }
+        }
+        if (first != null) ExceptionDispatchInfo.Throw(first);
+    }
+
     /// <summary>libtorch's thread count as each worker's operations see it.</summary>
     internal int[] WorkerThreads()
     {
         var counts = new int[_workers.Length];
-        for (int i = 0; i < _workers.Length; i++)
-        {
-            int w = i;
-            _workers[w].Start(() => counts[w] = torch.get_num_threads());
-            _workers[w].Wait();
-        }
+        Run(k => counts[k] = torch.get_num_threads());
         return counts;
     }
 

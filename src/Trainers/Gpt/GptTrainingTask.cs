@@ -59,6 +59,8 @@ internal sealed class GptTrainingTask : ITrainingTask, ITokensPerStep, IForwardB
         return true;
     }
 
+    public IThreadShards? Shards => _parallel;
+
     public void Dispose() => _parallel?.Dispose();
 
     public double? ValidationLoss()

@@ -28,8 +28,23 @@ public class FlatAdamWTests
         return nn.functional.cross_entropy(model.call(tensor(x, [2, 8])).view(-1, 9), tensor(y));
     }
 
-    [Fact]
-    public void MatchesTorchSharpsAdamWWithGroupsAndClipping()
+    // Each part on a thread of its own, as the GPT trainer's workers run them (no-grad mode is per thread).
+    private sealed class ThreadPerPart(int count) : IThreadShards
+    {
+        public int Count => count;
+
+        public void Run(Action<int> work)
+        {
+            var threads = Enumerable.Range(0, count).Select(k => new Thread(() => work(k))).ToArray();
+            foreach (var t in threads) t.Start();
+            foreach (var t in threads) t.Join();
+        }
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]   // three uneven parts of every buffer, each on its own thread
+    public void MatchesTorchSharpsAdamWWithGroupsAndClipping(int parts)
     {
         using var reference = Model();
         using var flat = Model();
@@ -41,7 +56,7 @@ public class FlatAdamWTests
         var adamW = optim.AdamW(groups, 0.05, 0.9, 0.99);
         var decayed = flat.named_parameters().Where(p => Decays(p.name, p.parameter)).Select(p => (Tensor)p.parameter).ToList();
         var rest = flat.named_parameters().Where(p => !Decays(p.name, p.parameter)).Select(p => (Tensor)p.parameter).ToList();
-        using var fused = new FlatAdamW([(decayed, 0.1), (rest, 0.0)], 0.9, 0.99);
+        using var fused = new FlatAdamW([(decayed, 0.1), (rest, 0.0)], 0.9, 0.99) { Shards = parts > 0 ? new ThreadPerPart(parts) : null };
 
         for (int step = 0; step < 6; step++)
         {
