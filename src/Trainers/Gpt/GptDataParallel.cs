@@ -6,15 +6,16 @@ using static TorchSharp.torch;
 namespace ArML.Trainers.Gpt;
 
 /// <summary>
-/// Trains the two halves of a batch at once, each on its own thread with one libtorch thread: the model and a replica
+/// Trains the two halves of a batch at once, each on its own thread with half of libtorch's threads: the model and a replica
 /// whose parameters share the model's storage but keep their own gradients, added into the model's after both
 /// backward passes.
 /// </summary>
 /// <remarks>
 /// At small widths (nanoGPT's CPU configuration multiplies 768×128 matrices) most of libtorch's operations are too
-/// small to split across OpenMP threads, so a second intra-op thread gained nothing (gpt-speed: 26.2k tokens/s on one
-/// thread, 26.6k on two); two whole passes side by side keep both cores busy. Each half runs single-threaded in a
-/// fixed order and the gradients are added in a fixed order, so a run is exactly repeatable and resumable. The
+/// small to split across OpenMP threads, and waking the second OpenMP thread for each costs more than it saves (an
+/// AdamW step took 3 ms on two threads, 2 ms on one); two whole passes side by side keep both cores busy. Each half
+/// runs in a fixed order on a fixed thread count and the gradients are added in a fixed order, so a run is exactly
+/// repeatable and resumable. The workers also serve as <see cref="IThreadShards"/> for the optimizer. The
 /// loss is the same mean over the batch's positions (the halves' means weighted by their rows), though its float32
 /// rounding differs from one pass over the whole batch. Used only where the replica computes what the model would:
 /// no dropout (its random draws would depend on the threads' timing) and no frozen parameters (adapters).
