@@ -35,7 +35,7 @@ internal sealed class FlatAdamW : IDisposable
 
     /// <summary>
     /// Threads to divide the element-wise work over (each takes one contiguous part of every buffer), or null for
-    /// the calling thread. Where a task already runs its passes on such threads (one libtorch thread each), this
+    /// the calling thread. Where a task already runs its passes on such threads (each with its own few libtorch threads), this
     /// saves the intra-op threads' wake-ups: at nanoGPT's small size an AdamW step took 3 ms on two OpenMP threads
     /// and 2 ms on one.
     /// </summary>
