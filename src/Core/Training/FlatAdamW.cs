@@ -49,7 +49,7 @@ internal sealed class FlatAdamW : IDisposable
     {
         // One read pass per group and part, no temporary the size of the gradients; the parts' squares added in
         // float64 in a fixed order.
-        var squares = new double[_groups.Length, Math.Max(1, Shards?.Count ?? 1)];
+        var squares = new double[_groups.Length, Parts];
         ForEachPart((g, part) => squares[Array.IndexOf(_groups, g), part.Index] =
             Math.Pow(g.Gradients.narrow(0, part.Start, part.Length).norm().to_type(ScalarType.Float64).item<double>(), 2));
         double norm = Math.Sqrt(squares.Cast<double>().Sum());
@@ -60,27 +60,25 @@ internal sealed class FlatAdamW : IDisposable
     }
 
     // Runs `work` for every group on every part of it: on the calling thread as one part, or one part per shard
-    // thread (no-grad mode and dispose scopes are per thread, so each thread opens its own).
+    // thread (no-grad mode and dispose scopes are per thread, so each part opens its own).
     private void ForEachPart(Action<Group, (int Index, long Start, long Length)> work)
     {
-        if (Shards is not IThreadShards shards)
-        {
-            using var noGrad = no_grad();
-            using var scope = NewDisposeScope();
-            foreach (var g in _groups) work(g, (0, 0, g.Values.numel()));
-            return;
-        }
-        shards.Run(k =>
+        int count = Parts;
+        void Part(int k)
         {
             using var noGrad = no_grad();
             using var scope = NewDisposeScope();
             foreach (var g in _groups)
             {
-                long n = g.Values.numel(), start = n * k / shards.Count, end = n * (k + 1) / shards.Count;
+                long n = g.Values.numel(), start = n * k / count, end = n * (k + 1) / count;
                 if (end > start) work(g, (k, start, end - start));
             }
-        });
+        }
+        if (Shards is IThreadShards shards) shards.Run(Part);
+        else Part(0);
     }
+
+    private int Parts => Shards?.Count ?? 1;
 
     /// <summary>Whether no parameter is NaN or infinite (one read pass).</summary>
     public bool ParametersAreFinite()
