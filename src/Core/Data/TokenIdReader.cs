@@ -130,13 +130,20 @@ internal sealed class TokenIdReader
     {
         var getter = row.GetGetter<VBuffer<T>>(column);
         VBuffer<T> value = default;
-        return buffer =>
+        // Optimized at once: a build or scoring pass may be over before tiered compilation gets to this loop.
+        return [MethodImpl(MethodImplOptions.AggressiveOptimization)] (buffer) =>
         {
             getter(ref value);
             if (value.Length > buffer.Length) return -value.Length;
-            var dense = value.DenseValues();
-            int i = 0;
-            foreach (var key in dense) buffer[i++] = ToId(toUlong(key), keyCount, invalid);
+            if (value.IsDense)
+            {
+                // The usual case, read as a span: the enumerator below costs an interface call per token.
+                var keys = value.GetValues();
+                for (int i = 0; i < keys.Length; i++) buffer[i] = ToId(toUlong(keys[i]), keyCount, invalid);
+                return keys.Length;
+            }
+            int at = 0;
+            foreach (var key in value.DenseValues()) buffer[at++] = ToId(toUlong(key), keyCount, invalid);
             return value.Length;
         };
     }

@@ -162,6 +162,18 @@ internal sealed class TokenKeyMap
     /// <exception cref="InvalidDataException">A key has no id and the policy (or the model) allows no unknown token; the message names the column, row and key.</exception>
     public void ToModelIds(Span<int> ids, string columnName, long row)
     {
+        if (_dense is { } dense)
+        {
+            // The common map, as one table lookup a token (the general path below asks what kind of map this is each time).
+            int unknown = Policy == UnseenKeyPolicy.Throw ? -1 : UnknownId;
+            for (int i = 0; i < ids.Length; i++)
+            {
+                int id = (uint)ids[i] < (uint)dense.Length ? dense[ids[i]] : -1;
+                if (id < 0 && (id = unknown) < 0) throw Unseen(ids[i], columnName, row, i);
+                ids[i] = id;
+            }
+            return;
+        }
         for (int i = 0; i < ids.Length; i++)
         {
             if (!TryToModelIdOrUnknown(ids[i], out int id)) throw Unseen(ids[i], columnName, row, i);

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace ArML.Trainers.NGram;
 
 /// <summary>
@@ -44,6 +46,7 @@ internal sealed class NGramCountTable
 
     /// <summary>Adds one occurrence of <paramref name="key"/> and returns its entry id.</summary>
     /// <exception cref="InvalidOperationException">An n-gram occurs more than <see cref="int.MaxValue"/> times, or an order has more distinct n-grams than that.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Increment(ulong key)
     {
         int mask = _slots.Length - 1;

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace ArML.Trainers.NGram;
 
 /// <summary>
@@ -44,6 +46,7 @@ internal sealed class NGramCounter
     public NGramCountTable Table(int order) => _tables[order];
 
     /// <summary>Counts the n-grams of one sentence (word ids, without boundary markers).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void AddSentence(ReadOnlySpan<int> words)
     {
         Array.Fill(_previous, -1);
@@ -54,6 +57,7 @@ internal sealed class NGramCounter
         Words += words.Length;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Add(int word)
     {
         if (_unigrams[word] == int.MaxValue)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using ArML.Data;
@@ -70,23 +71,7 @@ public sealed partial class NGramTrainer : IEstimator<NGramTransformer>
         var counter = new NGramCounter(_options.Order, countingWords.Count);
         var present = new bool[countingWords.Count];
         present[NGramLanguageModel.UnknownWordId] = present[NGramLanguageModel.SentenceStartId] = present[NGramLanguageModel.SentenceEndId] = true;
-        using (var cursor = input.GetRowCursor([column]))
-        {
-            var reader = TokenIdReader.Create(cursor, column);
-            var ids = new int[256];
-            while (cursor.MoveNext())
-            {
-                int n = reader.ReadAllowingMissing(ref ids, cursor.Position);
-                for (int i = 0; i < n; i++)
-                {
-                    // A missing key (0) is an unknown word, as KenLM counts <unk> in its training text, unless the policy forbids it.
-                    if (ids[i] < 0 && _options.UnseenKeys == UnseenKeyPolicy.Throw)
-                        throw new InvalidDataException($"Row {cursor.Position} of column '{name}' holds the missing key 0 at position {i} and UnseenKeys is {_options.UnseenKeys}.");
-                    present[ids[i] = ids[i] < 0 ? NGramLanguageModel.UnknownWordId : wordOfKey[ids[i]]] = true;
-                }
-                counter.AddSentence(ids.AsSpan(0, n));
-            }
-        }
+        Count(input, column, wordOfKey, counter, present);
         if (counter.Sentences == 0) throw new InvalidOperationException($"The training data has no rows in column '{name}'.");
         host.Info($"N-gram: counted {counter.Sentences} sentences, {counter.Words} tokens, orders 1..{_options.Order} in {clock.Elapsed.TotalSeconds:F2} s.");
 
@@ -105,6 +90,28 @@ public sealed partial class NGramTrainer : IEstimator<NGramTransformer>
     {
         ColumnChecks.RequireTokenKeys(inputSchema, _options.TokenColumnName);
         return SchemaShapeShim.Append(inputSchema, LanguageModelScoringMapper.ScoreColumnsSchema(anomaly: _options.AnomalyScoring));
+    }
+
+    /// <summary>Adds every row of the token column to the counter, marking the words that occur.</summary>
+    // Optimized at once: the pass is often over before tiered compilation would promote its loop.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Count(IDataView input, DataViewSchema.Column column, int[] wordOfKey, NGramCounter counter, bool[] present)
+    {
+        using var cursor = input.GetRowCursor([column]);
+        var reader = TokenIdReader.Create(cursor, column);
+        var ids = new int[256];
+        while (cursor.MoveNext())
+        {
+            int n = reader.ReadAllowingMissing(ref ids, cursor.Position);
+            for (int i = 0; i < n; i++)
+            {
+                // A missing key (0) is an unknown word, as KenLM counts <unk> in its training text, unless the policy forbids it.
+                if (ids[i] < 0 && _options.UnseenKeys == UnseenKeyPolicy.Throw)
+                    throw new InvalidDataException($"Row {cursor.Position} of column '{column.Name}' holds the missing key 0 at position {i} and UnseenKeys is {_options.UnseenKeys}.");
+                present[ids[i] = ids[i] < 0 ? NGramLanguageModel.UnknownWordId : wordOfKey[ids[i]]] = true;
+            }
+            counter.AddSentence(ids.AsSpan(0, n));
+        }
     }
 
     private void Report(ArmlHost host, NGramEstimator estimator, NGramLanguageModel model)

@@ -119,4 +119,35 @@ public class TokenKeyMapTests
         Assert.Contains("token key 4294967295", error.Message);
         Assert.Contains("Row 1 of column 'Tokens'", error.Message);
     }
+
+    private sealed class SparseKeys
+    {
+        [KeyType(10)]
+        [VectorType(5)]
+        public VBuffer<ushort> Tokens { get; set; }
+    }
+
+    [Fact]
+    public void DenseAndSparseKeyVectorsReadAlike()
+    {
+        // A dense row is read as a span, a sparse one through its enumerator: its implicit zeros are missing keys.
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(new[]
+        {
+            new SparseKeys { Tokens = new VBuffer<ushort>(5, [3, 1, 4, 10, 2]) },
+            new SparseKeys { Tokens = new VBuffer<ushort>(5, 2, [4, 7], [1, 3]) },
+        });
+        var column = data.Schema["Tokens"];
+        using var cursor = data.GetRowCursor([column]);
+        var reader = TokenIdReader.Create(cursor, column);
+        var ids = new int[1];   // grown by the reader
+        Assert.True(cursor.MoveNext());
+        Assert.Equal(5, reader.Read(ref ids, cursor.Position));
+        Assert.Equal([2, 0, 3, 9, 1], ids[..5]);
+        Assert.True(cursor.MoveNext());
+        Assert.Equal(5, reader.ReadAllowingMissing(ref ids, cursor.Position));
+        Assert.Equal([-1, 3, -1, 6, -1], ids[..5]);
+        var error = Assert.Throws<InvalidDataException>(() => reader.Read(ref ids, cursor.Position));
+        Assert.Contains("Row 1 of column 'Tokens' holds the missing key 0 at position 0", error.Message);
+    }
 }
