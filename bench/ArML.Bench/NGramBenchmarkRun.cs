@@ -24,6 +24,7 @@ internal static class NGramBenchmarkRun
         string view = NGramBenchmark.Argument(args, "--view") ?? "stream";
         int order = int.Parse(NGramBenchmark.Argument(args, "--order") ?? "5", CultureInfo.InvariantCulture);
         int runs = int.Parse(NGramBenchmark.Argument(args, "--runs") ?? "5", CultureInfo.InvariantCulture);
+        long? queryTokens = NGramBenchmark.Argument(args, "--query-tokens") is string q ? long.Parse(q, CultureInfo.InvariantCulture) : null;
         bool stream = view == "stream";
         var ml = new MLContext(seed: 1);
         string text = File.ReadAllText(data);
@@ -58,27 +59,46 @@ internal static class NGramBenchmarkRun
         double log10 = rows.Sum(r => ngram.Model.ScoreSentence(r).LogLikelihood) / Math.Log(10);
         double ppl = Math.Pow(10, -log10 / perCopy);
 
-        var cpu = process.TotalProcessorTime;
-        double ownS = MedianSeconds(runs, () =>
+        var repeated = ml.Data.Cache(tokenizer.Transform(ml.Data.LoadFromEnumerable(Enumerable.Repeat(validRows, copies).SelectMany(r => r))));
+        ReadOnly(repeated);   // fills the cache, so the timings below read tokens from memory
+        double OwnPass()
         {
             double sum = 0;
             for (int c = 0; c < copies; c++)
                 foreach (var row in rows) sum += ngram.Model.ScoreSentence(row).LogLikelihood;
             return sum;
-        });
-        process.Refresh();
-        double ownCpuS = (process.TotalProcessorTime - cpu).TotalSeconds / (runs + 1);
-        var repeated = ml.Data.Cache(tokenizer.Transform(ml.Data.LoadFromEnumerable(Enumerable.Repeat(validRows, copies).SelectMany(r => r))));
-        ReadOnly(repeated);   // fills the cache, so the timings below read tokens from memory
-        process.Refresh();
-        cpu = process.TotalProcessorTime;
-        double pipelineS = MedianSeconds(runs, () => Score(ngram.Transform(repeated)));
-        process.Refresh();
-        double pipelineCpuS = (process.TotalProcessorTime - cpu).TotalSeconds / (runs + 1);
+        }
+        double PipelinePass() => Score(ngram.Transform(repeated));
+
+        // The model's own scorer, the pipeline and KenLM's query (when its binaries are there) take turns, pass by pass:
+        // this machine kind's speed drifts within minutes, and a ratio of two neighbouring passes does not see the drift.
+        var peer = args.Contains("--beside") ? KenLmBeside.Find() : null;
+        double sink = OwnPass() + PipelinePass();
+        var own = new List<double>();
+        var pipeline = new List<double>();
+        var query = new List<double>();
+        for (int r = 0; r < runs; r++)
+        {
+            own.Add(Seconds(OwnPass, ref sink));
+            pipeline.Add(Seconds(PipelinePass, ref sink));
+            if (peer != null) query.Add(peer.QueryTokensPerSecond(view, order, queryTokens ?? tokens));
+        }
+        GC.KeepAlive(sink);
+        double ownS = Measurements.Median(own), pipelineS = Measurements.Median(pipeline);
+        double pipelineRatio = Measurements.Median(own.Zip(pipeline, (o, p) => o / p));
+        double queryTokS = query.Count > 0 ? Measurements.Median(query) : double.NaN;
+        double queryRatio = query.Count > 0 ? Measurements.Median(own.Zip(query, (o, q) => tokens / o / q)) : double.NaN;
         double readS = MedianSeconds(runs, () => ReadOnly(repeated));
         Console.WriteLine(FormattableString.Invariant(
-            $"ppl={ppl} build_s={buildS} warm_build_s={warmBuildS} peak_mb={peakMb} base_mb={baseMb} tokens={tokens} own_tok_s={tokens / ownS} pipeline_tok_s={tokens / pipelineS} read_tok_s={tokens / readS} own_cpu_tok_s={tokens / ownCpuS} pipeline_cpu_tok_s={tokens / pipelineCpuS}"));
+            $"ppl={ppl} build_s={buildS} warm_build_s={warmBuildS} peak_mb={peakMb} base_mb={baseMb} tokens={tokens} own_tok_s={tokens / ownS} pipeline_tok_s={tokens / pipelineS} pipeline_ratio={pipelineRatio} query_tok_s={queryTokS} query_ratio={queryRatio} read_tok_s={tokens / readS}"));
         return 0;
+    }
+
+    private static double Seconds(Func<double> work, ref double sink)
+    {
+        var clock = Stopwatch.StartNew();
+        sink += work();
+        return clock.Elapsed.TotalSeconds;
     }
 
     /// <summary>Median wall time of <paramref name="runs"/> calls after one warm-up call (its result is kept alive so no call is elided).</summary>
