@@ -74,7 +74,9 @@ internal static class GptSpeedBenchmark
         Console.WriteLine("gives the trainer on libtorch's two intra-op threads without splitting the batch (GptDataParallel off). ×nanoGPT: over the peer's tokens/s.");
         Console.WriteLine($"{"configuration",-40} {"precision",-9} {"thr",3} {"bare tok/s",11} {"ArML tok/s",11} {"ratio",6} {"×nanoGPT",8} {"MFU",6} {"of GEMMs",8} {"peak MiB",9}");
         var measured = new Dictionary<(Shape, ScalarType, int), double>();
-        foreach (var shape in shapes)
+        // --pairs-only: only the interleaved two-over-one-thread pairs of the small configuration.
+        bool pairsOnly = args.Contains("--pairs-only");
+        foreach (var shape in pairsOnly ? [] : shapes)
             foreach (var precision in precisions)
                 foreach (int threads in Threads(shape))
                 {
@@ -102,8 +104,22 @@ internal static class GptSpeedBenchmark
                     if (unsplit.Count > 0) Console.WriteLine($"  the same row's trainer on libtorch's two intra-op threads, the batch not split (GptDataParallel off): {Measurements.Median(unsplit):N0} tok/s");
                 }
         foreach (var precision in precisions)
-            if (measured.TryGetValue((Small, precision, 2), out double two) && measured.TryGetValue((Small, precision, 1), out double one))
-                Console.WriteLine($"small, {precision}: two threads over one thread {two / one:F2}");
+            if (measured.TryGetValue((Small, precision, 2), out double two) & measured.TryGetValue((Small, precision, 1), out double one) || pairsOnly)
+            {
+                if (!pairsOnly) Console.WriteLine($"small, {precision}: two threads over one thread {two / one:F2} (the rows above, measured minutes apart)");
+                // The rows are minutes apart, and this machine's speed drifts by 10-20% in that time: the trainer again
+                // at two threads then one, pair after pair, and the median of the pairs' ratios.
+                var pairs = new List<double>();
+                for (int r = 0; r < repeats; r++)
+                {
+                    torch.set_num_threads(2);
+                    double pairTwo = ArmlTrainer(Small, text, precision);
+                    torch.set_num_threads(1);
+                    pairs.Add(pairTwo / ArmlTrainer(Small, text, precision));
+                }
+                Console.WriteLine($"small, {precision}: two threads over one thread, {repeats} interleaved pairs: median {Measurements.Median(pairs):F2} " +
+                                  $"(pairs: {string.Join(", ", pairs.Select(x => x.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))})");
+            }
         Console.WriteLine();
         if (!args.Contains("--no-validation") && !args.Contains("--threads")) Validation(precisions);
         gemmLines.ForEach(Console.WriteLine);

@@ -59,10 +59,12 @@ internal sealed class NGramScoringMapper : BatchRowMapper
         }
     }
 
+    // Each row is scored as it is captured, from one buffer: an n-gram model needs no batch, and a long row is then
+    // read, mapped and scored while it is still in the cache (capturing a batch of long rows first sent them all
+    // through memory: a view of 111k-token rows scored at 0.7x of the model's own speed).
     private sealed class Computation(NGramScoringMapper owner, TokenIdReader reader, DataViewRow input, int capacity) : BatchComputation
     {
-        private readonly int[][] _rows = Enumerable.Range(0, capacity).Select(_ => new int[64]).ToArray();
-        private readonly int[] _lengths = new int[capacity];
+        private int[] _ids = new int[64];
         private readonly double[] _logLikelihoods = new double[capacity];
         private readonly int[] _tokenCounts = new int[capacity];
         private readonly double[] _perplexities = new double[capacity];
@@ -72,37 +74,31 @@ internal sealed class NGramScoringMapper : BatchRowMapper
 
         public override void Capture(int slot)
         {
-            int n = _lengths[slot] = reader.ReadAllowingMissing(ref _rows[slot], input.Position);
-            owner._keyMap.ToModelIds(_rows[slot].AsSpan(0, n), owner._tokens.Name, input.Position);
+            int n = reader.ReadAllowingMissing(ref _ids, input.Position);
+            var ids = _ids.AsSpan(0, n);
+            owner._keyMap.ToModelIds(ids, owner._tokens.Name, input.Position);
+            for (int i = 0; i < ids.Length; i++) ids[i] = owner._wordOfId[ids[i]];   // keys the model never saw are <unk>
+            _tokenCounts[slot] = ids.Length + 1;
+            if (_anomaly?.TokenRanks is { } ranks)
+            {
+                var logp = _anomaly.TokenLogProbabilities![slot] = new double[ids.Length + 1];
+                ScoreWords(owner._model, ids, _state, logp, ranks[slot] = new int[ids.Length + 1], _scratch);
+                double log10 = 0;   // summed as Log10Sentence sums, so LogLikelihood does not depend on the diagnostics
+                for (int i = 0; i < logp.Length; i++)
+                {
+                    log10 += logp[i];
+                    logp[i] *= Math.Log(10);
+                }
+                _logLikelihoods[slot] = log10 * Math.Log(10);
+            }
+            else
+            {
+                _logLikelihoods[slot] = owner._model.Log10Sentence(ids, _state) * Math.Log(10);
+            }
+            _perplexities[slot] = Math.Exp(-_logLikelihoods[slot] / _tokenCounts[slot]);
         }
 
-        public override void Compute(int count)
-        {
-            for (int slot = 0; slot < count; slot++)
-            {
-                var ids = _rows[slot].AsSpan(0, _lengths[slot]);
-                for (int i = 0; i < ids.Length; i++) ids[i] = owner._wordOfId[ids[i]];   // keys the model never saw are <unk>
-                _tokenCounts[slot] = ids.Length + 1;
-                if (_anomaly?.TokenRanks is { } ranks)
-                {
-                    var logp = _anomaly.TokenLogProbabilities![slot] = new double[ids.Length + 1];
-                    ScoreWords(owner._model, ids, _state, logp, ranks[slot] = new int[ids.Length + 1], _scratch);
-                    double log10 = 0;   // summed as Log10Sentence sums, so LogLikelihood does not depend on the diagnostics
-                    for (int i = 0; i < logp.Length; i++)
-                    {
-                        log10 += logp[i];
-                        logp[i] *= Math.Log(10);
-                    }
-                    _logLikelihoods[slot] = log10 * Math.Log(10);
-                }
-                else
-                {
-                    _logLikelihoods[slot] = owner._model.Log10Sentence(ids, _state) * Math.Log(10);
-                }
-                _perplexities[slot] = Math.Exp(-_logLikelihoods[slot] / _tokenCounts[slot]);
-            }
-            _anomaly?.Compute(count, _logLikelihoods, _tokenCounts);
-        }
+        public override void Compute(int count) => _anomaly?.Compute(count, _logLikelihoods, _tokenCounts);
 
         public override ValueGetter<T> GetGetter<T>(int outputIndex, Func<int> slot) => outputIndex < 3
             ? LanguageModelScoreColumns.Getter<T>(outputIndex, slot, _logLikelihoods, _tokenCounts, _perplexities)
