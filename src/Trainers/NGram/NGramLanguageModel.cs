@@ -110,7 +110,7 @@ public sealed class NGramLanguageModel
         if (_closed != null && Order <= MaxScratchOrder)
         {
             int valid = Math.Min(1, state.Length);
-            var scratch = new NGramClosedScorer.Scratch(stackalloc int[Order], stackalloc int[Order], stackalloc float[Order]);
+            var scratch = new NGramClosedScorer.Scratch(stackalloc int[Order], stackalloc int[Order]);
             foreach (int w in words) log10 += _closed.Advance(state, ref valid, w, scratch);
             return log10 + _closed.Advance(state, ref valid, SentenceEndId, scratch);
         }
@@ -135,7 +135,7 @@ public sealed class NGramLanguageModel
         {
             int valid = 0;
             while (valid < state.Length && state[valid] >= 0) valid++;
-            return _closed.Advance(state, ref valid, word, new NGramClosedScorer.Scratch(stackalloc int[Order], stackalloc int[Order], stackalloc float[Order]));
+            return _closed.Advance(state, ref valid, word, new NGramClosedScorer.Scratch(stackalloc int[Order], stackalloc int[Order]));
         }
         int contexts = state.Length;
         Span<int> found = stackalloc int[contexts + 1];   // found[m]: node of (last m context words, word), level m + 1
