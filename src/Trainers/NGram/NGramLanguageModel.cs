@@ -37,7 +37,7 @@ public sealed class NGramLanguageModel
         _levels = levels;
         NGramModelValidation.Check(words, levels);
         // Scoring reads the trie at random, one node or child range per order a token: on huge pages those reads miss
-        // the TLB far less (tiny Shakespeare, 2 cores: order 10 5-8% more tokens/s alone, order 8 15-21% beside a memory-heavy process).
+        // the TLB far less (order 10 on tiny Shakespeare, 2 cores: 5-20% more tokens/s, most when a neighbour loads the memory).
         foreach (var level in levels)
         {
             if (level.Words != null) HugePages.Collapse(level.Words);
