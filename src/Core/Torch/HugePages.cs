@@ -37,33 +37,6 @@ internal static class HugePages
         }
     }
 
-    private const int MadviseCollapse = 25;   // MADV_COLLAPSE (Linux 6.1)
-
-    /// <summary>
-    /// Moves an array that is already written, and then read at random for a long time, onto huge pages now (the
-    /// 2 MiB blocks it touches): each random read then misses the TLB far less often. Never fails.
-    /// </summary>
-    /// <remarks>
-    /// The blocks are rounded outward, so neighbouring objects of the managed heap share them: advice changes how memory
-    /// is backed, never what it holds, and fills at most the untouched part of two blocks. Arrays under 512 KiB are
-    /// left alone. An n-gram model's trie is the use: its lookups are scattered over tens of megabytes.
-    /// </remarks>
-    public static unsafe void Collapse<T>(T[] array) where T : unmanaged
-    {
-        long bytes = (long)array.Length * sizeof(T);
-        if (!OperatingSystem.IsLinux() || bytes < HugePageBytes / 4) return;
-        fixed (T* data = array)
-        {
-            long start = (long)data & ~(HugePageBytes - 1);
-            long end = ((long)data + bytes + HugePageBytes - 1) & ~(HugePageBytes - 1);
-            // Both are advice: a kernel without THP or before 6.1 refuses, and the array keeps its small pages. A block
-            // at either end that reaches memory the heap has not committed is refused too (the call then reports an
-            // error although the blocks inside were collapsed), so the result says nothing useful.
-            _ = madvise((IntPtr)start, (nuint)(end - start), MadviseHugePage);
-            _ = madvise((IntPtr)start, (nuint)(end - start), MadviseCollapse);
-        }
-    }
-
     [DllImport("libc", SetLastError = true)]
     private static extern int madvise(IntPtr address, nuint length, int advice);
 }

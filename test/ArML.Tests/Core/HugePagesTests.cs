@@ -40,22 +40,6 @@ public class HugePagesTests
         Assert.Equal(2048f * 2048f, transposed.sum().item<float>());
     }
 
-    [Fact]
-    public void AWrittenArrayIsCollapsedOntoHugePages()
-    {
-        if (!OperatingSystem.IsLinux()) return;   // the advice is Linux's only, and does nothing elsewhere
-        string mode = File.ReadAllText("/sys/kernel/mm/transparent_hugepage/enabled");
-        if (mode.Contains("[never]")) return;      // this kernel never gives them
-        var values = new int[16 << 20];            // 64 MiB, written on small pages first
-        for (int i = 0; i < values.Length; i++) values[i] = i;
-        long before = AnonHugePagesKilobytes();
-        HugePages.Collapse(values);
-        long grown = AnonHugePagesKilobytes() - before;
-        if (Environment.OSVersion.Version >= new Version(6, 1))   // MADV_COLLAPSE's kernel; other tests may free huge pages meanwhile
-            Assert.True(grown >= 32 << 10, $"AnonHugePages grew by {grown} kB while a 65,536 kB array was collapsed (kernel mode: {mode.Trim()})");
-        for (int i = 0; i < values.Length; i += 4093) Assert.Equal(i, values[i]);   // contents untouched
-    }
-
     private static long AnonHugePagesKilobytes()
     {
         string line = File.ReadLines("/proc/self/smaps_rollup").First(l => l.StartsWith("AnonHugePages:", StringComparison.Ordinal));
