@@ -39,7 +39,7 @@ public sealed partial class NGramTrainer
         /// </summary>
         public long[]? PruneThresholds { get; set; }
 
-        /// <summary>Rows scored together by the transformer (a cursor reads this many rows ahead). Default 64.</summary>
+        /// <summary>Rows a scoring cursor reads ahead of the row it returns (each is scored as it is read). Default 64.</summary>
         public int ScoringBatchSize { get; set; } = 64;
 
         /// <summary>
