@@ -106,12 +106,7 @@ internal static class NGramBenchmarkRun
     {
         double sink = work();
         var seconds = new List<double>();
-        for (int r = 0; r < runs; r++)
-        {
-            var clock = Stopwatch.StartNew();
-            sink += work();
-            seconds.Add(clock.Elapsed.TotalSeconds);
-        }
+        for (int r = 0; r < runs; r++) seconds.Add(Seconds(work, ref sink));
         GC.KeepAlive(sink);
         return Measurements.Median(seconds);
     }
