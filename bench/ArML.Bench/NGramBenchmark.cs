@@ -35,7 +35,11 @@ internal static class NGramBenchmark
         var beside = args.Contains("--peer-file-only") ? null : KenLmBeside.Find();
         Console.WriteLine($"N-gram (modified Kneser-Ney) vs KenLM on tiny Shakespeare characters; peer file {peerFile} ({age.TotalMinutes:F0} min old).");
         Console.WriteLine($"load average now: {File.ReadAllText("/proc/loadavg").Trim()}");
-        Console.WriteLine($"{"view",-6} {"ord",3} | {"PPL",7} {"KenLM",7} {"",2} | {"build s",7} {"lmplz",6} {"ratio",6} {"warm",5} {"ratio",6} | {"peak MB",7} {"lmplz",6} {"ratio",6} | " +
+        Console.WriteLine(ReadyToRun.Compiled(typeof(ArML.Trainers.NGram.NGramTrainer).Assembly)
+            ? "ArML's and ML.NET's code: compiled ahead of time (ReadyToRun), as `arml` and apps published with -p:PublishReadyToRun=true run it."
+            : "ArML's and ML.NET's code: JIT-compiled as it first runs (dotnet run); for ahead-of-time code: dotnet publish bench/ArML.Bench -c Release " +
+              "-r linux-x64 --self-contained false -p:PublishReadyToRun=true -o bench/ArML.Bench/bin/r2r, then run bench/ArML.Bench/bin/r2r/ArML.Bench ngram.");
+        Console.WriteLine($"{"view",-6} {"ord",3} | {"PPL",7} {"KenLM",7} {"",2} | {"build s",7} {"jit",4} {"lmplz",6} {"ratio",6} {"warm",5} {"ratio",6} | {"peak MB",7} {"lmplz",6} {"ratio",6} | " +
                           $"{"own Mt/s",8} {"query",6} {"ratio",6} | {"pipe",6} {"/own",5} | {"read",6}");
         bool allMatch = true;
         foreach (var row in peer)
@@ -54,7 +58,7 @@ internal static class NGramBenchmark
             bool match = r["ppl"].ToString("F3", CultureInfo.InvariantCulture) == p.Perplexity.ToString("F3", CultureInfo.InvariantCulture);
             allMatch &= match;
             Console.WriteLine(FormattableString.Invariant(
-                $"{p.View,-6} {p.Order,3} | {r["ppl"],7:F3} {p.Perplexity,7:F3} {(match ? "ok" : "!!"),2} | {r["build_s"],7:F2} {p.BuildS,6:F2} {r["build_s"] / p.BuildS,5:F2}x {r["warm_build_s"],5:F2} {r["warm_build_s"] / p.BuildS,5:F2}x | ") + FormattableString.Invariant(
+                $"{p.View,-6} {p.Order,3} | {r["ppl"],7:F3} {p.Perplexity,7:F3} {(match ? "ok" : "!!"),2} | {r["build_s"],7:F2} {r["build_jit_s"],4:F2} {p.BuildS,6:F2} {r["build_s"] / p.BuildS,5:F2}x {r["warm_build_s"],5:F2} {r["warm_build_s"] / p.BuildS,5:F2}x | ") + FormattableString.Invariant(
                 $"{r["peak_mb"],7:F0} {p.PeakMb,6:F0} {r["peak_mb"] / p.PeakMb,5:F2}x | {r["own_tok_s"] / 1e6,8:F2} {p.QueryTokS / 1e6,6:F2} {queryRatio,5:F2}x | ") + FormattableString.Invariant(
                 $"{r["pipeline_tok_s"] / 1e6,6:F2} {r["pipeline_ratio"],4:F2}x | {r["read_tok_s"] / 1e6,6:F1}"));
         }
@@ -64,7 +68,7 @@ internal static class NGramBenchmark
             ? "lmplz: KenLM's run just before and just after each row's process, their mean; query: run between that process's own passes, " +
               "median of its runs, and the ratio is the median of neighbouring (own, query) pairs; PPL and lmplz's peak from the peer file."
             : "lmplz and query: the peer file's figures (KenLM's binaries were not found, or --peer-file-only).");
-        Console.WriteLine("build s: Fit (tokenize, count, estimate, lay out), the first in its process, vs lmplz's median wall; warm: the same Fit again in that process (its code compiled); peak MB: whole process (.NET runtime and ML.NET included) vs lmplz's peak RSS.");
+        Console.WriteLine("build s: Fit (tokenize, count, estimate, lay out), the first in its process, vs lmplz's median wall; jit: the JIT's compile time within it; warm: the same Fit again in that process (its code compiled); peak MB: whole process (.NET runtime and ML.NET included) vs lmplz's peak RSS.");
         Console.WriteLine("own Mt/s: NGramLanguageModel.ScoreSentence over the validation rows repeated to >= 5M tokens (median of timed passes after a warm-up) vs KenLM query's tokens/s;");
         Console.WriteLine("pipe: the transformer's LogLikelihood read through an IDataView cursor over the same repeated rows (tokens cached), its passes taking turns with the own scorer's; /own: median of the neighbouring pairs' ratios; read: the cached tokens read alone.");
         if (!allMatch) Console.WriteLine("WARNING: a perplexity differs from KenLM's (!!): the estimate or the data views changed.");
