@@ -74,6 +74,7 @@ internal static class GptSpeedBenchmark
         Console.WriteLine("gives the trainer on libtorch's two intra-op threads without splitting the batch (GptDataParallel off). ×nanoGPT: over the peer's tokens/s.");
         Console.WriteLine($"{"configuration",-40} {"precision",-9} {"thr",3} {"bare tok/s",11} {"ArML tok/s",11} {"ratio",6} {"×nanoGPT",8} {"MFU",6} {"of GEMMs",8} {"peak MiB",9}");
         var measured = new Dictionary<(Shape, ScalarType, int), double>();
+        if (args.Contains("--share-ab")) return ShareCastsPairs(text, repeats);
         // --pairs-only: only the interleaved two-over-one-thread pairs of the small configuration.
         bool pairsOnly = args.Contains("--pairs-only");
         foreach (var shape in pairsOnly ? [] : shapes)
@@ -203,6 +204,24 @@ internal static class GptSpeedBenchmark
             _ = loss.item<float>();
         }
         return (double)shape.Iterations * shape.Batch * shape.Context / (Now(clock) - timed).TotalSeconds;
+    }
+
+    // --share-ab: the small configuration in bfloat16 on two threads, the split's halves sharing one cast of the weights
+    // and each casting its own (GptDataParallel.ShareCasts), pair after pair.
+    private static int ShareCastsPairs(TextCorpus text, int repeats)
+    {
+        torch.set_num_threads(2);
+        var (shared, own) = (new List<double>(), new List<double>());
+        for (int r = 0; r < repeats; r++)
+            foreach (bool share in new[] { true, false })
+            {
+                GptDataParallel.ShareCasts = share;
+                try { (share ? shared : own).Add(ArmlTrainer(Small, text, ScalarType.BFloat16)); }
+                finally { GptDataParallel.ShareCasts = true; }
+            }
+        Console.WriteLine($"small, BFloat16, 2 threads: halves sharing one cast {Measurements.Median(shared):N0} tok/s, each casting its own {Measurements.Median(own):N0} tok/s; " +
+                          $"{repeats} interleaved pairs, shared/own median {Measurements.Median(shared.Zip(own, (a, b) => a / b)):F3}");
+        return 0;
     }
 
     private static double ArmlTrainer(Shape shape, TextCorpus text, ScalarType precision)

@@ -17,6 +17,7 @@ internal static class GptStepProfile
         int steps = args.Select(a => int.TryParse(a, out int n) ? n : 0).FirstOrDefault(n => n > 0, 60);
         int batch = Named(args, "batch") ?? 12;
         if (Named(args, "threads") is int threads) torch.set_num_threads(threads);
+        if (args.Contains("share-ab")) return ShareCastsAB(steps, batch);
         foreach (var precision in precisions)
         {
             using var model = new GptModel(new GptConfig(67, 64, 4, 4, 128, 0, true), seed: 1);
@@ -61,6 +62,43 @@ internal static class GptStepProfile
             }
             Console.WriteLine($"{precision,-9} batch {batch}, {torch.get_num_threads()} threads{(split is null ? "" : ", split in two")}: forward {Measurements.Median(phases[0]):F2} ms, backward {Measurements.Median(phases[1]):F2} ms, clip {Measurements.Median(phases[2]):F2} ms, AdamW {Measurements.Median(phases[3]):F2} ms");
         }
+        return 0;
+    }
+
+    // "share-ab": a bfloat16 step (forward, backward, AdamW) through GptDataParallel with the halves sharing one cast of
+    // the weights and with each half casting its own, taking turns step by step on two copies of nanoGPT's small model.
+    private static int ShareCastsAB(int steps, int batch)
+    {
+        var config = new GptConfig(65, 64, 4, 4, 128, 0, Bias: false);
+        var ways = new[] { true, false }.Select(share =>
+        {
+            var model = new GptModel(config, seed: 1) { ComputeType = ScalarType.BFloat16 };
+            model.train();
+            return (Share: share, Model: model, Optimizer: optim.AdamW(model.parameters(), 1e-3),
+                    Split: GptDataParallel.TryCreate(model, batch, evenIfDisabled: true, shareCasts: share)
+                           ?? throw new InvalidOperationException("GptDataParallel needs two libtorch threads."));
+        }).ToArray();
+        var random = new Random(1);
+        var x = new long[batch * 64];
+        var y = new long[batch * 64];
+        var ms = new[] { new List<double>(), new List<double>() };
+        for (int step = 0; step < steps; step++)
+        {
+            for (int i = 0; i < x.Length; i++) { x[i] = random.Next(65); y[i] = random.Next(65); }
+            for (int w = 0; w < ways.Length; w++)
+            {
+                using var scope = NewDisposeScope();
+                var clock = Stopwatch.StartNew();
+                ways[w].Optimizer.zero_grad();
+                ways[w].Split.ForwardBackward(x, y, batch, 64, 1.0);
+                ways[w].Optimizer.step();
+                if (step >= 10) ms[w].Add(clock.Elapsed.TotalMilliseconds);
+            }
+        }
+        double ratio = Measurements.Median(ms[1].Zip(ms[0], (own, shared) => own / shared));
+        Console.WriteLine($"bf16 split step, batch {batch}: shared casts {Measurements.Median(ms[0]):F2} ms, own casts {Measurements.Median(ms[1]):F2} ms " +
+                          $"(medians of {ms[0].Count} steps taking turns); own/shared of neighbouring steps: median {ratio:F3}");
+        foreach (var way in ways) { way.Split.Dispose(); way.Optimizer.Dispose(); way.Model.Dispose(); }
         return 0;
     }
 

@@ -25,11 +25,16 @@ internal sealed class GptDataParallel : IThreadShards, IDisposable
     private readonly GptModel _model;
     private readonly GptModel _replica;
     private readonly (Tensor Model, Tensor Replica)[] _parameters;
+    private readonly (Tensor Model, Tensor Replica)[] _products;   // the linear layers' parameters (ProductParameters)
+    private readonly bool[] _productOnly;                           // by _parameters: reached by the linear layers alone
     private readonly Worker[] _workers;
 
-    private GptDataParallel(GptModel model)
+    private readonly bool _shareCasts;
+
+    private GptDataParallel(GptModel model, bool shareCasts)
     {
         _model = model;
+        _shareCasts = shareCasts;
         _replica = new GptModel(model.Config, seed: 0, initialize: false) { ComputeType = model.ComputeType };
         _replica.to(model.parameters().First().device);
         _replica.train();
@@ -37,6 +42,8 @@ internal sealed class GptDataParallel : IThreadShards, IDisposable
         using (no_grad())
         {
             _parameters = model.named_parameters().Select(p => ((Tensor)p.parameter, (Tensor)own[p.name])).ToArray();
+            _products = model.ProductParameters().Zip(_replica.ProductParameters()).ToArray();
+            _productOnly = model.named_parameters().Select(p => GptModel.IsProductParameter(p.name)).ToArray();
             foreach (var (shared, replica) in _parameters)
             {
                 replica.set_(shared);   // the same storage: the optimizer's in-place updates reach both
@@ -59,13 +66,20 @@ internal sealed class GptDataParallel : IThreadShards, IDisposable
     internal static bool Enabled { get; set; } = true;
 
     /// <summary>
-    /// A data-parallel pair for <paramref name="model"/>, or null where it is not <see cref="Enabled"/> (unless
-    /// <paramref name="evenIfDisabled"/>) or does not apply.
+    /// Whether the halves of a bfloat16 step share one cast of each weight (made on both workers, half the weights
+    /// each) instead of each half casting every weight; the gradients are the same bit for bit. The benchmark switches it
+    /// off to compare.
     /// </summary>
-    public static GptDataParallel? TryCreate(GptModel model, int batch, bool evenIfDisabled = false) =>
+    internal static bool ShareCasts { get; set; } = true;
+
+    /// <summary>
+    /// A data-parallel pair for <paramref name="model"/>, or null where it is not <see cref="Enabled"/> (unless
+    /// <paramref name="evenIfDisabled"/>) or does not apply. <paramref name="shareCasts"/>: <see cref="ShareCasts"/> unless given.
+    /// </summary>
+    public static GptDataParallel? TryCreate(GptModel model, int batch, bool evenIfDisabled = false, bool? shareCasts = null) =>
         (Enabled || evenIfDisabled) && batch >= 2 && torch.get_num_threads() >= 2 && model.Config.Dropout == 0 && !model.HasAdapters
         && model.parameters().All(p => p.requires_grad && p.device_type == DeviceType.CPU)
-            ? new GptDataParallel(model) : null;
+            ? new GptDataParallel(model, shareCasts ?? ShareCasts) : null;
 
     /// <summary>
     /// Forward and backward passes of the batch <paramref name="inputs"/> → <paramref name="targets"/> ((B·T) ids,
@@ -77,9 +91,17 @@ internal sealed class GptDataParallel : IThreadShards, IDisposable
         int first = (batch + 1) / 2, second = batch - first;
         var losses = new double[2];
         _replica.ComputeType = _model.ComputeType;
-        Run(k => losses[k] = k == 0
-            ? Half(_model, inputs, targets, 0, first, length, lossScale * first / batch)
-            : Half(_replica, inputs, targets, first, second, length, lossScale * second / batch));
+        using var casts = _shareCasts && _model.ComputeType == ScalarType.BFloat16 ? new SharedCasts(this) : null;
+        try
+        {
+            Run(k => losses[k] = k == 0
+                ? Half(_model, inputs, targets, 0, first, length, lossScale * first / batch)
+                : Half(_replica, inputs, targets, first, second, length, lossScale * second / batch));
+        }
+        finally
+        {
+            _model.ProductCasts = _replica.ProductCasts = null;
+        }
         // The replica's gradients added on the workers too, each taking every other parameter (the same for every
         // step, so the sums are exactly repeatable).
         Run(k =>
@@ -88,12 +110,67 @@ internal sealed class GptDataParallel : IThreadShards, IDisposable
             using var scope = NewDisposeScope();
             for (int i = k; i < _parameters.Length; i += _workers.Length)
             {
+                if (casts != null && _productOnly[i]) continue;   // its gradients are the casts' (below)
                 var (shared, replica) = _parameters[i];
                 shared.grad!.add_(replica.grad!);
                 replica.grad!.zero_();
             }
+            casts?.AddGradients(k);
         });
         return (losses[0] * first + losses[1] * second) / batch;
+    }
+
+    // One bfloat16 cast of each linear layer's parameter for both halves: each half multiplies with a leaf of its own
+    // over the cast (so each keeps its own gradient), and those gradients are added into the master's afterwards, the
+    // model's half first, as the halves' own casts would have added them.
+    private sealed class SharedCasts : IDisposable
+    {
+        private readonly GptDataParallel _owner;
+        private readonly Tensor[] _casts;
+        private readonly Tensor[] _modelLeaves, _replicaLeaves;
+
+        public SharedCasts(GptDataParallel owner)
+        {
+            _owner = owner;
+            var products = owner._products;
+            _casts = new Tensor[products.Length];
+            owner.Run(k =>
+            {
+                using var noGrad = no_grad();
+                for (int i = k; i < products.Length; i += owner._workers.Length) _casts[i] = products[i].Model.to_type(ScalarType.BFloat16);
+            });
+            _modelLeaves = _casts.Select(c => c.detach().requires_grad_(true)).ToArray();
+            _replicaLeaves = _casts.Select(c => c.detach().requires_grad_(true)).ToArray();
+            owner._model.ProductCasts = Leaves(p => p.Model, _modelLeaves);
+            owner._replica.ProductCasts = Leaves(p => p.Replica, _replicaLeaves);
+        }
+
+        private Dictionary<Tensor, Tensor> Leaves(Func<(Tensor Model, Tensor Replica), Tensor> master, Tensor[] leaves)
+        {
+            var byMaster = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance);
+            for (int i = 0; i < leaves.Length; i++) byMaster.Add(master(_owner._products[i]), leaves[i]);
+            return byMaster;
+        }
+
+        // Worker k's share (every other parameter); called under no_grad inside a dispose scope.
+        public void AddGradients(int k)
+        {
+            for (int i = k; i < _casts.Length; i += _owner._workers.Length)
+            {
+                var master = _owner._products[i].Model;
+                foreach (var leaf in new[] { _modelLeaves[i], _replicaLeaves[i] })
+                {
+                    if (leaf.grad is not Tensor grad) continue;   // that half's loss did not reach it
+                    if (master.grad is Tensor sum) sum.add_(grad);
+                    else master.grad = grad.to_type(master.dtype).DetachFromDisposeScope();
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+            foreach (var t in _modelLeaves.Concat(_replicaLeaves).Concat(_casts)) t.Dispose();
+        }
     }
 
     private static double Half(GptModel model, long[] inputs, long[] targets, int row, int rows, int length, double scale)

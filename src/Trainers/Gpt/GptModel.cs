@@ -133,7 +133,9 @@ public sealed partial class GptModel : Module<Tensor, Tensor>
     private Tensor Head(Tensor x)
     {
         var weight = lm_head?.weight ?? wte.weight!;
-        return _precision.Linear(x, weight, null).to_type(weight.dtype);
+        // The tied head casts the embedding itself: TorchSharp hands out a new wrapper of it at each call, so no cast
+        // made beforehand can be found by it (and at a vocabulary's width × the embedding's, it is a small cast).
+        return _precision.Linear(x, weight, null, castHere: lm_head is null).to_type(weight.dtype);
     }
 
     // Token embeddings plus learned position embeddings (of the positions <paramref name="positions"/> makes), in the
@@ -353,7 +355,7 @@ public sealed partial class GptModel : Module<Tensor, Tensor>
         {
             var y = Linear(x, layer.weight!, layer.bias);
             if (!Adapters.TryGetValue(layer, out var adapter)) return y;
-            using var delta = adapter.Delta(x, Linear);
+            using var delta = adapter.Delta(x, (input, weight, bias) => Linear(input, weight, bias));
             return y.add_(delta);
         }
 
@@ -361,10 +363,18 @@ public sealed partial class GptModel : Module<Tensor, Tensor>
         // layer norm moves, and spares a cast before each projection (bench: gpt-shakespeare, validation loss unchanged).
         public Tensor Activations(Tensor x) => Type == ScalarType.BFloat16 ? x.to_type(Type) : x;
 
+        /// <summary>Casts of the master parameters made beforehand (<see cref="ProductCasts"/>), or null.</summary>
+        public IReadOnlyDictionary<Tensor, Tensor>? Casts;
+
         // Casting the float32 master weights per call keeps their gradients in float32 (autograd flows through the cast).
-        public Tensor Linear(Tensor x, Tensor weight, Tensor? bias) =>
+        public Tensor Linear(Tensor x, Tensor weight, Tensor? bias, bool castHere = false) =>
             Type != ScalarType.BFloat16
                 ? F.linear(x, weight, bias)                     // the weights' own precision
-                : F.linear(x.to_type(Type), weight.to_type(Type), bias?.to_type(Type));
+                : F.linear(x.to_type(Type), InType(weight, castHere), bias is null ? null : InType(bias, castHere));
+
+        private Tensor InType(Tensor master, bool castHere) =>
+            Casts is null || castHere ? master.to_type(Type)
+            : Casts.TryGetValue(master, out var cast) ? cast
+            : throw new InvalidOperationException("A linear layer's parameter has no cast made beforehand; ProductParameters misses it.");
     }
 }

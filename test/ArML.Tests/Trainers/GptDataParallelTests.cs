@@ -44,6 +44,41 @@ public class GptDataParallelTests
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void BFloat16HalvesSharingOneCastGiveTheGradientsOfTheirOwnCasts(bool tiedHead)
+    {
+        TorchRuntime.EnsureInitialized();
+        var config = new GptConfig(11, 8, 2, 2, 16, 0, Bias: true, TiedHead: tiedHead);
+        const int batch = 5, length = 8;
+        var random = new Random(6);
+        long[] inputs = Enumerable.Range(0, batch * length).Select(_ => (long)random.Next(11)).ToArray();
+        long[] targets = Enumerable.Range(0, batch * length).Select(_ => (long)random.Next(11)).ToArray();
+
+        (double Loss, Dictionary<string, float[]> Grads)? Step(bool share)
+        {
+            using var model = new GptModel(config, seed: 5) { ComputeType = ScalarType.BFloat16 };
+            model.train();
+            using var parallel = GptDataParallel.TryCreate(model, batch, evenIfDisabled: true, shareCasts: share);
+            if (parallel is null) return null;   // one libtorch thread: no halves
+            // Twice: the second step adds onto gradients that exist, as gradient accumulation does.
+            double loss = parallel.ForwardBackward(inputs, targets, batch, length, lossScale: 0.5)
+                          + parallel.ForwardBackward(targets, inputs, batch, length, lossScale: 0.25);
+            return (loss, model.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad!.data<float>().ToArray()));
+        }
+
+        if (Step(share: false) is not var (ownLoss, own) || Step(share: true) is not var (sharedLoss, shared)) return;
+        Assert.Equal(ownLoss, sharedLoss);   // the same forward passes: the casts hold the same values
+        // The same bfloat16 products, and their gradients added into the float32 ones in the same order: bit for bit.
+        foreach (var (name, want) in own)
+        {
+            float[] actual = shared[name];
+            for (int i = 0; i < want.Length; i++)
+                Assert.True(BitConverter.SingleToInt32Bits(actual[i]) == BitConverter.SingleToInt32Bits(want[i]), $"{name}[{i}]: {actual[i]} vs {want[i]}");
+        }
+    }
+
     [Fact]
     public void EachHalfRunsOnHalfOfLibtorchsThreads()
     {
