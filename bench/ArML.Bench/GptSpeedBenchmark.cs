@@ -65,7 +65,9 @@ internal static class GptSpeedBenchmark
         // --run-peer: run nanoGPT (small, baby) now; otherwise read its results of the last hour.
         if (args.Contains("--run-peer"))
             foreach (var shape in shapes) NanoGptPeer.Run(shape == Small ? "small" : "baby");
-        var peers = shapes.ToDictionary(s => s, s => NanoGptPeer.Newest(s == Small ? "small" : "baby"));
+        // The pairs (--pairs-only, --share-ab) compare ArML with itself: they need no peer.
+        bool selfOnly = args.Contains("--pairs-only") || args.Contains("--share-ab");
+        var peers = shapes.ToDictionary(s => s, s => selfOnly ? null : NanoGptPeer.Newest(s == Small ? "small" : "baby"));
         foreach (var peer in peers.Values.OfType<NanoGptResult>())
             Console.WriteLine($"nanoGPT peer: {peer.File} ({peer.Age.TotalMinutes:F0} min old): {peer.TokensPerSecond:N0} tokens/s.");
         Console.WriteLine($"load average now: {File.ReadAllText("/proc/loadavg").Trim()}");

@@ -65,40 +65,36 @@ internal static class GptStepProfile
         return 0;
     }
 
-    // "share-ab": a bfloat16 step (forward, backward, AdamW) through GptDataParallel with the halves sharing one cast of
-    // the weights and with each half casting its own, taking turns step by step on two copies of nanoGPT's small model.
+    // "share-ab": a bfloat16 training step (zero, forward and backward through GptDataParallel, clip, AdamW) of nanoGPT's
+    // small model, with the halves sharing one cast of the weights and with each half casting its own, taking turns
+    // step by step on the same model and optimizer (two data-parallel pairs over it), as the trainer steps.
     private static int ShareCastsAB(int steps, int batch)
     {
-        var config = new GptConfig(65, 64, 4, 4, 128, 0, Bias: false);
-        var ways = new[] { true, false }.Select(share =>
-        {
-            var model = new GptModel(config, seed: 1) { ComputeType = ScalarType.BFloat16 };
-            model.train();
-            return (Share: share, Model: model, Optimizer: optim.AdamW(model.parameters(), 1e-3),
-                    Split: GptDataParallel.TryCreate(model, batch, evenIfDisabled: true, shareCasts: share)
-                           ?? throw new InvalidOperationException("GptDataParallel needs two libtorch threads."));
-        }).ToArray();
+        using var model = new GptModel(new GptConfig(65, 64, 4, 4, 128, 0, Bias: false), seed: 1) { ComputeType = ScalarType.BFloat16 };
+        model.train();
+        var pairs = new[] { true, false }.Select(share => GptDataParallel.TryCreate(model, batch, evenIfDisabled: true, shareCasts: share)
+            ?? throw new InvalidOperationException("GptDataParallel needs two libtorch threads.")).ToArray();
+        using var optimizer = new ArML.Training.FlatAdamW([(model.parameters().Select(p => (Tensor)p).ToList(), 0.1)], 0.9, 0.95) { Shards = pairs[0] };
         var random = new Random(1);
         var x = new long[batch * 64];
         var y = new long[batch * 64];
         var ms = new[] { new List<double>(), new List<double>() };
         for (int step = 0; step < steps; step++)
-        {
-            for (int i = 0; i < x.Length; i++) { x[i] = random.Next(65); y[i] = random.Next(65); }
-            for (int w = 0; w < ways.Length; w++)
+            for (int w = 0; w < pairs.Length; w++)
             {
+                for (int i = 0; i < x.Length; i++) { x[i] = random.Next(65); y[i] = random.Next(65); }
                 using var scope = NewDisposeScope();
                 var clock = Stopwatch.StartNew();
-                ways[w].Optimizer.zero_grad();
-                ways[w].Split.ForwardBackward(x, y, batch, 64, 1.0);
-                ways[w].Optimizer.step();
+                optimizer.ZeroGrad();
+                pairs[w].ForwardBackward(x, y, batch, 64, 1.0);
+                optimizer.ClipGradNorm(1.0);
+                optimizer.Step(1e-3);
                 if (step >= 10) ms[w].Add(clock.Elapsed.TotalMilliseconds);
             }
-        }
         double ratio = Measurements.Median(ms[1].Zip(ms[0], (own, shared) => own / shared));
         Console.WriteLine($"bf16 split step, batch {batch}: shared casts {Measurements.Median(ms[0]):F2} ms, own casts {Measurements.Median(ms[1]):F2} ms " +
                           $"(medians of {ms[0].Count} steps taking turns); own/shared of neighbouring steps: median {ratio:F3}");
-        foreach (var way in ways) { way.Split.Dispose(); way.Optimizer.Dispose(); way.Model.Dispose(); }
+        foreach (var pair in pairs) pair.Dispose();
         return 0;
     }
 
