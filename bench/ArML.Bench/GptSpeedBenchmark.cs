@@ -124,7 +124,7 @@ internal static class GptSpeedBenchmark
                                   $"(pairs: {string.Join(", ", pairs.Select(x => x.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))})");
             }
         Console.WriteLine();
-        if (!args.Contains("--no-validation") && !args.Contains("--threads")) Validation(precisions);
+        if (!args.Contains("--no-validation") && !args.Contains("--threads") && !pairsOnly) Validation(precisions);
         gemmLines.ForEach(Console.WriteLine);
         torch.set_num_threads(Environment.ProcessorCount);
         return 0;

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace ArML.Transforms.Text;
@@ -17,6 +18,9 @@ public sealed class CharacterVocabulary : TokenVocabulary
     private readonly string[] _tokens;
     private readonly Dictionary<int, int> _idOfCodePoint;
     private readonly Dictionary<string, int> _specialTokens = new(StringComparer.Ordinal);
+    // Ids of the UTF-16 code units up to the highest one in the vocabulary, −1 for surrogates: text made of such
+    // units (nearly all text) is encoded by one table read a character, without decoding runes or hashing.
+    private readonly int[] _idOfUnit;
 
     /// <summary>Creates a vocabulary of <paramref name="codePoints"/> (duplicates ignored) and <paramref name="specialTokens"/>.</summary>
     /// <exception cref="ArgumentException">A code point is not a Unicode scalar value, or a special token is empty, repeated or "&lt;unk&gt;".</exception>
@@ -40,6 +44,9 @@ public sealed class CharacterVocabulary : TokenVocabulary
             _tokens[first + i] = char.ConvertFromUtf32(sorted[i]);
             _idOfCodePoint[sorted[i]] = first + i;
         }
+        _idOfUnit = new int[sorted.Where(c => c <= char.MaxValue).DefaultIfEmpty(-1).Max() + 1];
+        for (int c = 0; c < _idOfUnit.Length; c++)
+            _idOfUnit[c] = char.IsSurrogate((char)c) ? -1 : _idOfCodePoint.GetValueOrDefault(c, UnknownTokenId);
     }
 
     /// <inheritdoc/>
@@ -69,14 +76,26 @@ public sealed class CharacterVocabulary : TokenVocabulary
     /// </summary>
     public override void Encode(ReadOnlySpan<char> text, List<int> ids)
     {
-        while (!text.IsEmpty)
+        int start = ids.Count, n = 0;
+        CollectionsMarshal.SetCount(ids, start + text.Length);   // at most one id a UTF-16 unit
+        var output = CollectionsMarshal.AsSpan(ids)[start..];
+        var table = _idOfUnit;
+        for (int i = 0; i < text.Length;)
         {
-            var status = Rune.DecodeFromUtf16(text, out var rune, out int used);
-            ids.Add(status != System.Buffers.OperationStatus.Done
+            char unit = text[i];
+            if (unit < table.Length && table[unit] is int id and >= 0)
+            {
+                output[n++] = id;
+                i++;
+                continue;
+            }
+            var status = Rune.DecodeFromUtf16(text[i..], out var rune, out int used);
+            output[n++] = status != System.Buffers.OperationStatus.Done
                 ? UnknownTokenId
-                : _idOfCodePoint.GetValueOrDefault(rune.Value, UnknownTokenId));
-            text = text[used..];
+                : _idOfCodePoint.GetValueOrDefault(rune.Value, UnknownTokenId);
+            i += used;
         }
+        CollectionsMarshal.SetCount(ids, start + n);
     }
 
     /// <summary>The text of <paramref name="ids"/>; the unknown id decodes to U+FFFD.</summary>

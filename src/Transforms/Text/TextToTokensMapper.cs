@@ -81,7 +81,9 @@ internal sealed class TextToTokensMapper : BatchRowMapper
             {
                 encoder.Encode(_texts[slot].Span, _rows[slot], ids);
                 var editor = VBufferEditor.Create(ref _tokens[slot], ids.Count);
-                for (int i = 0; i < ids.Count; i++) editor.Values[i] = (uint)ids[i] + 1;
+                var values = editor.Values;
+                var encoded = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(ids);
+                for (int i = 0; i < encoded.Length; i++) values[i] = (uint)encoded[i] + 1;
                 _tokens[slot] = editor.Commit();
             }
         }

@@ -103,4 +103,34 @@ public class CharacterTokenizerTests
         Assert.True(column.IsKey);
         Assert.Equal(SchemaShape.Column.VectorKind.VariableVector, column.Kind);
     }
+    [Fact]
+    public void EncodesEveryKindOfCodePointAsDecodingRuneByRuneDoes()
+    {
+        // ASCII, BMP characters below and above the surrogates (so the fast table spans them), a supplementary one (a
+        // surrogate pair), a special token.
+        int[] codePoints = ['a', 'b', ' ', '\n', 0x00E9, 0x4E2D, 0xFF01, 0x1F600];
+        var vocabulary = new CharacterVocabulary(codePoints, ["<s>"]);
+        // Characters outside the vocabulary: below the table's end, above it, a pair not in it; unpaired surrogates.
+        string[] pieces = ["a", "b", " ", "\n", "\u00e9", "\u4e2d", "\uff01", "\U0001F600", "z", "\u00e8", "\u9fa5", "\uff02", "\U0001F601", "\uD800", "\uDC00"];
+        var random = new Random(3);
+        for (int trial = 0; trial < 200; trial++)
+        {
+            string text = string.Concat(Enumerable.Range(0, random.Next(0, 40)).Select(_ => pieces[random.Next(pieces.Length)]));
+            var ids = new List<int> { 42 };   // Encode appends
+            vocabulary.Encode(text, ids);
+            Assert.Equal(new[] { 42 }.Concat(Reference(text)), ids);
+        }
+
+        // One id a code point, by decoding runes (an unpaired surrogate, or a code point outside the vocabulary, is unknown).
+        IEnumerable<int> Reference(string text)
+        {
+            for (int i = 0; i < text.Length;)
+            {
+                var status = System.Text.Rune.DecodeFromUtf16(text.AsSpan(i), out var rune, out int used);
+                int at = status == System.Buffers.OperationStatus.Done ? Array.IndexOf(codePoints.Order().ToArray(), rune.Value) : -1;
+                yield return at < 0 ? CharacterVocabulary.UnknownTokenId : 2 + at;   // after <unk> and <s>
+                i += used;
+            }
+        }
+    }
 }
