@@ -61,6 +61,9 @@ public sealed class CharacterVocabulary : TokenVocabulary
     /// <inheritdoc/>
     public override string Description => $"character vocabulary of {_idOfCodePoint.Count} code points";
 
+    // One table read a character: a thread pays for itself only on long batches.
+    internal override int CharactersPerThread => 1 << 18;
+
     /// <summary>The code points of the vocabulary, in id order.</summary>
     public IEnumerable<int> CodePoints => _tokens.Skip(1 + _specialTokens.Count).Select(t => char.ConvertToUtf32(t, 0));
 

@@ -32,6 +32,9 @@ internal sealed class RowEncoder
     /// <summary>Threads that may encode one batch.</summary>
     public int DegreeOfParallelism => _options.MaximumDegreeOfParallelism ?? Environment.ProcessorCount;
 
+    /// <summary>Characters of text worth a thread of their own (<see cref="TokenVocabulary.CharactersPerThread"/>).</summary>
+    public int CharactersPerThread => _vocabulary.CharactersPerThread;
+
     /// <summary>Replaces <paramref name="ids"/> with the ids of <paramref name="text"/>, row <paramref name="row"/> of the column.</summary>
     public void Encode(ReadOnlySpan<char> text, long row, List<int> ids)
     {

@@ -12,7 +12,9 @@ namespace ArML.Transforms.Text;
 /// </summary>
 /// <remarks>
 /// A batch is split into contiguous ranges of rows encoded on up to <see cref="RowEncoder.DegreeOfParallelism"/>
-/// threads (the vocabularies are thread-safe); the output does not depend on it, and an error reports the
+/// threads, one a <see cref="RowEncoder.CharactersPerThread"/> of its text (the vocabularies are thread-safe; a character
+/// vocabulary's batches of short rows stay on one thread: measured, the n-gram build on tiny Shakespeare's lines at
+/// order 5 took 0.16–0.18 s warm against 0.17–0.28 s); the output does not depend on it, and an error reports the
 /// earliest failing row of the batch, as a single thread would.
 /// </remarks>
 internal sealed class TextToTokensMapper : BatchRowMapper
@@ -42,7 +44,6 @@ internal sealed class TextToTokensMapper : BatchRowMapper
         private readonly ReadOnlyMemory<char>[] _texts = new ReadOnlyMemory<char>[capacity];
         private readonly long[] _rows = new long[capacity];
         private readonly VBuffer<uint>[] _tokens = new VBuffer<uint>[capacity];
-        private const int MinimumRowsPerThread = 32;
         private readonly List<int>[] _ids = Enumerable.Range(0, Math.Max(1, encoder.DegreeOfParallelism)).Select(_ => new List<int>()).ToArray();
 
         public override void Capture(int slot)
@@ -53,7 +54,9 @@ internal sealed class TextToTokensMapper : BatchRowMapper
 
         public override void Compute(int count)
         {
-            int threads = Math.Min(_ids.Length, count / MinimumRowsPerThread);
+            long characters = 0;
+            for (int slot = 0; slot < count; slot++) characters += _texts[slot].Length;
+            int threads = (int)Math.Min(_ids.Length, Math.Min(count, characters / encoder.CharactersPerThread));
             if (threads <= 1)
             {
                 EncodeRange(0, count, _ids[0]);

@@ -121,7 +121,9 @@ public class TokenizeToIdsTests
     public void ParallelBatchesGiveTheSameIdsAndReportTheEarliestError()
     {
         var vocabulary = TiktokenVocabulary.Get("o200k_base");
-        var lines = TokenizerFixtures.Corpus.Lines;
+        // Each line lengthened so that every batch of 256 rows has text for four threads (a thread takes 4,096 characters
+        // of a subword vocabulary's text at least).
+        var lines = TokenizerFixtures.Corpus.Lines.Select(l => l + " " + new string('x', 64)).ToArray();
         var sequential = Tokenize(vocabulary, lines, new TokenizeOptions { MaximumDegreeOfParallelism = 1 });
         var parallel = Tokenize(vocabulary, lines, new TokenizeOptions { MaximumDegreeOfParallelism = 4 });
         Assert.Equal(sequential, parallel);
