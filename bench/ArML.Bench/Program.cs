@@ -3,9 +3,14 @@
 //   dotnet run -c Release --project bench/ArML.Bench -- step --policy passive|active [--threads N]
 //   dotnet run -c Release --project bench/ArML.Bench -- burn --seconds S   (a competing CPU load)
 //   dotnet run -c Release --project bench/ArML.Bench -- gpt-speed [PATH]      trainer vs bare TorchSharp loop, MFU vs measured GEMM rates
+//       [--small-only] [--bf16-only|--fp32-only] [--repeats N] [--no-validation]; --pairs-only: two threads over one, pair
+//       after pair; --share-ab: the split's halves sharing one bfloat16 cast of the weights vs each casting its own
+//   dotnet run -c Release --project bench/ArML.Bench -- gpt-profile [fp32|bf16] [STEPS] [batch=N] [threads=N] [split|share-ab]
+//       where a small GPT step spends its time; share-ab: shared vs own casts, step by step on one model
 //   dotnet run -c Release --project bench/ArML.Bench -- gpt-shakespeare [PATH] nanoGPT's small config, fp32 and bf16
 //   dotnet run -c Release --project bench/ArML.Bench -- ngram [--run-peer] [--peer FILE] [--views stream,lines] [--orders 3,10] [--runs N]
-//       n-gram trainer vs KenLM in the same window (shared/peers/run.sh kenlm-shakespeare, its result at most 1 h old)
+//       n-gram trainer vs KenLM in the same window (shared/peers/run.sh kenlm-shakespeare, its result at most 1 h old);
+//       for ahead-of-time code, publish with -p:PublishReadyToRun=true -o bench/ArML.Bench/bin/r2r and run the binary there
 //   dotnet run -c Release --project bench/ArML.Bench -- tokenizers [--encoding-only|--training-only]
 //       encoding throughput vs Microsoft.ML.Tokenizers and BPE training vs Hugging Face tokenizers
 //       (run tools/tokenizer-parity/install.sh first for the Hugging Face figures)
