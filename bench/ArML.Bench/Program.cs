@@ -7,6 +7,8 @@
 //       after pair; --share-ab: the split's halves sharing one bfloat16 cast of the weights vs each casting its own
 //   dotnet run -c Release --project bench/ArML.Bench -- gpt-profile [fp32|bf16] [STEPS] [batch=N] [threads=N] [split|share-ab]
 //       where a small GPT step spends its time; share-ab: shared vs own casts, step by step on one model
+//   dotnet run -c Release --project bench/ArML.Bench -- scalar-race [SECONDS]
+//       TorchSharp's implicit Scalars finalized during native calls (failed adds), vs KeptScalar
 //   dotnet run -c Release --project bench/ArML.Bench -- gpt-shakespeare [PATH] nanoGPT's small config, fp32 and bf16
 //   dotnet run -c Release --project bench/ArML.Bench -- ngram [--run-peer] [--peer FILE] [--views stream,lines] [--orders 3,10] [--runs N]
 //       n-gram trainer vs KenLM in the same window (shared/peers/run.sh kenlm-shakespeare, its result at most 1 h old);
@@ -45,6 +47,7 @@ return args.FirstOrDefault() switch
     "gpt-speed" => GptSpeedBenchmark.Run(args[1..]),
     "gpt-shakespeare" => GptShakespeareBenchmark.Run(args[1..]),
     "gpt-profile" => GptStepProfile.Run(args[1..]),
+    "scalar-race" => ScalarLifetimeBenchmark.Run(args[1..]),
     "attention" => AttentionBenchmark.Run(args[1..]),
     "ngram" => NGramBenchmark.Run(args[1..]),
     "ngram-one" => NGramBenchmarkRun.Run(args[1..]),
@@ -70,6 +73,6 @@ return args.FirstOrDefault() switch
 
 static int Usage(string command)
 {
-    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn, gpt-speed, gpt-shakespeare, gpt-profile, attention, ngram, tokenizers, tokenizers-train, eval, gen-speed, family-gen-speed, lstm, density, made-reference, long-row, lstm-long, classify, onnx, hf, wavenet, pixelcnn-step, lora.");
+    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn, gpt-speed, gpt-shakespeare, gpt-profile, scalar-race, attention, ngram, tokenizers, tokenizers-train, eval, gen-speed, family-gen-speed, lstm, density, made-reference, long-row, lstm-long, classify, onnx, hf, wavenet, pixelcnn-step, lora.");
     return 2;
 }

@@ -1,3 +1,4 @@
+using ArML.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -55,7 +56,7 @@ internal sealed class FlatAdamW : IDisposable
         double norm = Math.Sqrt(squares.Cast<double>().Sum());
         double coefficient = maxNorm / (norm + 1e-6);
         if (coefficient < 1)
-            ForEachPart((g, part) => g.Gradients.narrow(0, part.Start, part.Length).mul_(coefficient));
+            ForEachPart((g, part) => KeptScalar.With(coefficient, c => g.Gradients.narrow(0, part.Start, part.Length).mul_(c)));
         return norm;
     }
 
@@ -97,13 +98,19 @@ internal sealed class FlatAdamW : IDisposable
         {
             var (values, gradients) = (g.Values.narrow(0, part.Start, part.Length), g.Gradients.narrow(0, part.Start, part.Length));
             var (first, second) = (g.FirstMoment.narrow(0, part.Start, part.Length), g.SecondMoment.narrow(0, part.Start, part.Length));
-            if (g.WeightDecay > 0) values.mul_(1 - learningRate * g.WeightDecay);
+            // Scalars made here and disposed after use (KeptScalar: TorchSharp's implicit ones can be finalized mid-call).
+            using var decay = (1 - learningRate * g.WeightDecay).ToScalar();
+            using var beta2 = _beta2.ToScalar();
+            using var oneMinusBeta2 = (1 - _beta2).ToScalar();
+            using var epsilon = (_epsilon * Math.Sqrt(correction2)).ToScalar();
+            using var stepSize = (-learningRate * Math.Sqrt(correction2) / correction1).ToScalar();
+            if (g.WeightDecay > 0) values.mul_(decay);
             // In place where possible: every pass over the flat buffers costs as much as a small layer's product.
-            first.lerp_(gradients, 1 - _beta1);                  // β₁m + (1−β₁)g
-            second.mul_(_beta2).addcmul_(gradients, gradients, value: 1 - _beta2);
+            first.lerp_(gradients, 1 - _beta1);                  // β₁m + (1−β₁)g (the weight a tensor, held by this part's dispose scope)
+            second.mul_(beta2).addcmul_(gradients, gradients, value: oneMinusBeta2);
             // √(v/c₂) + ε scaled by √c₂, the step size by the same factor: one pass fewer over the buffers.
-            var denominator = second.sqrt().add_(_epsilon * Math.Sqrt(correction2));
-            values.addcdiv_(first, denominator, value: -learningRate * Math.Sqrt(correction2) / correction1);
+            var denominator = KeptScalar.AddInPlace(second.sqrt(), epsilon);
+            values.addcdiv_(first, denominator, value: stepSize);
         });
     }
 

@@ -100,7 +100,7 @@ internal static class TrainingLoop
                 {
                     using var scope = NewDisposeScope();
                     (var microLoss, tokens) = task.TrainingLoss(random);
-                    (microLoss / options.GradientAccumulationSteps).backward();   // gradients of the mean over micro-batches
+                    KeptScalar.With(options.GradientAccumulationSteps, n => microLoss.div(n)).backward();   // gradients of the mean over micro-batches
                     loss += microLoss.item<float>() / options.GradientAccumulationSteps;
                 }
                 state.TokensSeen += tokens;

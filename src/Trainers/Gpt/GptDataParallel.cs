@@ -1,4 +1,5 @@
 using System.Runtime.ExceptionServices;
+using ArML.Torch;
 using ArML.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -112,7 +113,7 @@ internal sealed class GptDataParallel : IThreadShards, IDisposable
             {
                 if (casts != null && _productOnly[i]) continue;   // its gradients are the casts' (below)
                 var (shared, replica) = _parameters[i];
-                shared.grad!.add_(replica.grad!);
+                KeptScalar.AddInPlace(shared.grad!, replica.grad!);
                 replica.grad!.zero_();
             }
             casts?.AddGradients(k);
@@ -161,7 +162,7 @@ internal sealed class GptDataParallel : IThreadShards, IDisposable
                 foreach (var leaf in new[] { _modelLeaves[i], _replicaLeaves[i] })
                 {
                     if (leaf.grad is not Tensor grad) continue;   // that half's loss did not reach it
-                    if (master.grad is Tensor sum) sum.add_(grad);
+                    if (master.grad is Tensor sum) KeptScalar.AddInPlace(sum, grad);
                     else master.grad = grad.to_type(master.dtype).DetachFromDisposeScope();
                 }
             }
@@ -179,7 +180,7 @@ internal sealed class GptDataParallel : IThreadShards, IDisposable
         var x = tensor(inputs.AsSpan(row * length, rows * length).ToArray(), [rows, length]);
         var y = tensor(targets.AsSpan(row * length, rows * length).ToArray(), [rows * length]);
         var loss = nn.functional.cross_entropy(model.call(x).view(-1, model.Config.VocabularySize), y);
-        (loss * scale).backward();
+        KeptScalar.With(scale, s => loss.mul(s)).backward();
         return loss.item<float>();
     }
 

@@ -1,3 +1,4 @@
+using ArML.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -144,7 +145,7 @@ public sealed partial class GptModel : Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var x = wte.call(idx);
-        if (wpe != null) x = x + wpe.call(positions());
+        if (wpe != null) x = KeptScalar.Add(x, wpe.call(positions()));
         if (dropout != null) x = dropout.call(x);
         return _precision.Activations(x).MoveToOuterDisposeScope();
     }
@@ -229,8 +230,8 @@ public sealed partial class GptModel : Module<Tensor, Tensor>
         public override Tensor forward(Tensor x)
         {
             if (!training) return Mlp(Residual(x, () => attn.call(ln_1.call(x))));
-            x = x + attn.call(ln_1.call(x));
-            return x + mlp.call(ln_2.call(x));
+            x = KeptScalar.Add(x, attn.call(ln_1.call(x)));
+            return KeptScalar.Add(x, mlp.call(ln_2.call(x)));
         }
 
         public Tensor ForwardCached(Tensor x, Tensor positions, GptKvCache cache, int layer) =>
@@ -247,7 +248,7 @@ public sealed partial class GptModel : Module<Tensor, Tensor>
         private static Tensor Residual(Tensor x, Func<Tensor> branch)
         {
             using var scope = NewDisposeScope();
-            return (x + branch()).MoveToOuterDisposeScope();
+            return KeptScalar.Add(x, branch()).MoveToOuterDisposeScope();
         }
     }
 
@@ -356,7 +357,7 @@ public sealed partial class GptModel : Module<Tensor, Tensor>
             var y = Linear(x, layer.weight!, layer.bias);
             if (!Adapters.TryGetValue(layer, out var adapter)) return y;
             using var delta = adapter.Delta(x, (input, weight, bias) => Linear(input, weight, bias));
-            return y.add_(delta);
+            return KeptScalar.AddInPlace(y, delta);
         }
 
         // The residual stream in the compute type: with bfloat16 this halves the bytes every element-wise pass and
