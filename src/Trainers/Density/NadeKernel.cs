@@ -54,7 +54,9 @@ internal sealed record NadeWeights(float[] InputWeight, float[] HiddenBias, floa
 /// exactly as the forward pass did, and turns the suffix sums the input weights need into one running sum:
 /// ∂L/∂Wᵢ = xᵢ·Σ_{k&gt;i} ∂L/∂aₖ = xᵢ·(S_D − S_i) with S_i = Σ_{k≤i} ∂L/∂aₖ.
 /// Large buffers come from the shared array pool: allocating them per call made the garbage collector run often
-/// enough to expose a race in TorchSharp's handling of temporary scalars (a crash inside the optimizer step).
+/// enough to expose a race in TorchSharp's handling of temporary scalars (a crash inside the optimizer step: an
+/// implicit Scalar finalized during the native call; <see cref="ArML.Torch.KeptScalar"/> now keeps the optimizer's
+/// alive, and the pool still spares the collector).
 /// </remarks>
 internal static class NadeKernel
 {
