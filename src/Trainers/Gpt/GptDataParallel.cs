@@ -159,13 +159,16 @@ internal sealed class GptDataParallel : IThreadShards, IDisposable
             for (int i = k; i < _casts.Length; i += _owner._workers.Length)
             {
                 var master = _owner._products[i].Model;
-                foreach (var leaf in new[] { _modelLeaves[i], _replicaLeaves[i] })
-                {
-                    if (leaf.grad is not Tensor grad) continue;   // that half's loss did not reach it
-                    if (master.grad is Tensor sum) KeptScalar.AddInPlace(sum, grad);
-                    else master.grad = grad.to_type(master.dtype).DetachFromDisposeScope();
-                }
+                Add(master, _modelLeaves[i]);
+                Add(master, _replicaLeaves[i]);
             }
+        }
+
+        private static void Add(Tensor master, Tensor leaf)
+        {
+            if (leaf.grad is not Tensor grad) return;   // that half's loss did not reach it
+            if (master.grad is Tensor sum) KeptScalar.AddInPlace(sum, grad);
+            else master.grad = grad.to_type(master.dtype).DetachFromDisposeScope();
         }
 
         public void Dispose()
