@@ -11,8 +11,9 @@ namespace ArML.Torch;
 /// passes only its raw handle to libtorch: a garbage collection during the call may run the Scalar's finalizer, and
 /// libtorch then reads freed memory. Measured (two threads adding bfloat16 tensors while a third collects): 24 and 38
 /// failed calls in 2.9M and 1.7M ("toBFloat16 ... Expected false to be true"), none in 3.1M with the Scalar kept
-/// alive; where the freed memory still holds a number libtorch accepts, the result is silently wrong. The GPT training
-/// step (its halves on two threads, allocating) goes through these.
+/// alive; where the freed memory still holds a number libtorch accepts, the result is silently wrong. Any thread of
+/// the process can trigger that collection (a server's request threads, the other half of a split batch), so the
+/// shipped code uses only these: build/TorchScalars.props bans TorchSharp's own forms (RS0030).
 /// </remarks>
 internal static class KeptScalar
 {
@@ -27,6 +28,73 @@ internal static class KeptScalar
 
     /// <summary><paramref name="a"/> += <paramref name="b"/>, in place.</summary>
     public static Tensor AddInPlace(Tensor a, Scalar b) => a.add_(b, One);
+
+    // Integer numbers get integer Scalars, as TorchSharp's own conversions give them: an integer tensor stays integer.
+
+    /// <summary><paramref name="a"/> + <paramref name="b"/>.</summary>
+    public static Tensor Add(Tensor a, long b) => With(b, s => a.add(s, One));
+
+    /// <summary><paramref name="a"/> + <paramref name="b"/>.</summary>
+    public static Tensor Add(Tensor a, double b) => With(b, s => a.add(s, One));
+
+    /// <summary><paramref name="a"/> − <paramref name="b"/>.</summary>
+    public static Tensor Sub(Tensor a, long b) => With(b, s => a.sub(s));
+
+    /// <summary><paramref name="a"/> − <paramref name="b"/>.</summary>
+    public static Tensor Sub(Tensor a, double b) => With(b, s => a.sub(s));
+
+    /// <summary><paramref name="a"/> − <paramref name="b"/>, in place.</summary>
+    public static Tensor SubInPlace(Tensor a, double b) => With(b, s => a.sub_(s));
+
+    /// <summary><paramref name="a"/> − <paramref name="b"/>, a number minus a tensor.</summary>
+    public static Tensor Sub(double a, Tensor b)
+    {
+        using var negated = b.neg();
+        return With(a, s => negated.add(s, One));
+    }
+
+    /// <summary><paramref name="a"/> · <paramref name="b"/>.</summary>
+    public static Tensor Mul(Tensor a, double b) => With(b, s => a.mul(s));
+
+    /// <summary><paramref name="a"/> ·= <paramref name="b"/>, in place.</summary>
+    public static Tensor MulInPlace(Tensor a, double b) => With(b, s => a.mul_(s));
+
+    /// <summary><paramref name="a"/> / <paramref name="b"/>.</summary>
+    public static Tensor Div(Tensor a, double b) => With(b, s => a.div(s));
+
+    /// <summary><paramref name="a"/> clamped to [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    public static Tensor Clamp(Tensor a, long min, long max)
+    {
+        using var low = min.ToScalar();
+        using var high = max.ToScalar();
+        return a.clamp(low, high);
+    }
+
+    /// <summary><paramref name="a"/> clamped to [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    public static Tensor Clamp(Tensor a, double min, double max)
+    {
+        using var low = min.ToScalar();
+        using var high = max.ToScalar();
+        return a.clamp(low, high);
+    }
+
+    /// <summary>0, 1, …, <paramref name="stop"/> − 1 as 64-bit integers on <paramref name="device"/>.</summary>
+    public static Tensor Arange(long stop, Device device) => Arange(0, stop, ScalarType.Int64, device);
+
+    /// <summary><paramref name="start"/>, …, <paramref name="stop"/> − 1 in <paramref name="dtype"/> on <paramref name="device"/>.</summary>
+    public static Tensor Arange(long start, long stop, ScalarType dtype, Device device)
+    {
+        using var first = start.ToScalar();
+        using var end = stop.ToScalar();
+        return arange(first, end, One, dtype, device);
+    }
+
+    /// <summary>Runs <paramref name="operation"/> with <paramref name="value"/> as a Scalar, disposed only after it returns.</summary>
+    public static Tensor With(long value, Func<Scalar, Tensor> operation)
+    {
+        using var scalar = value.ToScalar();
+        return operation(scalar);
+    }
 
     /// <summary>Runs <paramref name="operation"/> with <paramref name="value"/> as a Scalar, disposed only after it returns.</summary>
     public static Tensor With(double value, Func<Scalar, Tensor> operation)

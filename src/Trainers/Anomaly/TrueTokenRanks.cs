@@ -1,3 +1,4 @@
+using ArML.Torch;
 using static TorchSharp.torch;
 
 namespace ArML.Trainers;
@@ -17,6 +18,6 @@ internal static class TrueTokenRanks
     {
         var predictable = logProbabilities.narrow(-1, 0, layout.Separator + 1);
         var above = predictable.gt(picked).sum(-1);   // int64
-        return (above + 1).to_type(ScalarType.Int32).cpu().data<int>().ToArray();
+        return KeptScalar.Add(above, 1).to_type(ScalarType.Int32).cpu().data<int>().ToArray();
     }
 }

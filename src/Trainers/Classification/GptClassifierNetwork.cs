@@ -1,3 +1,4 @@
+using ArML.Torch;
 using ArML.Trainers.Gpt;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -22,7 +23,7 @@ internal sealed class GptClassifierNetwork : nn.Module
         using var _ = no_grad();
         using var generator = new Generator((ulong)seed ^ 0xC1A55);
         using var values = randn(head.weight!.shape, dtype: head.weight.dtype, generator: generator);
-        head.weight.copy_(values.mul_(0.02));   // GPT-2's initial scale, as the rest of the network
+        head.weight.copy_(KeptScalar.MulInPlace(values, 0.02));   // GPT-2's initial scale, as the rest of the network
         head.bias!.zero_();
     }
 

@@ -1,3 +1,4 @@
+using ArML.Torch;
 using ArML.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -89,7 +90,7 @@ internal sealed class GptClassifierTrainingTask : ITrainingTask
         long v = _network.Gpt.Config.VocabularySize;
         var lmLogits = _network.Gpt.LanguageModelLogits(hidden).view(-1, v);                     // (B·T, V)
         var perPosition = F.cross_entropy(lmLogits, targets!.view(-1), reduction: nn.Reduction.None);
-        var lm = (perPosition * mask!.view(-1)).sum() / Math.Max(1, positions);
-        return (task + _lambda * lm, task, lm);
+        var lm = KeptScalar.Div((perPosition * mask!.view(-1)).sum(), Math.Max(1, positions));
+        return (KeptScalar.Add(task, KeptScalar.Mul(lm, _lambda)), task, lm);
     }
 }

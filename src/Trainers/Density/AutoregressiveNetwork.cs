@@ -1,3 +1,4 @@
+using ArML.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -66,7 +67,8 @@ internal abstract class AutoregressiveNetwork : nn.Module
     protected static TorchSharp.Modules.Parameter Uniform(long[] shape, long fanIn)
     {
         double bound = 1 / Math.Sqrt(Math.Max(1, fanIn));
-        return new TorchSharp.Modules.Parameter(rand(shape) * (2 * bound) - bound);
+        using var unit = rand(shape);
+        return new TorchSharp.Modules.Parameter(KeptScalar.SubInPlace(KeptScalar.Mul(unit, 2 * bound), bound));
     }
 
     /// <summary>Copies <paramref name="values"/> into <paramref name="target"/> (same number of elements).</summary>

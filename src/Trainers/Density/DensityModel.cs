@@ -1,3 +1,4 @@
+using ArML.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -138,7 +139,7 @@ public sealed class DensityModel : IDisposable
             using (no_grad())
             {
                 var x = tensor(values, [count, Dimension], device: Device);
-                var parameters = Network.Conditionals(x * Distribution.FeatureScale, mask);
+                var parameters = Network.Conditionals(KeptScalar.Mul(x, Distribution.FeatureScale), mask);
                 var logp = Distribution.LogProbability(parameters, x);                  // (B, D)
                 result = logp.to_type(ScalarType.Float64).sum(1).cpu().data<double>().ToArray();
             }
@@ -154,7 +155,7 @@ public sealed class DensityModel : IDisposable
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             var x = tensor(values, [count, Dimension], device: Device);
-            return Network.Conditionals(x * Distribution.FeatureScale, mask).cpu().contiguous().data<float>().ToArray();
+            return Network.Conditionals(KeptScalar.Mul(x, Distribution.FeatureScale), mask).cpu().contiguous().data<float>().ToArray();
         }
     }
 

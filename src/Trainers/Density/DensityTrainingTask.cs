@@ -1,3 +1,4 @@
+using ArML.Torch;
 using ArML.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -60,7 +61,7 @@ internal sealed class DensityTrainingTask : ITrainingTask, ITokensPerStep
         for (int b = 0; b < rows.Length; b++) rows[b] = (int)random.NextInt64(_train.Rows);
         int mask = _network.MaskCount == 1 ? 0 : (int)random.NextInt64(_network.MaskCount);
         var loss = Loss(_train, rows, mask);
-        foreach (var weight in _penalized) loss = loss + weight.abs().sum() * (_l1Penalty / _train.Dimension);
+        foreach (var weight in _penalized) loss = KeptScalar.Add(loss, KeptScalar.Mul(weight.abs().sum(), _l1Penalty / _train.Dimension));
         return (loss, (long)_batch * _train.Dimension);
     }
 
@@ -97,10 +98,10 @@ internal sealed class DensityTrainingTask : ITrainingTask, ITokensPerStep
         data.Gather(rows, values);
         _standardization?.Apply(values);
         var x = FloatTensors.FromSpan(values, [rows.Length, data.Dimension], _device);
-        var parameters = _network.Conditionals(x * _distribution.FeatureScale, mask);    // (B, D, P)
+        var parameters = _network.Conditionals(KeptScalar.Mul(x, _distribution.FeatureScale), mask);    // (B, D, P)
         // The Jacobian of the standardization is a constant: it changes no gradient, but keeps the reported loss in
         // the data's units (loss × D = negative log-likelihood per vector).
         double jacobianPerValue = (_standardization?.LogJacobian ?? 0) / data.Dimension;
-        return -_distribution.LogProbability(parameters, x).mean() - jacobianPerValue;
+        return KeptScalar.Sub(-_distribution.LogProbability(parameters, x).mean(), jacobianPerValue);
     }
 }

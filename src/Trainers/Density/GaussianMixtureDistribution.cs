@@ -1,3 +1,4 @@
+using ArML.Torch;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -21,10 +22,11 @@ internal sealed class GaussianMixtureDistribution(int components) : ConditionalD
     {
         var logits = parameters[TensorIndex.Ellipsis, TensorIndex.Slice(0, components)];
         var means = parameters[TensorIndex.Ellipsis, TensorIndex.Slice(components, 2 * components)];
-        var logScales = parameters[TensorIndex.Ellipsis, TensorIndex.Slice(2 * components, 3 * components)].clamp(MinLogScale, MaxLogScale);
+        var logScales = KeptScalar.Clamp(parameters[TensorIndex.Ellipsis, TensorIndex.Slice(2 * components, 3 * components)],
+            MinLogScale, MaxLogScale);
         var z = (values.unsqueeze(-1) - means) * (-logScales).exp();                                     // (B, D, M)
-        var componentLogDensity = -0.5 * z * z - logScales - HalfLogTwoPi;
-        return (F.log_softmax(logits, -1) + componentLogDensity).logsumexp(-1);
+        var componentLogDensity = KeptScalar.Sub(KeptScalar.Mul(z * z, -0.5) - logScales, HalfLogTwoPi);   // −z²/2 − log σ − log √(2π)
+        return KeptScalar.Add(F.log_softmax(logits, -1), componentLogDensity).logsumexp(-1);
     }
 
     public override float Sample(ReadOnlySpan<float> parameters, Random random)

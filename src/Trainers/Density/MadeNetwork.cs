@@ -1,3 +1,4 @@
+using ArML.Torch;
 using ArML.Training;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -117,7 +118,7 @@ internal sealed class MadeNetwork : AutoregressiveNetwork
         if (direct_weight is not null)
         {
             var directConnect = inputDegree.unsqueeze(1).gt(inputDegree.unsqueeze(0)).to_type(features.dtype).repeat_interleave(p, dim: 0);
-            outputs = outputs + F.linear(features, direct_weight * directConnect);
+            outputs = KeptScalar.Add(outputs, F.linear(features, direct_weight * directConnect));
         }
         return outputs.view(features.shape[0], Dimension, p);
     }

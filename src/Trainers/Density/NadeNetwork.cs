@@ -1,3 +1,4 @@
+using ArML.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -53,10 +54,10 @@ internal sealed class NadeNetwork : AutoregressiveNetwork
         // Exclusive prefix sum by shifting (not cumsum − own term, whose rounding would leak xᵢ into output i).
         var shifted = cat([zeros(b, 1, Hidden, dtype: features.dtype, device: features.device),
             contributions.narrow(1, 0, Dimension - 1)], 1);
-        var preActivation = shifted.cumsum(1) + hidden_bias;                            // c + Σ_{j<i} xⱼ·Wⱼ
+        var preActivation = KeptScalar.Add(shifted.cumsum(1), hidden_bias);                        // c + Σ_{j<i} xⱼ·Wⱼ
         var hidden = preActivation.sigmoid();                                           // (B, D, H)
         var v = output_weight.view(Dimension, ParametersPerDimension, Hidden);          // (D, P, H)
-        return einsum("bdh,dph->bdp", hidden, v) + output_bias.view(Dimension, ParametersPerDimension);
+        return KeptScalar.Add(einsum("bdh,dph->bdp", hidden, v), output_bias.view(Dimension, ParametersPerDimension));
     }
 
     public override void SetOutputBias(float[] bias) => CopyInto(output_bias, bias);

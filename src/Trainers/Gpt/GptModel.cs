@@ -117,7 +117,7 @@ public sealed partial class GptModel : Module<Tensor, Tensor>
         if (t > Config.ContextLength)
             throw new ArgumentException($"Sequence length {t} exceeds the context length {Config.ContextLength}.");
         using var scope = NewDisposeScope();
-        var x = Embed(idx, () => arange(t, dtype: ScalarType.Int64, device: idx.device), drop);  // (B, T, C)
+        var x = Embed(idx, () => KeptScalar.Arange(t, idx.device), drop);  // (B, T, C)
         // Scoring: the residual stream is released as soon as the next block has read it, so a pass holds one block's
         // activations at a time (GptScoringBudget counts on it). Training keeps them all for backward anyway, and
         // releasing early there measured ~30% slower steps (QuickStart, same window), so it keeps the plain path.
@@ -207,7 +207,7 @@ public sealed partial class GptModel : Module<Tensor, Tensor>
     private static void Normal(Tensor p, double std, Generator generator)
     {
         using var values = randn(p.shape, dtype: p.dtype, generator: generator);
-        p.copy_(values.mul_(std));
+        p.copy_(KeptScalar.MulInPlace(values, std));
     }
 
     private sealed class Block : Module<Tensor, Tensor>

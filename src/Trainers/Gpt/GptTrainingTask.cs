@@ -1,3 +1,4 @@
+using ArML.Torch;
 using ArML.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -78,7 +79,7 @@ internal sealed class GptTrainingTask : ITrainingTask, ITokensPerStep, IForwardB
         if (mask == null) return (nn.functional.cross_entropy(logits, y), tokens);
         var perPosition = nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.None);
         var m = tensor(mask, [_batch * length], device: _device);
-        return ((perPosition * m).sum() / Math.Max(1, tokens), tokens);
+        return (KeptScalar.Div((perPosition * m).sum(), Math.Max(1, tokens)), tokens);
     }
 
     private (long[], long[], float[]?, int, long) Windows(LanguageModelData data, TrainingRandom random)

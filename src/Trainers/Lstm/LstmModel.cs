@@ -1,3 +1,4 @@
+using ArML.Torch;
 using System.Runtime.InteropServices;
 using ArML.Trainers.Stateful;
 using TorchSharp;
@@ -124,7 +125,7 @@ internal sealed class LstmModel : Module, IStatefulNetwork
     private static (Tensor Output, Tensor H, Tensor C) ReadPacked(LSTM lstm, Tensor x, RecurrentState state)
     {
         long batch = x.shape[0], steps = x.shape[1];
-        var lengths = full([batch], steps, ScalarType.Int64);
+        var lengths = KeptScalar.With(steps, length => full([batch], length, ScalarType.Int64));
         var packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first: true);
         var (output, h, c) = lstm.call(packed, (state.Parts[0], state.Parts[1]));
         // Equal lengths: the packed data is time-major, (T·B, H), with the rows in their original order.
@@ -145,7 +146,7 @@ internal sealed class LstmModel : Module, IStatefulNetwork
         var input = x;
         for (int l = 0; l < Config.LayerCount; l++)
         {
-            using var bias = rnn.get_parameter($"bias_ih_l{l}")! + rnn.get_parameter($"bias_hh_l{l}")!;
+            using var bias = KeptScalar.Add(rnn.get_parameter($"bias_ih_l{l}")!, rnn.get_parameter($"bias_hh_l{l}")!);
             var weights = rnn.get_parameter($"weight_ih_l{l}")!;
             Tensor gates;                                                                               // (B, T, 4H)
             if (l == 0 && 2L * VocabularySize <= (long)batch * steps)
@@ -186,17 +187,17 @@ internal sealed class LstmModel : Module, IStatefulNetwork
             var gh = F.linear(h, rnn.get_parameter($"weight_hh_l{l}")!, rnn.get_parameter($"bias_hh_l{l}"));
             if (Config.Cell == RecurrentCell.Lstm)
             {
-                var gates = (gi + gh).chunk(4, 1);                             // input, forget, cell candidate, output
-                cells[l] = gates[1].sigmoid() * state.Parts[1][l] + gates[0].sigmoid() * gates[2].tanh();
+                var gates = KeptScalar.Add(gi, gh).chunk(4, 1);                         // input, forget, cell candidate, output
+                cells[l] = KeptScalar.Add(gates[1].sigmoid() * state.Parts[1][l], gates[0].sigmoid() * gates[2].tanh());
                 hidden[l] = gates[3].sigmoid() * cells[l].tanh();
             }
             else
             {
                 var i = gi.chunk(3, 1);                                        // reset, update, new
                 var r = gh.chunk(3, 1);
-                var z = (i[1] + r[1]).sigmoid();
-                var n = (i[2] + (i[0] + r[0]).sigmoid() * r[2]).tanh();
-                hidden[l] = (1 - z) * n + z * h;
+                var z = KeptScalar.Add(i[1], r[1]).sigmoid();
+                var n = KeptScalar.Add(i[2], KeptScalar.Add(i[0], r[0]).sigmoid() * r[2]).tanh();
+                hidden[l] = KeptScalar.Add(KeptScalar.Sub(1, z) * n, z * h);           // (1 − z)·n + z·h
             }
             input = hidden[l];
         }

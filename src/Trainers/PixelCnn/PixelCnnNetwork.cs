@@ -1,3 +1,4 @@
+using ArML.Torch;
 using ArML.Persistence;
 using ArML.Trainers.Density;
 using TorchSharp;
@@ -95,18 +96,18 @@ internal sealed class PixelCnnNetwork : AutoregressiveNetwork
             var v = F.conv2d(F.pad(vertical, [k / 2, k / 2, k / 2, 0]), Layer("v_weight", l), Layer("v_bias", l));       // (B, 2F, H, W): rows ≤ i
             // Mask A: the first layer's horizontal input is shifted one column right, so column j sees only j' < j.
             var hInput = l == 0 ? Shift(horizontal, dimension: 3) : horizontal;
-            var hPre = F.conv2d(F.pad(hInput, [k / 2, 0, 0, 0]), Layer("h_weight", l), Layer("h_bias", l))
-                       + F.conv2d(Shift(v, dimension: 2), Layer("vh_weight", l));                           // (B, 2F, H, W)
+            var hPre = KeptScalar.Add(F.conv2d(F.pad(hInput, [k / 2, 0, 0, 0]), Layer("h_weight", l), Layer("h_bias", l)),
+                                      F.conv2d(Shift(v, dimension: 2), Layer("vh_weight", l)));             // (B, 2F, H, W)
             var gated = F.conv2d(Gate(hPre), Layer("res_weight", l), Layer("res_bias", l));                                   // (B, F, H, W)
-            horizontal = (l == 0 ? gated : horizontal + gated).MoveToOuterDisposeScope();
+            horizontal = (l == 0 ? gated : KeptScalar.Add(horizontal, gated)).MoveToOuterDisposeScope();
             vertical = Gate(v).MoveToOuterDisposeScope();
         }
         var hidden = F.relu(F.conv2d(F.relu(horizontal), Cast(out_hidden_weight), Cast(out_hidden_bias)));
         // The last product in the weights' type: libtorch's bfloat16 convolution to one output map (C·P = 1) returned
         // gradients of its input near 1e35 in the backward pass (28 × 28, batch 32); the layer is cheap in float32.
         var logits = F.conv2d(hidden.to_type(out_weight.dtype), out_weight).permute(0, 2, 3, 1);               // (B, H, W, C·P)
-        if (channel_weight is not null) logits = logits + F.linear(image.permute(0, 2, 3, 1), channel_weight * channel_visible!);
-        var result = logits.reshape(batch, Dimension, p) + output_bias.view(Dimension, p);                    // (B, D, P)
+        if (channel_weight is not null) logits = KeptScalar.Add(logits, F.linear(image.permute(0, 2, 3, 1), channel_weight * channel_visible!));
+        var result = KeptScalar.Add(logits.reshape(batch, Dimension, p), output_bias.view(Dimension, p));                 // (B, D, P)
         return result.MoveToOuterDisposeScope();
     }
 
@@ -163,7 +164,7 @@ internal sealed class PixelCnnNetwork : AutoregressiveNetwork
     // is undone exactly (category / (K − 1) · (K − 1) rounds back to the category).
     private static Tensor OneHot(Tensor image, int categories)
     {
-        var category = image.mul(categories - 1).round().to_type(ScalarType.Int64).clamp(0, categories - 1);
+        var category = KeptScalar.Clamp(KeptScalar.Mul(image, categories - 1).round().to_type(ScalarType.Int64), 0, categories - 1);
         var indicators = F.one_hot(category, categories).to_type(image.dtype);                    // (B, C, H, W, K)
         long batch = image.shape[0], h = image.shape[2], w = image.shape[3];
         return indicators.permute(0, 1, 4, 2, 3).reshape(batch, -1, h, w);

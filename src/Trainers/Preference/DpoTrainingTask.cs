@@ -1,3 +1,4 @@
+using ArML.Torch;
 using ArML.Persistence;
 using ArML.Trainers.Classification;
 using ArML.Trainers.Gpt;
@@ -120,8 +121,8 @@ internal sealed class DpoTrainingTask : ICheckpointedTrainingTask
         var type = logProbabilities.dtype;
         var referenceChosen = tensor(picked.Select(r => data.ReferenceChosen[r]).ToArray(), device: _device).to_type(type);
         var referenceRejected = tensor(picked.Select(r => data.ReferenceRejected[r]).ToArray(), device: _device).to_type(type);
-        var margin = _beta * ((chosen - referenceChosen) - (rejected - referenceRejected));
-        return (F.softplus(-margin).mean(), chosen, rejected);                                  // softplus(−m) = −log σ(m)
+        var margin = KeptScalar.Mul((chosen - referenceChosen) - (rejected - referenceRejected), _beta);
+        return (-F.logsigmoid(margin).mean(), chosen, rejected);                                // −log σ(m)
     }
 
     // Σ over each sequence's response targets (from its start on, the final SEP included) of log π(target | prefix).
@@ -135,7 +136,7 @@ internal sealed class DpoTrainingTask : ICheckpointedTrainingTask
         var perPosition = -F.cross_entropy(logits.view(-1, logits.shape[2]), targets.reshape(-1), reduction: nn.Reduction.None)
             .view(-1, length);                                                                  // (2B, T)
         // Position j predicts target j + 1: the response's targets are predicted from position start − 1 on.
-        var response = arange(length, device: _device).unsqueeze(0) >= tensor(starts, device: _device).unsqueeze(1) - 1;
+        var response = KeptScalar.Arange(length, _device).unsqueeze(0) >= KeptScalar.Sub(tensor(starts, device: _device).unsqueeze(1), 1);
         return (perPosition * mask.to_type(perPosition.dtype) * response.to_type(perPosition.dtype)).sum(1);
     }
 

@@ -60,11 +60,11 @@ internal sealed class TruncatedBpttTask<TNetwork> : ICheckpointedTrainingTask, I
             var window = _train.Next(random);
             var (loss, next) = Read(window, window.Restart ? null : _state, reduction: nn.Reduction.Sum);
             Carry(ref _state, next);
-            sum = sum is null ? loss : sum + loss;
+            sum = sum is null ? loss : KeptScalar.Add(sum, loss);
             tokens += window.Tokens;
             if (window.Tokens == 0) break;   // never loop on an empty schedule
         }
-        return (sum! / Math.Max(1, tokens), tokens);
+        return (KeptScalar.Div(sum!, Math.Max(1, tokens)), tokens);
     }
 
     /// <summary>Mean loss per scored position over the validation schedule's sweep, in evaluation mode.</summary>
@@ -160,7 +160,7 @@ internal sealed class TruncatedBpttTask<TNetwork> : ICheckpointedTrainingTask, I
         var flat = logits.reshape(-1, _network.VocabularySize);                      // (B·T, V)
         if (window.Mask == null) return (nn.functional.cross_entropy(flat, y, reduction: reduction), next);
         var masked = (nn.functional.cross_entropy(flat, y, reduction: nn.Reduction.None) * tensor(window.Mask, device: _device)).sum();
-        return (reduction == nn.Reduction.Mean ? masked / Math.Max(1, window.Tokens) : masked, next);
+        return (reduction == nn.Reduction.Mean ? KeptScalar.Div(masked, Math.Max(1, window.Tokens)) : masked, next);
     }
 
     // The boundary of truncated back-propagation: the next window starts from a copy cut from this window's graph.

@@ -1,3 +1,4 @@
+using ArML.Torch;
 using ArML.Persistence;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -43,7 +44,7 @@ internal sealed class VectorQuantizerNetwork : nn.Module
                 double bound = name == CodebookName ? 1.0 / shape.CodebookSize : KernelBound(name, dims);
                 using var noGrad = no_grad();
                 using var uniform = rand(dims, generator: generator);
-                parameter.copy_(uniform.mul_(2 * bound).sub_(bound));
+                parameter.copy_(KeptScalar.SubInPlace(KeptScalar.MulInPlace(uniform, 2 * bound), bound));
             }
             register_parameter(name, parameter);
         }
@@ -105,7 +106,7 @@ internal sealed class VectorQuantizerNetwork : nn.Module
         var flat = encoded.permute(0, 2, 3, 1).reshape(-1, Shape.CodeDimension);              // (N, D)
         var codebook = Codebook.detach();
         // ‖z − e‖² = ‖z‖² − 2 z·e + ‖e‖²: one matrix product instead of an (N, K, D) difference tensor.
-        var distances = flat.pow(2).sum(1, keepdim: true) - 2 * flat.matmul(codebook.t()) + codebook.pow(2).sum(1);
+        var distances = KeptScalar.Add((flat * flat).sum(1, keepdim: true) - KeptScalar.Mul(flat.matmul(codebook.t()), 2), (codebook * codebook).sum(1));
         return distances.argmin(1).reshape(b, gh, gw).MoveToOuterDisposeScope();
     }
 
@@ -132,7 +133,7 @@ internal sealed class VectorQuantizerNetwork : nn.Module
         var codes = Assign(encoded);
         var quantized = Lookup(codes);
         // Forward: the codebook vector; backward: the identity onto the encoder output (straight through).
-        var straightThrough = encoded + (quantized - encoded).detach();
+        var straightThrough = KeptScalar.Add(encoded, (quantized - encoded).detach());
         return new VectorQuantizerPass(Decode(straightThrough), encoded, quantized, codes);
     }
 

@@ -1,3 +1,4 @@
+using ArML.Torch;
 using ArML.Persistence;
 using ArML.Trainers.Density;
 using ArML.Training;
@@ -67,9 +68,9 @@ internal sealed class VectorQuantizerTrainingTask : ICheckpointedTrainingTask, I
         for (int b = 0; b < rows.Length; b++) rows[b] = (int)random.NextInt64(_train.Rows);
         var images = Images(_train, rows);
         var pass = _network.Forward(images);
-        var loss = F.mse_loss(pass.Reconstruction, images)
-            + F.mse_loss(pass.Quantized, pass.Encoded.detach())
-            + _commitment * F.mse_loss(pass.Encoded, pass.Quantized.detach());
+        var loss = KeptScalar.Add(KeptScalar.Add(F.mse_loss(pass.Reconstruction, images),
+                F.mse_loss(pass.Quantized, pass.Encoded.detach())),
+            KeptScalar.Mul(F.mse_loss(pass.Encoded, pass.Quantized.detach()), _commitment));
         CountAndRestart(pass, random);
         return (loss, (long)_batch * _train.Dimension);
     }

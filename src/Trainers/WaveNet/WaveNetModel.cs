@@ -1,3 +1,4 @@
+using ArML.Torch;
 using ArML.Trainers.Stateful;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -97,12 +98,12 @@ internal sealed class WaveNetModel : Module, IStatefulNetwork
             queues[l] = context.narrow(1, t, d).contiguous().MoveToOuterDisposeScope();
             // The width-2 dilated convolution as its two taps: output j reads context columns j and j + d.
             var weight = dilated[l].weight!;                                   // (2R, R, 2)
-            var gates = (F.linear(context.narrow(1, 0, t), weight.select(2, 0)) + F.linear(context.narrow(1, d, t), weight.select(2, 1), dilated[l].bias))
+            var gates = KeptScalar.Add(F.linear(context.narrow(1, 0, t), weight.select(2, 0)), F.linear(context.narrow(1, d, t), weight.select(2, 1), dilated[l].bias))
                 .chunk(2, 2);                                                  // (B, T, R) each
             var z = gates[0].tanh() * gates[1].sigmoid();
             var s = Pointwise(skip[l], z);
-            skips = skips is null ? s : skips + s;
-            x = x + Pointwise(residual[l], z);
+            skips = skips is null ? s : KeptScalar.Add(skips, s);
+            x = KeptScalar.Add(x, Pointwise(residual[l], z));
         }
         var logits = Pointwise(head_out, F.relu(Pointwise(head_hidden, F.relu(skips!))));   // (B, T, V)
         return (logits.MoveToOuterDisposeScope(), new RecurrentState(0, queues));

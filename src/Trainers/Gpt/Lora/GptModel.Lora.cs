@@ -84,7 +84,7 @@ public sealed partial class GptModel
             if (!adapters.TryGetValue(prefix + ".A", out var a)) continue;
             var down = a.ToTensor().to_type(ScalarType.Float64);
             var up = adapters[prefix + ".B"].ToTensor().to_type(ScalarType.Float64);
-            var merged = weights[w].Value.ToTensor().to_type(ScalarType.Float64).add_(up.matmul(down).mul_(config.Scaling));
+            var merged = KeptScalar.AddInPlace(weights[w].Value.ToTensor().to_type(ScalarType.Float64), KeptScalar.MulInPlace(up.matmul(down), config.Scaling));
             weights[w] = KeyValuePair.Create(name, merged.to_type(ScalarType.Float32).ToTensorData());
         }
         return weights;

@@ -1,3 +1,4 @@
+using ArML.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -30,7 +31,7 @@ internal sealed class LoraAdapter : nn.Module
         using (no_grad())
         {
             using var uniform = rand([config.Rank, input], generator: generator);
-            A = new Parameter(uniform.mul(2 * bound).sub_(bound).to(device));
+            A = new Parameter(KeptScalar.SubInPlace(KeptScalar.Mul(uniform, 2 * bound), bound).to(device));
         }
         B = new Parameter(zeros(output, config.Rank, device: device));
         _scaling = config.Scaling;
@@ -49,6 +50,6 @@ internal sealed class LoraAdapter : nn.Module
     {
         var input = _dropout > 0 ? F.dropout(x, _dropout, training) : x;
         // Scaling the r-wide intermediate costs r values per position instead of out.
-        return linear(linear(input, A, null).mul_(_scaling), B, null);
+        return linear(KeptScalar.MulInPlace(linear(input, A, null), _scaling), B, null);
     }
 }
