@@ -1,10 +1,27 @@
 // A stranger's application: it knows ArML only by package id. CI builds it outside the repository against the
 // packages just packed, so a broken package (missing dependency, no libstdc++ fix, a type left internal that users
 // need) fails CI. It trains a tiny GPT, saves, loads and re-scores; exit code 0 only if the reloaded model agrees.
+using System.Reflection.PortableExecutable;
+using System.Runtime.InteropServices;
 using ArML;
 using ArML.Persistence;
 using ArML.Trainers.Gpt;
 using Microsoft.ML;
+
+// On linux-x64 the packages' precompiled images (runtimes/linux-x64/lib) must be the ones loaded, however the app
+// was built or published; elsewhere the IL.
+var armlAssemblies = new[] { typeof(MLContextLanguageModelingExtensions), typeof(GptTrainer) }.Select(t => t.Assembly).ToArray();
+foreach (var assembly in armlAssemblies)
+{
+    using var pe = new PEReader(File.OpenRead(assembly.Location));
+    bool precompiled = pe.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size > 0;
+    Console.WriteLine($"consumer: {assembly.GetName().Name} {(precompiled ? "ReadyToRun" : "IL only")} from {assembly.Location}");
+    if (RuntimeInformation.RuntimeIdentifier == "linux-x64" && !precompiled)
+    {
+        Console.WriteLine("consumer: FAILED (linux-x64 loaded IL, not the package's ReadyToRun image)");
+        return 1;
+    }
+}
 
 var mlContext = new MLContext(seed: 1);
 string[] words = ["the", "cat", "sat", "on", "a", "mat", "dog", "ran", "to", "it"];

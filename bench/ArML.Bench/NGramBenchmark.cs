@@ -35,10 +35,14 @@ internal static class NGramBenchmark
         var beside = args.Contains("--peer-file-only") ? null : KenLmBeside.Find();
         Console.WriteLine($"N-gram (modified Kneser-Ney) vs KenLM on tiny Shakespeare characters; peer file {peerFile} ({age.TotalMinutes:F0} min old).");
         Console.WriteLine($"load average now: {File.ReadAllText("/proc/loadavg").Trim()}");
-        Console.WriteLine(ReadyToRun.Compiled(typeof(ArML.Trainers.NGram.NGramTrainer).Assembly)
-            ? "ArML's and ML.NET's code: compiled ahead of time (ReadyToRun), as `arml` and apps published with -p:PublishReadyToRun=true run it."
-            : "ArML's and ML.NET's code: JIT-compiled as it first runs (dotnet run); for ahead-of-time code: dotnet publish bench/ArML.Bench -c Release " +
-              "-r linux-x64 --self-contained false -p:PublishReadyToRun=true -o bench/ArML.Bench/bin/r2r, then run bench/ArML.Bench/bin/r2r/ArML.Bench ngram.");
+        Console.WriteLine((ReadyToRun.Compiled(typeof(ArML.Trainers.NGram.NGramTrainer).Assembly), ReadyToRun.Compiled(typeof(Microsoft.ML.MLContext).Assembly)) switch
+        {
+            (true, true) => "ArML's and ML.NET's code: compiled ahead of time (ReadyToRun), as `arml` and apps published with -p:PublishReadyToRun=true run it.",
+            (true, false) => "ArML's code compiled ahead of time, ML.NET's JIT-compiled: as an app on linux-x64 runs with ArML's packages (their runtimes/linux-x64 images).",
+            _ => "ArML's and ML.NET's code: JIT-compiled as it first runs (dotnet run of this repository's projects). Ahead-of-time code: dotnet publish " +
+                 "bench/ArML.Bench -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o bench/ArML.Bench/bin/r2r (all of it) or " +
+                 "with -p:ArmlReadyToRunArmlOnly=true -o bench/ArML.Bench/bin/r2r-arml (ArML's, as its packages carry it), then run ArML.Bench ngram there.",
+        });
         Console.WriteLine($"{"view",-6} {"ord",3} | {"PPL",7} {"KenLM",7} {"",2} | {"build s",7} {"jit",4} {"lmplz",6} {"ratio",6} {"warm",5} {"ratio",6} | {"peak MB",7} {"lmplz",6} {"ratio",6} | " +
                           $"{"own Mt/s",8} {"query",6} {"ratio",6} | {"pipe",6} {"/own",5} | {"read",6}");
         bool allMatch = true;
