@@ -76,6 +76,8 @@ internal sealed class GptDataParallel : IThreadShards, IDisposable
     /// <summary>
     /// A data-parallel pair for <paramref name="model"/>, or null where it is not <see cref="Enabled"/> (unless
     /// <paramref name="evenIfDisabled"/>) or does not apply. <paramref name="shareCasts"/>: <see cref="ShareCasts"/> unless given.
+    /// Make it after the optimizer: the replica shares the storage the parameters have now, and <see cref="FlatAdamW"/>
+    /// re-points them at its flat buffers (the trainer makes the pair at its first step).
     /// </summary>
     public static GptDataParallel? TryCreate(GptModel model, int batch, bool evenIfDisabled = false, bool? shareCasts = null) =>
         (Enabled || evenIfDisabled) && batch >= 2 && torch.get_num_threads() >= 2 && model.Config.Dropout == 0 && !model.HasAdapters
