@@ -63,19 +63,17 @@ internal static class KeptScalar
     public static Tensor Div(Tensor a, double b) => With(b, s => a.div(s));
 
     /// <summary><paramref name="a"/> clamped to [<paramref name="min"/>, <paramref name="max"/>].</summary>
-    public static Tensor Clamp(Tensor a, long min, long max)
-    {
-        using var low = min.ToScalar();
-        using var high = max.ToScalar();
-        return a.clamp(low, high);
-    }
+    public static Tensor Clamp(Tensor a, long min, long max) => Clamp(a, min.ToScalar(), max.ToScalar());
 
     /// <summary><paramref name="a"/> clamped to [<paramref name="min"/>, <paramref name="max"/>].</summary>
-    public static Tensor Clamp(Tensor a, double min, double max)
+    public static Tensor Clamp(Tensor a, double min, double max) => Clamp(a, min.ToScalar(), max.ToScalar());
+
+    // Disposes the bounds it is given once the clamp has returned.
+    private static Tensor Clamp(Tensor a, Scalar min, Scalar max)
     {
-        using var low = min.ToScalar();
-        using var high = max.ToScalar();
-        return a.clamp(low, high);
+        using (min)
+        using (max)
+            return a.clamp(min, max);
     }
 
     /// <summary>0, 1, …, <paramref name="stop"/> − 1 as 64-bit integers on <paramref name="device"/>.</summary>
@@ -90,16 +88,14 @@ internal static class KeptScalar
     }
 
     /// <summary>Runs <paramref name="operation"/> with <paramref name="value"/> as a Scalar, disposed only after it returns.</summary>
-    public static Tensor With(long value, Func<Scalar, Tensor> operation)
-    {
-        using var scalar = value.ToScalar();
-        return operation(scalar);
-    }
+    public static Tensor With(long value, Func<Scalar, Tensor> operation) => With(value.ToScalar(), operation);
 
     /// <summary>Runs <paramref name="operation"/> with <paramref name="value"/> as a Scalar, disposed only after it returns.</summary>
-    public static Tensor With(double value, Func<Scalar, Tensor> operation)
+    public static Tensor With(double value, Func<Scalar, Tensor> operation) => With(value.ToScalar(), operation);
+
+    private static Tensor With(Scalar scalar, Func<Scalar, Tensor> operation)
     {
-        using var scalar = value.ToScalar();
-        return operation(scalar);
+        using (scalar)
+            return operation(scalar);
     }
 }
