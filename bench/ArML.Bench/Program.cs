@@ -13,6 +13,7 @@
 //   dotnet run -c Release --project bench/ArML.Bench -- ngram [--run-peer] [--peer FILE] [--views stream,lines] [--orders 3,10] [--runs N]
 //       n-gram trainer vs KenLM in the same window (shared/peers/run.sh kenlm-shakespeare, its result at most 1 h old);
 //       for ahead-of-time code, publish with -p:PublishReadyToRun=true -o bench/ArML.Bench/bin/r2r and run the binary there
+//       (add -p:ArmlReadyToRunArmlOnly=true for ArML's code only, as its packages carry it)
 //   dotnet run -c Release --project bench/ArML.Bench -- tokenizers [--encoding-only|--training-only]
 //       encoding throughput vs Microsoft.ML.Tokenizers and BPE training vs Hugging Face tokenizers
 //       (run tools/tokenizer-parity/install.sh first for the Hugging Face figures)
