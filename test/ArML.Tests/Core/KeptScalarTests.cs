@@ -41,6 +41,9 @@ public class KeptScalarTests
         }
     }
 
+    // TorchSharp's own forms are the reference here, so this test alone uses them (the race they risk is one GC during
+    // one of these few native calls; everything else in src/ and test/ is held to the ban).
+#pragma warning disable RS0030
     [Fact]
     public void KeptOperationsGiveTorchSharpsValuesAndTypes()
     {
@@ -48,7 +51,6 @@ public class KeptScalarTests
         var x = tensor(new float[] { -1.5f, 0.25f, 3f, 7.75f });
         var y = tensor(new float[] { 2f, -0.5f, 1f, 0.125f });
         var n = tensor(new long[] { 3, -4, 9 });
-        // TorchSharp's own forms are the reference (the ban covers src/ only).
         Same(x + y, KeptScalar.Add(x, y));
         Same(x + 0.5, KeptScalar.Add(x, 0.5));
         Same(n + 1, KeptScalar.Add(n, 1));
@@ -65,6 +67,7 @@ public class KeptScalarTests
         Same(x.clone().mul_(0.3), KeptScalar.MulInPlace(x.clone(), 0.3));
         Same(x.clone().sub_(0.3), KeptScalar.SubInPlace(x.clone(), 0.3));
     }
+#pragma warning restore RS0030
 
     private static void Same(Tensor expected, Tensor actual)
     {

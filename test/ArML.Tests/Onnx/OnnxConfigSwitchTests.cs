@@ -1,5 +1,6 @@
 using ArML.Onnx;
 using ArML.Tests.Support;
+using ArML.Torch;
 using ArML.Trainers;
 using ArML.Trainers.Gpt;
 using Xunit;
@@ -76,8 +77,8 @@ public sealed class OnnxConfigSwitchTests : IDisposable
         using var noGrad = no_grad();
         foreach (var (name, p) in model.named_parameters())
         {
-            if (name.EndsWith("mlp.c_fc.bias", StringComparison.Ordinal)) p.fill_(-3.0);
-            if (name.EndsWith("mlp.c_proj.weight", StringComparison.Ordinal)) p.mul_(30.0);
+            if (name.EndsWith("mlp.c_fc.bias", StringComparison.Ordinal)) KeptScalar.With(-3.0, s => p.fill_(s));
+            if (name.EndsWith("mlp.c_proj.weight", StringComparison.Ordinal)) KeptScalar.MulInPlace(p, 30.0);
         }
     }
 

@@ -28,7 +28,7 @@ public static class RandomGpt
         var model = new GptModel(config, seed);
         using (no_grad())
             foreach (var (name, p) in model.named_parameters())
-                if (name.EndsWith(".weight", StringComparison.Ordinal) && !name.Contains("ln_", StringComparison.Ordinal)) p.mul_(scale);
+                if (name.EndsWith(".weight", StringComparison.Ordinal) && !name.Contains("ln_", StringComparison.Ordinal)) KeptScalar.MulInPlace(p, scale);
         return new GptLanguageModel(model, vocabulary, CPU);
     }
 

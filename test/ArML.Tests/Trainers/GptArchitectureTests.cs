@@ -51,9 +51,9 @@ public class GptArchitectureTests
         {
             using var noise = randn(p.shape, generator: generator);
             bool norm = name.Contains("ln_", StringComparison.Ordinal);
-            if (name.EndsWith(".bias", StringComparison.Ordinal)) p.copy_(noise.mul(0.3));
-            else if (norm) p.copy_(noise.mul(0.3).add(1));
-            else p.copy_(noise.mul(0.4));
+            if (name.EndsWith(".bias", StringComparison.Ordinal)) p.copy_(KeptScalar.Mul(noise, 0.3));
+            else if (norm) p.copy_(KeptScalar.Add(KeptScalar.Mul(noise, 0.3), 1.0));
+            else p.copy_(KeptScalar.Mul(noise, 0.4));
         }
     }
 }

@@ -1,3 +1,4 @@
+using ArML.Torch;
 using ArML.Trainers;
 using ArML.Trainers.Gpt;
 using Xunit;
@@ -24,7 +25,7 @@ public class GptScoringBudgetTests
     {
         var model = new GptModel(new GptConfig(Vocabulary, Context, LayerCount: 2, Heads, Width, 0, true, encoding), seed: 3);
         using (no_grad())
-            foreach (var p in model.parameters().Where(p => p.dim() == 2)) p.mul_(20);   // matrices: std 0.02 → 0.4
+            foreach (var p in model.parameters().Where(p => p.dim() == 2)) KeptScalar.MulInPlace(p, 20);   // matrices: std 0.02 → 0.4
         return new GptLanguageModel(model, new TokenIdLayout(Vocabulary - 1, 0), CPU);
     }
 

@@ -57,7 +57,7 @@ public class LstmNumericsTests
         using (no_grad())
         {
             var weights = network.state_dict();
-            weights["wte.weight"].mul_(8);
+            KeptScalar.MulInPlace(weights["wte.weight"], 8);
             weights["lm_bias"].uniform_(-1, 1);
         }
         return new LstmLanguageModel(network, ids, CPU);

@@ -1,5 +1,6 @@
 using ArML.Tests.Support;
 using ArML.Tests.Trainers.Generation;
+using ArML.Torch;
 using ArML.Trainers;
 using ArML.Trainers.Baseline;
 using ArML.Trainers.Generation;
@@ -147,7 +148,7 @@ public class StatefulStepDecodingTests
             _ => new AverageEmbeddingModel(new AverageEmbeddingConfig(v, 3, width)),
         };
         using (no_grad())
-            foreach (var p in network.parameters()) p.mul_(4.0);   // sharper distributions than at initialisation
+            foreach (var p in network.parameters()) KeptScalar.MulInPlace(p, 4.0);   // sharper distributions than at initialisation
         network.to(dtype);
         return network switch
         {

@@ -61,7 +61,7 @@ public class TensorConversionsTests
     public void NonContiguousViewsAreCopiedDense()
     {
         TorchRuntime.EnsureInitialized();
-        using var t = torch.arange(12, dtype: torch.ScalarType.Int32).reshape(3, 4);
+        using var t = KeptScalar.Arange(0, 12, torch.ScalarType.Int32, torch.CPU).reshape(3, 4);
         using var view = t.t().narrow(0, 1, 2); // columns 1 and 2, transposed: [[1,5,9],[2,6,10]]
         var data = view.ToTensorData();
         Assert.Equal(new long[] { 2, 3 }, data.Shape);
@@ -78,10 +78,10 @@ public class TensorConversionsTests
         using var f = torch.randn(2, 3);
         using var f64 = f.to_type(torch.ScalarType.Float64);
         using var f16 = f.to_type(torch.ScalarType.Float16);
-        using var i32 = torch.arange(-3, 3, dtype: torch.ScalarType.Int32);
-        using var i16 = torch.arange(-3, 3, dtype: torch.ScalarType.Int16);
-        using var i8 = torch.arange(-3, 3, dtype: torch.ScalarType.Int8);
-        using var u8 = torch.arange(0, 250, 50, dtype: torch.ScalarType.Byte);
+        using var i32 = KeptScalar.Arange(-3, 3, torch.ScalarType.Int32, torch.CPU);
+        using var i16 = KeptScalar.Arange(-3, 3, torch.ScalarType.Int16, torch.CPU);
+        using var i8 = KeptScalar.Arange(-3, 3, torch.ScalarType.Int8, torch.CPU);
+        using var u8 = torch.tensor(new byte[] { 0, 50, 100, 150, 200 });
         using var b = torch.tensor(new[] { true, false, true });
         using var empty = torch.zeros(0, 3);
         AssertRoundTrip(f64, "F64");

@@ -70,7 +70,7 @@ public class NonFiniteGradientTests
             register_parameter("w", Value);
         }
 
-        public Parameter Value { get; } = new(full(3, 0.5f));
+        public Parameter Value { get; } = new(KeptScalar.With(0.5, s => full(3, s, ScalarType.Float32)));
     }
 
     /// <summary>
@@ -91,9 +91,11 @@ public class NonFiniteGradientTests
         public (Tensor Loss, long Tokens) TrainingLoss(TrainingRandom random)
         {
             var w = _module.Value;
-            var loss = _steps++ < goodSteps ? (w - 1).square().sum() : (w - w.detach()).square().sqrt().sum();
+            var loss = _steps++ < goodSteps ? Square(KeptScalar.Sub(w, 1)).sum() : Square(w.sub(w.detach())).sqrt().sum();
             return (loss, 3);
         }
+
+        private static Tensor Square(Tensor x) => x.mul(x);
 
         public double? ValidationLoss() => null;
 

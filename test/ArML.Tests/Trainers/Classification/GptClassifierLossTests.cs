@@ -1,5 +1,6 @@
 using ArML.Data;
 using ArML.Tests.Support;
+using ArML.Torch;
 using ArML.Trainers.Classification;
 using ArML.Trainers.Gpt;
 using Microsoft.ML;
@@ -20,7 +21,7 @@ public sealed class GptClassifierLossTests
             map: null, UnseenKeyPolicy.ScoreAsUnknown);
         var network = new GptClassifierNetwork(new GptModel(Config with { VocabularySize = rows.Layout.Size }, seed: 4), 3, seed: 4);
         // The head starts at 0.02 scale; larger weights make the task loss depend on the network visibly.
-        using (no_grad()) network.Head.weight!.mul_(50);
+        using (no_grad()) KeptScalar.MulInPlace(network.Head.weight!, 50);
         network.to(type);
         return (rows, network);
     }

@@ -15,7 +15,7 @@ public class NadeKernelTests
         var config = new DensityModelConfig(DensityModelFamily.Nade, dimension, distribution, 4, 2, [hidden], 1, false, false);
         var network = new NadeNetwork(config);
         using var noGrad = no_grad();
-        foreach (var p in network.parameters()) p.copy_(randn(p.shape) * 0.7);   // every weight matters, biases too
+        foreach (var p in network.parameters()) p.copy_(KeptScalar.MulInPlace(randn(p.shape), 0.7));   // every weight matters, biases too
         return network;
     }
 

@@ -30,7 +30,7 @@ public class LoraModelTests : IClassFixture<TinyGpt>
         using (no_grad())
         using (var generator = new Generator((ulong)seed))
             foreach (var (name, p) in network.named_parameters().Where(p => p.name.EndsWith("_lora.B", StringComparison.Ordinal)))
-                using (var values = randn(p.shape, generator: generator)) p.copy_(values.mul_(scale));
+                using (var values = randn(p.shape, generator: generator)) p.copy_(KeptScalar.MulInPlace(values, scale));
         return baseModel.WithModel(new GptLanguageModel(network, lm.Vocabulary, CPU));
     }
 
@@ -125,7 +125,7 @@ public class LoraModelTests : IClassFixture<TinyGpt>
             // Another base of the same shape: one weight differs in its last bit.
             using var other = Adapted(_tiny.Gpt, AllTargets, scale: 0).MergeAdapters();
             var otherModel = ((GptLanguageModel)other.Model).Model;
-            using (no_grad()) otherModel.named_parameters().First(p => p.name == "wte.weight").parameter[0, 0].mul_(1 + 1e-7);
+            using (no_grad()) KeptScalar.MulInPlace(otherModel.named_parameters().First(p => p.name == "wte.weight").parameter[0, 0], 1 + 1e-7);
             string right = _tiny.Lm.Model.BaseHash(), wrong = otherModel.BaseHash();
             Assert.NotEqual(right, wrong);
             Assert.Equal(right, ((GptLanguageModel)adapted.Model).Model.BaseHash());   // adapters do not enter the hash

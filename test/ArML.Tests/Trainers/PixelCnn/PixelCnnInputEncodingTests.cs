@@ -1,5 +1,6 @@
 using ArML.Persistence;
 using ArML.Tests.Trainers.VectorQuantization;
+using ArML.Torch;
 using ArML.Trainers.Density;
 using ArML.Trainers.PixelCnn;
 using Microsoft.ML;
@@ -86,7 +87,7 @@ public class PixelCnnInputEncodingTests
                 if (name is not ("v_weight_0" or "h_weight_0")) { target.copy_(source[name]); continue; }
                 for (int c = 0; c < channels; c++)
                     for (int level = 0; level < k; level++)
-                        target[.., c * k + level].copy_(source[name][.., c] * (level / (double)(k - 1)));
+                        target[.., c * k + level].copy_(KeptScalar.Mul(source[name][.., c], level / (double)(k - 1)));
             }
         var random = new Random(6);
         for (int trial = 0; trial < 3; trial++)

@@ -1,4 +1,5 @@
 using ArML.Tests.Support;
+using ArML.Torch;
 using ArML.Trainers.VectorQuantization;
 using TorchSharp;
 using Xunit;
@@ -59,7 +60,7 @@ public class VectorQuantizerNumericsTests
         // The surrogate it differentiates: the offset from encoder output to code held fixed, so the decoder reads
         // encode_θ(x) + (e − z₀) and the codes cannot change under a small step of θ.
         var offset = (pass.Quantized - pass.Encoded).detach();
-        double Surrogate() { using (no_grad()) return (network.Decode(network.Encode(images) + offset) * weights).sum().item<double>(); }
+        double Surrogate() { using (no_grad()) return (network.Decode(KeptScalar.Add(network.Encode(images), offset)) * weights).sum().item<double>(); }
 
         int checkedEntries = 0;
         foreach (var (name, parameter) in network.named_parameters().Where(p => p.name.StartsWith("enc", StringComparison.Ordinal)))
@@ -98,8 +99,8 @@ public class VectorQuantizerNumericsTests
     {
         ArML.Torch.TorchRuntime.EnsureInitialized();
         using var generator = new Generator(11);
-        using var x = rand([batch, inputs, side, side], generator: generator).sub_(0.3);
-        using var w = rand([inputs, outputs, 4, 4], generator: generator).sub_(0.5);
+        using var x = KeptScalar.SubInPlace(rand([batch, inputs, side, side], generator: generator), 0.3);
+        using var w = KeptScalar.SubInPlace(rand([inputs, outputs, 4, 4], generator: generator), 0.5);
         using var b = rand([outputs], generator: generator);
         float[] xs = x.data<float>().ToArray(), ws = w.data<float>().ToArray(), bs = b.data<float>().ToArray();
         int n = 2 * side;

@@ -22,7 +22,7 @@ public class WaveNetModelTests
         torch.manual_seed(5);
         var model = new WaveNetModel(new WaveNetConfig(VocabularySize: 7, DilationCycles: 2, LayersPerCycle: 3, ResidualChannels: 6, SkipChannels: 8));
         using (no_grad())
-            foreach (var p in model.parameters()) p.copy_(randn(p.shape) * 0.7);
+            foreach (var p in model.parameters()) p.copy_(KeptScalar.MulInPlace(randn(p.shape), 0.7));
         model.to(ScalarType.Float64);
         model.eval();
         return model;

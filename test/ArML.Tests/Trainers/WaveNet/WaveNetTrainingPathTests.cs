@@ -29,7 +29,7 @@ public class WaveNetTrainingPathTests
         var ids = new TokenIdLayout(Levels, 0);
         var network = new WaveNetModel(new WaveNetConfig(ids.Size, DilationCycles: 2, LayersPerCycle: 3, ResidualChannels: 5, SkipChannels: 6));
         using (no_grad())
-            foreach (var p in network.parameters()) p.copy_(randn(p.shape) * 0.5);
+            foreach (var p in network.parameters()) p.copy_(KeptScalar.MulInPlace(randn(p.shape), 0.5));
         network.to(dtype);
         using var lm = new WaveNetLanguageModel(network, ids, CPU);
 
@@ -60,7 +60,7 @@ public class WaveNetTrainingPathTests
             optimizer.ZeroGrad();
             var (first, firstTokens) = task.TrainingLoss(trainingRandom);
             var (second, secondTokens) = task.TrainingLoss(trainingRandom);
-            (first + second).backward();
+            KeptScalar.Add(first, second).backward();
 
             var perToken = Scored(lm, framed, firsts);   // (rows, 14) log-probabilities
             double head = -perToken.Sum(r => r[..8].Sum()), tail = -perToken.Sum(r => r[8..].Sum());
