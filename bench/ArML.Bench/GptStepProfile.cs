@@ -12,7 +12,8 @@ internal static class GptStepProfile
     public static int Run(string[] args)
     {
         TorchRuntime.EnsureInitialized();
-        // Optional arguments: "fp32" or "bf16" (default both), a step count (default 60), batch=N, threads=N.
+        // Optional arguments: "fp32" or "bf16" (default both), a step count (default 60), batch=N, threads=N; with "split",
+        // "contention" takes turns step by step between the halves at once and one after the other.
         var precisions = args.Contains("fp32") ? new[] { ScalarType.Float32 } : args.Contains("bf16") ? [ScalarType.BFloat16] : new[] { ScalarType.Float32, ScalarType.BFloat16 };
         int steps = args.Select(a => int.TryParse(a, out int n) ? n : 0).FirstOrDefault(n => n > 0, 60);
         int batch = Named(args, "batch") ?? 12;
@@ -33,6 +34,7 @@ internal static class GptStepProfile
             // workers also run the optimizer's clipping and step, as in training.
             using var split = args.Contains("split") ? GptDataParallel.TryCreate(model, batch, evenIfDisabled: true) : null;
             optimizer.Shards = split;
+            List<double> alone = [], together = [];
             var phases = new List<double>[4];
             for (int i = 0; i < 4; i++) phases[i] = [];
             for (int step = 0; step < steps; step++)
@@ -42,12 +44,14 @@ internal static class GptStepProfile
                 var clock = Stopwatch.StartNew();
                 if (split is not null)
                 {
+                    split.OneAtATime = args.Contains("contention") && step % 2 == 1;
                     optimizer.ZeroGrad();
                     split.ForwardBackward(x, y, batch, 64, 1.0);
                     double both = clock.Elapsed.TotalMilliseconds;
                     optimizer.ClipGradNorm(1.0);
                     double clipped = clock.Elapsed.TotalMilliseconds;
                     optimizer.Step(1e-3);
+                    if (args.Contains("contention")) { if (step >= 10) (step % 2 == 1 ? alone : together).Add(both); continue; }
                     if (step >= 10) { phases[0].Add(0); phases[1].Add(both); phases[2].Add(clipped - both); phases[3].Add(clock.Elapsed.TotalMilliseconds - clipped); }
                     continue;
                 }
@@ -63,6 +67,11 @@ internal static class GptStepProfile
                 double total = clock.Elapsed.TotalMilliseconds;
                 if (step < 10) continue;
                 phases[0].Add(forward); phases[1].Add(backward - forward); phases[2].Add(clip - backward); phases[3].Add(total - clip);
+            }
+            if (args.Contains("contention"))
+            {
+                Console.WriteLine($"{precision,-9} batch {batch}: forward and backward of both halves at once {Measurements.Median(together):F2} ms, one after the other {Measurements.Median(alone):F2} ms (contention factor {2 * Measurements.Median(together) / Measurements.Median(alone):F3})");
+                continue;
             }
             Console.WriteLine($"{precision,-9} batch {batch}, {torch.get_num_threads()} threads{(split is null ? "" : ", split in two")}: forward {Measurements.Median(phases[0]):F2} ms, backward {Measurements.Median(phases[1]):F2} ms, clip {Measurements.Median(phases[2]):F2} ms, FlatAdamW {Measurements.Median(phases[3]):F2} ms, step {Measurements.Median(Enumerable.Range(0, phases[0].Count).Select(i => phases.Sum(p => p[i]))):F2} ms");
         }

@@ -74,6 +74,12 @@ internal sealed class GptDataParallel : IThreadShards, IDisposable
     internal static bool ShareCasts { get; set; } = true;
 
     /// <summary>
+    /// Whether the workers run their shares one after the other instead of at once (the same results): the benchmark's
+    /// measure of what running side by side costs each half (gpt-profile contention).
+    /// </summary>
+    internal bool OneAtATime { get; set; }
+
+    /// <summary>
     /// A data-parallel pair for <paramref name="model"/>, or null where it is not <see cref="Enabled"/> (unless
     /// <paramref name="evenIfDisabled"/>) or does not apply. <paramref name="shareCasts"/>: <see cref="ShareCasts"/> unless given.
     /// Make it after the optimizer: the replica shares the storage the parameters have now, and <see cref="FlatAdamW"/>
@@ -195,17 +201,19 @@ internal sealed class GptDataParallel : IThreadShards, IDisposable
     /// <inheritdoc/>
     public void Run(Action<int> work)
     {
-        for (int i = 0; i < _workers.Length; i++)
-        {
-            int k = i;
-            _workers[k].Start(() => work(k));
-        }
         Exception? first = null;
-        foreach (var w in _workers)
+        void Collect(Worker w)
         {
             try { w.Wait(); }
             catch (Exception e) { first ??= e; }
         }
+        for (int i = 0; i < _workers.Length; i++)
+        {
+            int k = i;
+            _workers[k].Start(() => work(k));
+            if (OneAtATime) Collect(_workers[k]);
+        }
+        if (!OneAtATime) foreach (var w in _workers) Collect(w);
         if (first != null) ExceptionDispatchInfo.Throw(first);
     }
 
