@@ -202,19 +202,21 @@ internal sealed class GptDataParallel : IThreadShards, IDisposable
     public void Run(Action<int> work)
     {
         Exception? first = null;
-        void Collect(Worker w)
-        {
-            try { w.Wait(); }
-            catch (Exception e) { first ??= e; }
-        }
         for (int i = 0; i < _workers.Length; i++)
         {
             int k = i;
             _workers[k].Start(() => work(k));
-            if (OneAtATime) Collect(_workers[k]);
+            if (OneAtATime) Collect(_workers[k], ref first);
         }
-        if (!OneAtATime) foreach (var w in _workers) Collect(w);
+        if (!OneAtATime) foreach (var w in _workers) Collect(w, ref first);
         if (first != null) ExceptionDispatchInfo.Throw(first);
+
+        // Waits for a worker, keeping the first error any worker raised (all are waited for before it is thrown).
+        static void Collect(Worker w, ref Exception? first)
+        {
+            try { w.Wait(); }
+            catch (Exception e) { first ??= e; }
+        }
     }
 
     /// <summary>libtorch's thread count as each worker's operations see it.</summary>
