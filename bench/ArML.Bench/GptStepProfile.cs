@@ -12,8 +12,10 @@ internal static class GptStepProfile
     public static int Run(string[] args)
     {
         TorchRuntime.EnsureInitialized();
-        // Optional arguments: "fp32" or "bf16" (default both), a step count (default 60), batch=N, threads=N; with "split",
-        // "contention" takes turns step by step between the halves at once and one after the other.
+        // Optional arguments: "fp32" or "bf16" (default both), a step count (default 60), batch=N, threads=N, "nobias"
+        // (the trainer's default model, as gpt-speed trains it); with "split", "contention" takes turns step by step
+        // between the halves at once and one after the other, and "versus-one" between the split and one pass over the
+        // whole batch on one libtorch thread: two threads over one, free of the drift between separate runs.
         var precisions = args.Contains("fp32") ? new[] { ScalarType.Float32 } : args.Contains("bf16") ? [ScalarType.BFloat16] : new[] { ScalarType.Float32, ScalarType.BFloat16 };
         int steps = args.Select(a => int.TryParse(a, out int n) ? n : 0).FirstOrDefault(n => n > 0, 60);
         int batch = Named(args, "batch") ?? 12;
@@ -21,7 +23,7 @@ internal static class GptStepProfile
         if (args.Contains("share-ab")) return ShareCastsAB(steps, batch);
         foreach (var precision in precisions)
         {
-            using var model = new GptModel(new GptConfig(67, 64, 4, 4, 128, 0, true), seed: 1);
+            using var model = new GptModel(new GptConfig(67, 64, 4, 4, 128, 0, Bias: !args.Contains("nobias")), seed: 1);
             model.ComputeType = precision;
             model.train();
             var random = new Random(1);
@@ -34,6 +36,9 @@ internal static class GptStepProfile
             // workers also run the optimizer's clipping and step, as in training.
             using var split = args.Contains("split") ? GptDataParallel.TryCreate(model, batch, evenIfDisabled: true) : null;
             optimizer.Shards = split;
+            // The workers keep the thread count they were made with: the whole-batch passes run on this thread's one.
+            bool versusOne = split is not null && args.Contains("versus-one");
+            if (versusOne) torch.set_num_threads(1);
             List<double> alone = [], together = [];
             var phases = new List<double>[4];
             for (int i = 0; i < 4; i++) phases[i] = [];
@@ -42,7 +47,9 @@ internal static class GptStepProfile
                 for (int i = 0; i < x.Length; i++) { x[i] = random.Next(67); y[i] = random.Next(67); }
                 using var scope = NewDisposeScope();
                 var clock = Stopwatch.StartNew();
-                if (split is not null)
+                bool whole = versusOne && step % 2 == 1;
+                optimizer.Shards = whole ? null : split;
+                if (split is not null && !whole)
                 {
                     split.OneAtATime = args.Contains("contention") && step % 2 == 1;
                     optimizer.ZeroGrad();
@@ -52,6 +59,7 @@ internal static class GptStepProfile
                     double clipped = clock.Elapsed.TotalMilliseconds;
                     optimizer.Step(1e-3);
                     if (args.Contains("contention")) { if (step >= 10) (step % 2 == 1 ? alone : together).Add(both); continue; }
+                    if (versusOne) { if (step >= 10) together.Add(clock.Elapsed.TotalMilliseconds); continue; }
                     if (step >= 10) { phases[0].Add(0); phases[1].Add(both); phases[2].Add(clipped - both); phases[3].Add(clock.Elapsed.TotalMilliseconds - clipped); }
                     continue;
                 }
@@ -66,7 +74,15 @@ internal static class GptStepProfile
                 optimizer.Step(1e-3);
                 double total = clock.Elapsed.TotalMilliseconds;
                 if (step < 10) continue;
+                if (versusOne) { alone.Add(total); continue; }
                 phases[0].Add(forward); phases[1].Add(backward - forward); phases[2].Add(clip - backward); phases[3].Add(total - clip);
+            }
+            if (versusOne)
+            {
+                double ratio = Measurements.Median(alone.Zip(together, (one, two) => one / two));
+                Console.WriteLine($"{precision,-9} batch {batch}, whole steps taking turns: split on two threads {Measurements.Median(together):F2} ms, one thread {Measurements.Median(alone):F2} ms; two threads over one: median of neighbouring steps {ratio:F3}");
+                torch.set_num_threads(2);
+                continue;
             }
             if (args.Contains("contention"))
             {

@@ -5,11 +5,14 @@
 //   dotnet run -c Release --project bench/ArML.Bench -- gpt-speed [PATH]      trainer vs bare TorchSharp loop, MFU vs measured GEMM rates
 //       [--small-only] [--bf16-only|--fp32-only] [--repeats N] [--no-validation]; --pairs-only: two threads over one, pair
 //       after pair; --share-ab: the split's halves sharing one bfloat16 cast of the weights vs each casting its own
-//   dotnet run -c Release --project bench/ArML.Bench -- gpt-profile [fp32|bf16] [STEPS] [batch=N] [threads=N] [split [contention]|share-ab]
+//   dotnet run -c Release --project bench/ArML.Bench -- gpt-profile [fp32|bf16] [STEPS] [batch=N] [threads=N] [nobias] [split [contention|versus-one]|share-ab]
 //       where a small GPT step spends its time; share-ab: shared vs own casts, step by step on one model; contention: the
-//       split's halves at once vs one after the other, step by step (what running side by side costs each)
+//       split's halves at once vs one after the other, step by step (what running side by side costs each); versus-one:
+//       the split vs one pass on one thread, step by step (two threads over one without the drift between runs)
 //   dotnet run -c Release --project bench/ArML.Bench -- op-cost
 //       per-call cost of small libtorch operations on one thread (dispatch, casts, weight-sized passes, small products)
+//   dotnet run -c Release --project bench/ArML.Bench -- split-round-trip
+//       what handing work to the split's two threads costs (an empty Run, after the caller was busy 0 us to 1 ms)
 //   dotnet run -c Release --project bench/ArML.Bench -- scalar-race [SECONDS]
 //       TorchSharp's implicit Scalars finalized during native calls (failed adds), vs KeptScalar
 //   dotnet run -c Release --project bench/ArML.Bench -- gpt-shakespeare [PATH] nanoGPT's small config, fp32 and bf16
@@ -51,6 +54,7 @@ return args.FirstOrDefault() switch
     "gpt-speed" => GptSpeedBenchmark.Run(args[1..]),
     "gpt-shakespeare" => GptShakespeareBenchmark.Run(args[1..]),
     "gpt-profile" => GptStepProfile.Run(args[1..]),
+    "split-round-trip" => SplitRoundTrip.Run(),
     "scalar-race" => ScalarLifetimeBenchmark.Run(args[1..]),
     "op-cost" => OpCostBenchmark.Run(args[1..]),
     "attention" => AttentionBenchmark.Run(args[1..]),
@@ -78,6 +82,6 @@ return args.FirstOrDefault() switch
 
 static int Usage(string command)
 {
-    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn, gpt-speed, gpt-shakespeare, gpt-profile, scalar-race, op-cost, attention, ngram, tokenizers, tokenizers-train, eval, gen-speed, family-gen-speed, lstm, density, made-reference, long-row, lstm-long, classify, onnx, hf, wavenet, pixelcnn-step, lora.");
+    Console.Error.WriteLine($"Unknown command '{command}'. Commands: threading (default), step, burn, gpt-speed, gpt-shakespeare, gpt-profile, scalar-race, op-cost, split-round-trip, attention, ngram, tokenizers, tokenizers-train, eval, gen-speed, family-gen-speed, lstm, density, made-reference, long-row, lstm-long, classify, onnx, hf, wavenet, pixelcnn-step, lora.");
     return 2;
 }

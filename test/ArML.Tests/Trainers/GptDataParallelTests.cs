@@ -62,9 +62,12 @@ public class GptDataParallelTests
             model.train();
             using var parallel = GptDataParallel.TryCreate(model, batch, evenIfDisabled: true, shareCasts: share);
             if (parallel is null) return null;   // one libtorch thread: no halves
-            // Twice: the second step adds onto gradients that exist, as gradient accumulation does.
-            double loss = parallel.ForwardBackward(inputs, targets, batch, length, lossScale: 0.5)
-                          + parallel.ForwardBackward(targets, inputs, batch, length, lossScale: 0.25);
+            // Twice: the second step adds onto gradients that exist, as gradient accumulation does, and multiplies
+            // with weights changed in between, as after an optimizer step (the shared casts are kept between steps).
+            double loss = parallel.ForwardBackward(inputs, targets, batch, length, lossScale: 0.5);
+            using (no_grad())
+                foreach (var p in model.parameters()) KeptScalar.MulInPlace(p, 0.75);
+            loss += parallel.ForwardBackward(targets, inputs, batch, length, lossScale: 0.25);
             return (loss, model.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad!.data<float>().ToArray()));
         }
 
@@ -77,6 +80,40 @@ public class GptDataParallelTests
             for (int i = 0; i < want.Length; i++)
                 Assert.True(BitConverter.SingleToInt32Bits(actual[i]) == BitConverter.SingleToInt32Bits(want[i]), $"{name}[{i}]: {actual[i]} vs {want[i]}");
         }
+    }
+
+    [Fact]
+    public void AFailedBFloat16StepLeavesNoGradientForTheNext()
+    {
+        TorchRuntime.EnsureInitialized();
+        var config = new GptConfig(11, 8, 2, 2, 16, 0, Bias: false);
+        const int batch = 4, length = 8;
+        var random = new Random(3);
+        long[] inputs = Enumerable.Range(0, batch * length).Select(_ => (long)random.Next(11)).ToArray();
+        long[] targets = Enumerable.Range(0, batch * length).Select(_ => (long)random.Next(11)).ToArray();
+        // A target out of the vocabulary in the second half's rows: the first half's backward pass has run (its casts'
+        // leaves hold gradients) when the second half's loss throws.
+        long[] failing = targets.ToArray();
+        failing[^1] = 99;
+
+        float[][]? Gradients(bool failFirst)
+        {
+            using var model = new GptModel(config, seed: 4) { ComputeType = ScalarType.BFloat16 };
+            model.train();
+            using var parallel = GptDataParallel.TryCreate(model, batch, evenIfDisabled: true, shareCasts: true);
+            if (parallel is null) return null;   // one libtorch thread: no halves
+            if (failFirst)
+            {
+                Assert.ThrowsAny<Exception>(() => parallel.ForwardBackward(inputs, failing, batch, length, 1.0));
+                using (no_grad())
+                    foreach (var p in model.parameters()) p.grad?.zero_();   // as the optimizer's reset before a step
+            }
+            parallel.ForwardBackward(inputs, targets, batch, length, 1.0);
+            return model.parameters().Select(p => p.grad!.data<float>().ToArray()).ToArray();
+        }
+
+        if (Gradients(failFirst: false) is not float[][] want || Gradients(failFirst: true) is not float[][] actual) return;
+        for (int i = 0; i < want.Length; i++) Assert.Equal(want[i], actual[i]);
     }
 
     [Fact]
