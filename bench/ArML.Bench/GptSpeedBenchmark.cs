@@ -112,16 +112,16 @@ internal static class GptSpeedBenchmark
                 if (!pairsOnly) Console.WriteLine($"small, {precision}: two threads over one thread {two / one:F2} (the rows above, measured minutes apart)");
                 // The rows are minutes apart, and this machine's speed drifts by 10-20% in that time: the trainer again
                 // at two threads then one, pair after pair, and the median of the pairs' ratios.
-                var pairs = new List<double>();
+                var pairs = new List<(double Two, double One)>();
                 for (int r = 0; r < repeats; r++)
                 {
                     torch.set_num_threads(2);
                     double pairTwo = ArmlTrainer(Small, text, precision);
                     torch.set_num_threads(1);
-                    pairs.Add(pairTwo / ArmlTrainer(Small, text, precision));
+                    pairs.Add((pairTwo, ArmlTrainer(Small, text, precision)));
                 }
-                Console.WriteLine($"small, {precision}: two threads over one thread, {repeats} interleaved pairs: median {Measurements.Median(pairs):F2} " +
-                                  $"(pairs: {string.Join(", ", pairs.Select(x => x.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))})");
+                Console.WriteLine($"small, {precision}: two threads over one thread, {repeats} interleaved pairs: median {Measurements.Median(pairs.Select(p => p.Two / p.One)):F2} " +
+                                  $"(pairs: {string.Join(", ", pairs.Select(p => $"{p.Two / p.One:F2} ({p.Two:N0}/{p.One:N0} tok/s)"))})");
             }
         Console.WriteLine();
         if (!args.Contains("--no-validation") && !args.Contains("--threads") && !pairsOnly) Validation(precisions);

@@ -8,7 +8,7 @@
 //   dotnet run -c Release --project bench/ArML.Bench -- gpt-profile [fp32|bf16] [STEPS] [batch=N] [threads=N] [nobias] [split [contention|versus-one]|share-ab]
 //       where a small GPT step spends its time; share-ab: shared vs own casts, step by step on one model; contention: the
 //       split's halves at once vs one after the other, step by step (what running side by side costs each); versus-one:
-//       the split vs one pass on one thread, step by step (two threads over one without the drift between runs)
+//       the split vs one pass on one thread, 20-step blocks in turn (two threads over one without the drift between runs)
 //   dotnet run -c Release --project bench/ArML.Bench -- op-cost
 //       per-call cost of small libtorch operations on one thread (dispatch, casts, weight-sized passes, small products)
 //   dotnet run -c Release --project bench/ArML.Bench -- split-round-trip
