@@ -27,6 +27,16 @@ internal static class OpCostBenchmark
         Report("add_ 0.8M f32 += f32", () => KeptScalar.AddInPlace(masterGrad, master));
         Report("sqrt 0.8M f32 (new)", () => master.sqrt().Dispose());   // of non-negative values, as AdamW's (NaNs take MKL's slow path)
         Report("zero_ 0.8M f32", () => masterGrad.zero_());
+        // AdamW's √v + ε where v is zero (a gradient that has always been zero): MKL's square root takes a per-element
+        // path for zeros; FlatAdamW raises v to a floor first (the same result, one pass more).
+        using var zeroMoments = zeros(800_000);
+        using var floor = 1e-36.ToScalar();
+        using var epsilon = 1e-9.ToScalar();
+        Report("√v + ε 0.8M, v > 0, plain (new)", () => KeptScalar.AddInPlace(master.sqrt(), epsilon).Dispose());
+        Report("√v + ε 0.8M, v > 0, floored (new)", () => KeptScalar.AddInPlace(master.clamp_min(floor).sqrt_(), epsilon).Dispose());
+        Report("√v + ε 0.8M, v = 0, plain (new)", () => KeptScalar.AddInPlace(zeroMoments.sqrt(), epsilon).Dispose());
+        Report("√v + ε 0.8M, v = 0, floored (new)", () => KeptScalar.AddInPlace(zeroMoments.clamp_min(floor).sqrt_(), epsilon).Dispose());
+        AdamWOnAnEmbedding();
         // A linear layer of the small configuration's attention (128 → 384) at one row of 64 positions and at six (one half of
         // a batch of 12): the straight line through the two gives a product's fixed cost per call, paid whatever the rows.
         foreach (var type in new[] { ScalarType.Float32, ScalarType.BFloat16 })
@@ -42,6 +52,27 @@ internal static class OpCostBenchmark
             Console.WriteLine($"  {type}: fixed cost per product {times[64] - 64 * perRow:F1} µs, then {perRow * 1000:F0} ns per row");
         }
         return 0;
+    }
+
+    // A FlatAdamW step over an untied embedding of 50,000 × 128 whose batches reach 2% of the tokens, against the same
+    // step where every row has a gradient: the step's own code, before and after it floored v.
+    private static void AdamWOnAnEmbedding()
+    {
+        foreach (double reached in new[] { 0.02, 1.0 })
+        {
+            using var embedding = randn(50_000, 128).requires_grad_();
+            using var optimizer = new ArML.Training.FlatAdamW([([embedding], 0.0)], 0.9, 0.95);
+            long rows = (long)(50_000 * reached);
+            var times = new List<double>();
+            for (int step = 0; step < 30; step++)
+            {
+                using (no_grad()) { optimizer.ZeroGrad(); embedding.grad!.narrow(0, 0, rows).normal_(); }
+                var clock = Stopwatch.StartNew();
+                optimizer.Step(1e-3);
+                if (step >= 5) times.Add(clock.Elapsed.TotalMilliseconds);
+            }
+            Console.WriteLine($"FlatAdamW step, 6.4M embedding, {reached:P0} of rows with gradients: {Measurements.Median(times):F2} ms");
+        }
     }
 
     private static double Report(string name, Action call)

@@ -109,9 +109,26 @@ internal sealed class FlatAdamW : IDisposable
             first.lerp_(gradients, 1 - _beta1);                  // β₁m + (1−β₁)g (the weight a tensor, held by this part's dispose scope)
             second.mul_(beta2).addcmul_(gradients, gradients, value: oneMinusBeta2);
             // √(v/c₂) + ε scaled by √c₂, the step size by the same factor: one pass fewer over the buffers.
-            var denominator = KeptScalar.AddInPlace(second.sqrt(), epsilon);
+            using var floor = RootFloor(_epsilon * Math.Sqrt(correction2), values.dtype)?.ToScalar();
+            var denominator = KeptScalar.AddInPlace(floor is null ? second.sqrt() : second.clamp_min(floor).sqrt_(), epsilon);
             values.addcdiv_(first, denominator, value: stepSize);
         });
+    }
+
+    // A floor for v under the square root that leaves every denominator as it was, or null where none fits the type.
+    // libtorch takes MKL's square root, whose path for zeros costs 25 times its usual one (2.0 ms against 0.08 for
+    // 0.8M values, op-cost), and v is zero wherever a gradient has always been: an untied embedding's unseen tokens,
+    // positions past the longest row. Raising v below the floor to the floor costs a pass (0.07 ms per 0.8M) but no
+    // exactness: √floor is under a quarter of ε's last bit, so √v + ε rounds to ε for any v below it, as before.
+    private static double? RootFloor(double epsilon, ScalarType type)
+    {
+        int mantissa = type switch { ScalarType.Float64 => 52, ScalarType.Float32 => 23, _ => 0 };
+        if (mantissa == 0) return null;   // bfloat16 and half buffers: left as they were
+        double e = type == ScalarType.Float32 ? (float)epsilon : epsilon;   // ε as the update adds it
+        double floor = e * e * Math.ScaleB(1, -2 * (mantissa + 3));
+        if (type == ScalarType.Float32) floor = (float)floor;
+        // A normal number, whose rounding to the type is relative (ε under 7e-12 in float32: no floor).
+        return floor >= (type == ScalarType.Float32 ? 1.1754943508222875e-38 : 2.2250738585072014e-308) ? floor : null;
     }
 
     /// <summary>The moments and step count, for a checkpoint (tensors on the CPU).</summary>
