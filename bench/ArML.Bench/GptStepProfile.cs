@@ -13,7 +13,7 @@ internal static class GptStepProfile
     {
         TorchRuntime.EnsureInitialized();
         // Optional arguments: "fp32" or "bf16" (default both), a step count (default 60), batch=N, threads=N, "nobias"
-        // (the trainer's default model, as gpt-speed trains it); with "split", "contention" takes turns step by step
+        // (the trainer's default model, as gpt-speed trains it), "baby" (nanoGPT's baby model, 6L/6H/384, ctx 256; give batch=16); with "split", "contention" takes turns step by step
         // between the halves at once and one after the other, and "versus-one" (blocks of 20 steps) between the split and
         // one pass over the whole batch on one libtorch thread: two threads over one, free of the drift between runs.
         var precisions = args.Contains("fp32") ? new[] { ScalarType.Float32 } : args.Contains("bf16") ? [ScalarType.BFloat16] : new[] { ScalarType.Float32, ScalarType.BFloat16 };
@@ -21,14 +21,15 @@ internal static class GptStepProfile
         int batch = Named(args, "batch") ?? 12;
         if (Named(args, "threads") is int threads) torch.set_num_threads(threads);
         if (args.Contains("share-ab")) return ShareCastsAB(steps, batch);
+        int length = args.Contains("baby") ? 256 : 64;
         foreach (var precision in precisions)
         {
-            using var model = new GptModel(new GptConfig(67, 64, 4, 4, 128, 0, Bias: !args.Contains("nobias")), seed: 1);
+            using var model = new GptModel(args.Contains("baby") ? new GptConfig(67, 256, 6, 6, 384, 0, Bias: false) : new GptConfig(67, 64, 4, 4, 128, 0, Bias: !args.Contains("nobias")), seed: 1);
             model.ComputeType = precision;
             model.train();
             var random = new Random(1);
-            var x = new long[batch * 64];
-            var y = new long[batch * 64];
+            var x = new long[batch * length];
+            var y = new long[batch * length];
             // The trainer's optimizer, made first as the trainer makes it: it re-points the parameters at its flat buffers,
             // and the split's replica must share those.
             using var optimizer = new ArML.Training.FlatAdamW([(model.parameters().Select(p => (Tensor)p).ToList(), 0.1)], 0.9, 0.95);
@@ -55,7 +56,7 @@ internal static class GptStepProfile
                 {
                     split.OneAtATime = args.Contains("contention") && step % 2 == 1;
                     optimizer.ZeroGrad();
-                    split.ForwardBackward(x, y, batch, 64, 1.0);
+                    split.ForwardBackward(x, y, batch, length, 1.0);
                     double both = clock.Elapsed.TotalMilliseconds;
                     optimizer.ClipGradNorm(1.0);
                     double clipped = clock.Elapsed.TotalMilliseconds;
@@ -65,7 +66,7 @@ internal static class GptStepProfile
                     if (step >= 10) { phases[0].Add(0); phases[1].Add(both); phases[2].Add(clipped - both); phases[3].Add(clock.Elapsed.TotalMilliseconds - clipped); }
                     continue;
                 }
-                var loss = nn.functional.cross_entropy(model.call(tensor(x, [batch, 64])).view(-1, 67), tensor(y));
+                var loss = nn.functional.cross_entropy(model.call(tensor(x, [batch, length])).view(-1, 67), tensor(y));
                 _ = loss.item<float>();
                 double forward = clock.Elapsed.TotalMilliseconds;
                 optimizer.ZeroGrad();

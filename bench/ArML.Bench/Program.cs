@@ -5,7 +5,7 @@
 //   dotnet run -c Release --project bench/ArML.Bench -- gpt-speed [PATH]      trainer vs bare TorchSharp loop, MFU vs measured GEMM rates
 //       [--small-only] [--bf16-only|--fp32-only] [--repeats N] [--no-validation]; --pairs-only: two threads over one, pair
 //       after pair; --share-ab: the split's halves sharing one bfloat16 cast of the weights vs each casting its own
-//   dotnet run -c Release --project bench/ArML.Bench -- gpt-profile [fp32|bf16] [STEPS] [batch=N] [threads=N] [nobias] [split [contention|versus-one]|share-ab]
+//   dotnet run -c Release --project bench/ArML.Bench -- gpt-profile [fp32|bf16] [STEPS] [batch=N] [threads=N] [nobias] [baby] [split [contention|versus-one]|share-ab]
 //       where a small GPT step spends its time; share-ab: shared vs own casts, step by step on one model; contention: the
 //       split's halves at once vs one after the other, step by step (what running side by side costs each); versus-one:
 //       the split vs one pass on one thread, 20-step blocks in turn (two threads over one without the drift between runs)
