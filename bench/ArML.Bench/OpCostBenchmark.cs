@@ -11,6 +11,8 @@ internal static class OpCostBenchmark
 {
     public static int Run(string[] args)
     {
+        // "mkl-own": MKL's own kernel choice (its AVX2 kernels on AMD) instead of ArML's choice by instruction set.
+        if (args.Contains("mkl-own")) TorchRuntime.Configure(new TorchRuntimeOptions { MklKernelsByInstructionSet = false });
         TorchRuntime.EnsureInitialized();
         torch.set_num_threads(1);
         using var tiny = ones(1);

@@ -9,7 +9,7 @@
 //       where a small GPT step spends its time; share-ab: shared vs own casts, step by step on one model; contention: the
 //       split's halves at once vs one after the other, step by step (what running side by side costs each); versus-one:
 //       the split vs one pass on one thread, 20-step blocks in turn (two threads over one without the drift between runs)
-//   dotnet run -c Release --project bench/ArML.Bench -- op-cost
+//   dotnet run -c Release --project bench/ArML.Bench -- op-cost [mkl-own]
 //       per-call cost of small libtorch operations on one thread (dispatch, casts, weight-sized passes, small products)
 //   dotnet run -c Release --project bench/ArML.Bench -- split-round-trip
 //       what handing work to the split's two threads costs (an empty Run, after the caller was busy 0 us to 1 ms)
