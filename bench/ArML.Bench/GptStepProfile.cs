@@ -13,9 +13,10 @@ internal static class GptStepProfile
     {
         TorchRuntime.EnsureInitialized();
         // Optional arguments: "fp32" or "bf16" (default both), a step count (default 60), batch=N, threads=N, "nobias"
-        // (the trainer's default model, as gpt-speed trains it), "baby" (nanoGPT's baby model, 6L/6H/384, ctx 256; give batch=16); with "split", "contention" takes turns step by step
-        // between the halves at once and one after the other, and "versus-one" (blocks of 20 steps) between the split and
-        // one pass over the whole batch on one libtorch thread: two threads over one, free of the drift between runs.
+        // (the trainer's default model, as gpt-speed trains it), "baby" (nanoGPT's baby model, 6L/6H/384, ctx 256; give
+        // batch=16); with "split", "contention" takes turns step by step between the halves at once and one after the
+        // other, and "versus-one" (blocks of 20 steps) between the split and one pass over the whole batch on one libtorch
+        // thread: two threads over one, free of the drift between runs.
         var precisions = args.Contains("fp32") ? new[] { ScalarType.Float32 } : args.Contains("bf16") ? [ScalarType.BFloat16] : new[] { ScalarType.Float32, ScalarType.BFloat16 };
         int steps = args.Select(a => int.TryParse(a, out int n) ? n : 0).FirstOrDefault(n => n > 0, 60);
         int batch = Named(args, "batch") ?? 12;
