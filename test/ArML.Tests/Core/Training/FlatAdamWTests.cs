@@ -103,43 +103,48 @@ public class FlatAdamWTests
     // every update must still be bit for bit what the plain formula gives, for zeros, denormals, values on both sides
     // of the floor and ordinary ones, at the first step (c₂ smallest) and later, and where no floor fits (tiny ε).
     [Theory]
-    [InlineData(1e-8, 0L)]
-    [InlineData(1e-8, 40L)]
-    [InlineData(1e-6, 3L)]
-    [InlineData(1e-13, 2L)]
-    public void UpdatesAreThePlainFormulasForSecondMomentsOfAnySize(double epsilon, long steps)
+    [InlineData(1e-8, 0L, ScalarType.Float32)]
+    [InlineData(1e-8, 40L, ScalarType.Float32)]
+    [InlineData(1e-6, 3L, ScalarType.Float32)]
+    [InlineData(1e-13, 2L, ScalarType.Float32)]
+    [InlineData(1e-8, 0L, ScalarType.Float64)]
+    [InlineData(1e-8, 40L, ScalarType.Float64)]
+    public void UpdatesAreThePlainFormulasForSecondMomentsOfAnySize(double epsilon, long steps, ScalarType type)
     {
         TorchRuntime.EnsureInitialized();
         const double beta1 = 0.9, beta2 = 0.99, learningRate = 0.01;
         double correction1 = 1 - Math.Pow(beta1, steps + 1), correction2 = 1 - Math.Pow(beta2, steps + 1);
-        double e = (float)(epsilon * Math.Sqrt(correction2));
-        var moments = new List<float> { 0f, float.Epsilon, 1e-40f, 1.2e-38f, 1f, 3e-5f };
-        for (int k = -1200; k <= 400; k++) moments.Add((float)(e * e * Math.Pow(2, k / 8.0)));
+        double e = epsilon * Math.Sqrt(correction2);
+        var moments = new List<double> { 0, double.Epsilon, float.Epsilon, 1e-40, 1.2e-38, 1, 3e-5 };
+        for (int k = -1200; k <= 400; k++) moments.Add(e * e * Math.Pow(2, k / 8.0));
         var second = moments.Concat(moments).ToArray();   // each value twice: with a zero gradient and with a tiny one
         int n = second.Length;
-        var gradient = Enumerable.Range(0, n).Select(i => i < n / 2 ? 0f : (float)Math.Sqrt(second[i]) * 0.5f).ToArray();
-        var first = Enumerable.Range(0, n).Select(i => i % 3 == 0 ? 1f : 1e-12f).ToArray();
+        var gradient = Enumerable.Range(0, n).Select(i => i < n / 2 ? 0 : Math.Sqrt(second[i]) * 0.5).ToArray();
+        var first = Enumerable.Range(0, n).Select(i => i % 3 == 0 ? 1 : 1e-12).ToArray();
+        Tensor Of(double[] values) => tensor(values).to_type(type);   // in float32, rounded (tiny values to zero)
 
-        using var parameter = zeros(n).requires_grad_();
+        using var parameter = zeros(n, dtype: type).requires_grad_();
         using var optimizer = new FlatAdamW([([parameter], 0.0)], beta1, beta2, epsilon);
-        optimizer.Load(new Dictionary<string, Tensor> { ["steps"] = tensor(new[] { steps }), ["m0"] = tensor(first), ["v0"] = tensor(second) });
-        using (no_grad()) parameter.grad!.copy_(tensor(gradient));
+        optimizer.Load(new Dictionary<string, Tensor> { ["steps"] = tensor(new[] { steps }), ["m0"] = Of(first), ["v0"] = Of(second) });
+        using (no_grad()) parameter.grad!.copy_(Of(gradient));
         optimizer.Step(learningRate);
 
         // The plain formula, operation for operation as the step had it before the floor.
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var (values, m, v, g) = (zeros(n), tensor(first), tensor(second), tensor(gradient));
+        var (values, m, v, g) = (zeros(n, dtype: type), Of(first), Of(second), Of(gradient));
         using var beta2Scalar = beta2.ToScalar();
         using var oneMinusBeta2 = (1 - beta2).ToScalar();
-        using var epsilonScalar = (epsilon * Math.Sqrt(correction2)).ToScalar();
+        using var epsilonScalar = e.ToScalar();
         using var stepSize = (-learningRate * Math.Sqrt(correction2) / correction1).ToScalar();
         using var oneMinusBeta1 = tensor(1 - beta1);   // a tensor weight, as the step passes it
         m.lerp_(g, oneMinusBeta1);
         v.mul_(beta2Scalar).addcmul_(g, g, value: oneMinusBeta2);
         values.addcdiv_(m, KeptScalar.AddInPlace(v.sqrt(), epsilonScalar), value: stepSize);
 
-        Assert.Equal(values.data<float>().ToArray(), parameter.detach().data<float>().ToArray());
-        Assert.Equal(v.data<float>().ToArray(), optimizer.State()["v0"].data<float>().ToArray());   // the state itself is not raised
+        // Compared as float64 (exact for float32): NaN-free, so equality is bit for bit up to the sign of zero.
+        static double[] Values(Tensor t) => t.detach().to_type(ScalarType.Float64).data<double>().ToArray();
+        Assert.Equal(Values(values), Values(parameter));
+        Assert.Equal(Values(v), Values(optimizer.State()["v0"]));   // the state itself is not raised
     }
 }
