@@ -25,7 +25,10 @@ internal static class GptStepProfile
         int length = args.Contains("baby") ? 256 : 64;
         foreach (var precision in precisions)
         {
-            using var model = new GptModel(args.Contains("baby") ? new GptConfig(67, 256, 6, 6, 384, 0, Bias: false) : new GptConfig(67, 64, 4, 4, 128, 0, Bias: !args.Contains("nobias")), seed: 1);
+            var config = args.Contains("baby")
+                ? new GptConfig(67, length, 6, 6, 384, 0, Bias: false)
+                : new GptConfig(67, length, 4, 4, 128, 0, Bias: !args.Contains("nobias"));
+            using var model = new GptModel(config, seed: 1);
             model.ComputeType = precision;
             model.train();
             var random = new Random(1);
