@@ -28,7 +28,11 @@ internal static class GptSpeedBenchmark
     public static int Run(string[] args)
     {
         // --mkl-vendor-check: leave MKL's vendor-based kernel choice (AVX2 on non-Intel processors), for comparison.
-        if (args.Contains("--mkl-vendor-check")) TorchRuntime.Configure(new TorchRuntimeOptions { MklKernelsByInstructionSet = false });
+        // --heap-returned: glibc's own allocator thresholds while training (the trainer otherwise keeps freed memory), for comparison.
+        TorchRuntime.Configure(new TorchRuntimeOptions
+        {
+            MklKernelsByInstructionSet = !args.Contains("--mkl-vendor-check"), KeepNativeMemoryWhileTraining = !args.Contains("--heap-returned"),
+        });
         TorchRuntime.EnsureInitialized();
         // --cpu-time: tokens per CPU-second of this process instead of per wall-clock second (one-thread rows on a
         // shared machine: what a candidate costs, whatever share of the cores the machine gives it).
@@ -178,6 +182,7 @@ internal static class GptSpeedBenchmark
     // The same model and optimizer, fed from a plain array: what the pipeline must not slow down.
     private static double BareLoop(Shape shape, int[] ids, int vocabulary, ScalarType precision, out long parameters)
     {
+        using var heap = NativeHeap.KeepWhileTraining();   // as the trainer's loop does
         using var model = new GptModel(new GptConfig(vocabulary, shape.Context, shape.Layers, shape.Heads, shape.Width, 0, Bias: false), seed: 1);
         model.ComputeType = precision;
         model.train();

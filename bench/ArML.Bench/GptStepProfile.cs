@@ -11,7 +11,10 @@ internal static class GptStepProfile
 {
     public static int Run(string[] args)
     {
+        // "heap-returned": glibc's own allocator thresholds (training otherwise keeps freed memory in the process).
+        TorchRuntime.Configure(new TorchRuntimeOptions { KeepNativeMemoryWhileTraining = !args.Contains("heap-returned") });
         TorchRuntime.EnsureInitialized();
+        using var heap = NativeHeap.KeepWhileTraining();
         // Optional arguments: "fp32" or "bf16" (default both), a step count (default 60), batch=N, threads=N, "nobias"
         // (the trainer's default model, as gpt-speed trains it), "baby" (nanoGPT's baby model, 6L/6H/384, ctx 256; give
         // batch=16); with "split", "contention" takes turns step by step between the halves at once and one after the

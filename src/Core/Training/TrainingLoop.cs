@@ -48,6 +48,8 @@ internal static class TrainingLoop
     /// <exception cref="OperationCanceledException">The options' cancellation token fired (after checkpointing, when a folder is set).</exception>
     public static TrainingResult Run(ITrainingTask task, TrainerOptionsBase options, ArmlHost host, int seed, TrainingFingerprint fingerprint)
     {
+        // Each step frees its activations and takes them again: kept in the process, not re-faulted from the kernel.
+        using var heap = NativeHeap.KeepWhileTraining();
         var model = task.Model;
         using var optimizer = CreateOptimizer(task, options);
         var random = new TrainingRandom(seed);
