@@ -15,7 +15,8 @@ namespace ArML.Torch;
 /// step and 0.4-0.6 s with these; the baby GPT in bfloat16 (40 steps), 687k faults against 237k. The mmap threshold
 /// alone made it worse, the trim threshold fixed the small GPT and the top pad (no wholly free heap unmapped) the baby.
 /// While any training runs, blocks up to 32 MiB come from the heap and nothing is handed back; when the last one ends,
-/// the free memory is handed back at once (<c>malloc_trim</c>) and the thresholds stay where glibc's own adjustment
+/// <c>malloc_trim</c> hands back every free block inside the heaps and the main heap's free top (a thread arena's free
+/// top goes at that arena's next free, beyond the trim threshold), and the thresholds stay where glibc's own adjustment
 /// would have taken them after freeing a 32 MiB block (mmap 32 MiB, trim 64 MiB; top pad back to 128 KiB). glibc's
 /// settings are process-wide and cannot be read back, so they are not restored to what they were. Only on Linux with
 /// glibc, only while <see cref="TorchRuntimeOptions.KeepNativeMemoryWhileTraining"/> is true, and never where the

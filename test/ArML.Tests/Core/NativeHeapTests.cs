@@ -57,8 +57,11 @@ public class NativeHeapTests
             nested.Dispose();   // a second dispose does nothing
         }
         Assert.False(NativeHeap.Held);
+        // malloc_trim gives back every free block inside a heap, but not a thread arena's free top (that goes at the
+        // arena's next free beyond the trim threshold): the top lies in its newest 64 MiB heap, so at least 32 of the
+        // 96 MiB are given back (measured 12,287 to 24,629 faults; none without malloc_trim).
         long faults = FillAndFree();
-        Assert.True(faults > Pages / 2, $"only {faults} page faults refilling {Pages} pages after training handed its memory back");
+        Assert.True(faults > Pages / 4, $"only {faults} page faults refilling {Pages} pages after training handed its memory back");
     }
 
     [Fact]
