@@ -40,9 +40,10 @@ public sealed record TorchRuntimeOptions
     /// <summary>
     /// Whether glibc's allocator keeps the memory libtorch frees inside the process while a model trains (default
     /// true; Linux with glibc only), instead of handing it back to the kernel at every step and faulting it in again at
-    /// the next. The free memory is handed back when training ends (glibc's malloc_trim). glibc's settings are process-wide: after the first
-    /// training its mmap and trim thresholds stay at 32 and 64 MiB, the most its own adjustment reaches. Malloc
-    /// settings in the environment (GLIBC_TUNABLES, MALLOC_*_) always win. Read when each training starts.
+    /// the next. The free memory is handed back when training ends (glibc's malloc_trim). glibc's settings are
+    /// process-wide: after the first training its mmap and trim thresholds stay at 32 and 64 MiB, the most its own
+    /// adjustment reaches. Malloc settings in the environment (GLIBC_TUNABLES, MALLOC_*_) always win. Read when each
+    /// training starts.
     /// </summary>
     public bool KeepNativeMemoryWhileTraining { get; init; } = true;
 }
