@@ -18,8 +18,9 @@ internal static class GptStepProfile
         // Optional arguments: "fp32" or "bf16" (default both), a step count (default 60), batch=N, threads=N, "nobias"
         // (the trainer's default model, as gpt-speed trains it), "baby" (nanoGPT's baby model, 6L/6H/384, ctx 256; give
         // batch=16); with "split", "contention" takes turns step by step between the halves at once and one after the
-        // other, and "versus-one" (blocks of 20 steps) between the split and one pass over the whole batch on one libtorch
-        // thread: two threads over one, free of the drift between runs.
+        // other, "fuse-ab" between the workers' phases in one hand-off and in one each, and "versus-one" (blocks of 20
+        // steps) between the split and one pass over the whole batch on one libtorch thread: two threads over one, free of
+        // the drift between runs.
         var precisions = args.Contains("fp32") ? new[] { ScalarType.Float32 } : args.Contains("bf16") ? [ScalarType.BFloat16] : new[] { ScalarType.Float32, ScalarType.BFloat16 };
         int steps = args.Select(a => int.TryParse(a, out int n) ? n : 0).FirstOrDefault(n => n > 0, 60);
         int batch = Named(args, "batch") ?? 12;
@@ -62,12 +63,15 @@ internal static class GptStepProfile
                 if (split is not null && !whole)
                 {
                     split.OneAtATime = args.Contains("contention") && step % 2 == 1;
+                    // "fuse-ab": the step's phases on the workers in one hand-off and in one hand-off each, step by step.
+                    if (args.Contains("fuse-ab")) split.FusePhases = step % 2 == 0;
                     optimizer.ZeroGrad();
                     split.ForwardBackward(x, y, batch, length, 1.0);
                     double both = clock.Elapsed.TotalMilliseconds;
                     optimizer.ClipGradNorm(1.0);
                     double clipped = clock.Elapsed.TotalMilliseconds;
                     optimizer.Step(1e-3);
+                    if (args.Contains("fuse-ab")) { if (step >= 10) (step % 2 == 0 ? together : alone).Add(clock.Elapsed.TotalMilliseconds); continue; }
                     if (args.Contains("contention")) { if (step >= 10) (step % 2 == 1 ? alone : together).Add(both); continue; }
                     if (versusOne) { if (step >= 40 && step % 20 >= 2) together.Add(clock.Elapsed.TotalMilliseconds); continue; }
                     if (step >= 10) { phases[0].Add(0); phases[1].Add(both); phases[2].Add(clipped - both); phases[3].Add(clock.Elapsed.TotalMilliseconds - clipped); }
@@ -96,6 +100,13 @@ internal static class GptStepProfile
                 Console.WriteLine($"{precision,-9} batch {batch}, 20-step blocks taking turns: split on two threads {Measurements.Median(together):F2} ms, one thread " +
                                   $"{Measurements.Median(alone):F2} ms a step; two threads over one: median of {Math.Min(oneBlocks.Length, twoBlocks.Length)} neighbouring blocks' ratios {ratio:F3}");
                 torch.set_num_threads(2);
+                continue;
+            }
+            if (args.Contains("fuse-ab"))
+            {
+                Console.WriteLine($"{precision,-9} batch {batch}, a step's phases in one hand-off: median {Measurements.Median(together):F2} ms, mean {together.Average():F2}; " +
+                                  $"one hand-off each: median {Measurements.Median(alone):F2} ms, mean {alone.Average():F2} (steps taking turns); " +
+                                  $"separate over fused of neighbouring steps: median {Measurements.Median(alone.Zip(together, (a, b) => a / b)):F3}");
                 continue;
             }
             if (args.Contains("contention"))

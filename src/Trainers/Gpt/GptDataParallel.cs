@@ -83,6 +83,13 @@ internal sealed class GptDataParallel : IThreadShards, IDisposable
     internal bool OneAtATime { get; set; }
 
     /// <summary>
+    /// Whether a step's phases on the workers (the casts' refresh, the halves, the gradients' sums) run in one hand-off
+    /// with barriers between them (default) instead of one hand-off each, with the same results: the benchmark's
+    /// comparison (gpt-profile fuse-ab).
+    /// </summary>
+    internal bool FusePhases { get; set; } = true;
+
+    /// <summary>
     /// A data-parallel pair for <paramref name="model"/>, or null where it is not <see cref="Enabled"/> (unless
     /// <paramref name="evenIfDisabled"/>) or does not apply. <paramref name="shareCasts"/>: <see cref="ShareCasts"/> unless given.
     /// Make it after the optimizer: the replica shares the storage the parameters have now, and <see cref="FlatAdamW"/>
@@ -106,32 +113,22 @@ internal sealed class GptDataParallel : IThreadShards, IDisposable
         var casts = _shareCasts && _model.ComputeType == ScalarType.BFloat16 ? _casts ??= new SharedCasts(this) : null;
         try
         {
-            casts?.Refresh();
+            casts?.HandOut();
             try
             {
-                Run(k => losses[k] = k == 0
+                var halves = (Action<int>)(k => losses[k] = k == 0
                     ? Half(_model, inputs, targets, 0, first, length, lossScale * first / batch)
                     : Half(_replica, inputs, targets, first, second, length, lossScale * second / batch));
+                // The replica's gradients added on the workers too, each parameter by the same worker at every step (so
+                // the sums are exactly repeatable).
+                var sums = (Action<int>)(k => AddReplicaGradients(k, casts));
+                if (casts is null) RunPhases(halves, sums);
+                else RunPhases(casts.Refresh, halves, sums);
             }
             finally
             {
                 _model.ProductCasts = _replica.ProductCasts = null;
             }
-            // The replica's gradients added on the workers too, each parameter by the same worker at every step (so
-            // the sums are exactly repeatable).
-            Run(k =>
-            {
-                using var noGrad = no_grad();
-                using var scope = NewDisposeScope();
-                for (int i = 0; i < _parameters.Length; i++)
-                {
-                    if (_parameterWorker[i] != k || casts != null && _productOnly[i]) continue;   // the casts' (below)
-                    var (shared, replica) = _parameters[i];
-                    KeptScalar.AddInPlace(shared.grad!, replica.grad!);
-                    replica.grad!.zero_();
-                }
-                casts?.AddGradients(k);
-            });
         }
         catch
         {
@@ -139,6 +136,50 @@ internal sealed class GptDataParallel : IThreadShards, IDisposable
             throw;
         }
         return (losses[0] * first + losses[1] * second) / batch;
+    }
+
+    // Worker k's share of the gradients' sums: the replica's added into the model's (the casts' leaves' by the casts).
+    private void AddReplicaGradients(int k, SharedCasts? casts)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        for (int i = 0; i < _parameters.Length; i++)
+        {
+            if (_parameterWorker[i] != k || casts != null && _productOnly[i]) continue;   // the casts' (below)
+            var (shared, replica) = _parameters[i];
+            KeptScalar.AddInPlace(shared.grad!, replica.grad!);
+            replica.grad!.zero_();
+        }
+        casts?.AddGradients(k);
+    }
+
+    // Runs the phases in order, each on every worker, a worker starting a phase once all have ended the one before:
+    // one hand-off to the workers for the lot, with barriers between the workers themselves. Each hand-off through
+    // this thread cost about 0.1 ms of waking and 0.04 of collecting (measured: 0.7-1.2 ms a step over six).
+    private void RunPhases(params Action<int>[] phases)
+    {
+        if (OneAtATime || !FusePhases)
+        {
+            foreach (var phase in phases) Run(phase);
+            return;
+        }
+        using var barrier = new Barrier(_workers.Length);
+        Run(k =>
+        {
+            try
+            {
+                for (int i = 0; i < phases.Length; i++)
+                {
+                    if (i > 0) barrier.SignalAndWait();
+                    phases[i](k);
+                }
+            }
+            catch
+            {
+                barrier.RemoveParticipant();   // the others' barriers stop waiting for this worker
+                throw;
+            }
+        });
     }
 
     // Which worker takes each tensor, so that their shares of a pass over all of them take equally long: each tensor
@@ -191,18 +232,20 @@ internal sealed class GptDataParallel : IThreadShards, IDisposable
             return byMaster;
         }
 
-        // Casts the masters' current values (on the workers) and hands the leaves to the two halves.
-        public void Refresh()
+        // Hands the casts to the two halves (made current by Refresh before either multiplies).
+        public void HandOut()
         {
-            var products = _owner._products;
-            _owner.Run(k =>
-            {
-                using var noGrad = no_grad();
-                for (int i = 0; i < products.Length; i++)
-                    if (_worker[i] == k) _casts[i].copy_(products[i].Model);
-            });
             _owner._model.ProductCasts = _modelByMaster;
             _owner._replica.ProductCasts = _replicaByMaster;
+        }
+
+        // Worker k's share of casting the masters' current values.
+        public void Refresh(int k)
+        {
+            var products = _owner._products;
+            using var noGrad = no_grad();
+            for (int i = 0; i < products.Length; i++)
+                if (_worker[i] == k) _casts[i].copy_(products[i].Model);
         }
 
         // Worker k's share; called under no_grad inside a dispose scope. Frees the leaves' gradients after adding

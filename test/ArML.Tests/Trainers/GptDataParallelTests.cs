@@ -82,6 +82,66 @@ public class GptDataParallelTests
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void PhasesInOneHandOffGiveTheGradientsOfOneHandOffEach(bool bfloat16)
+    {
+        TorchRuntime.EnsureInitialized();
+        var config = new GptConfig(11, 8, 2, 2, 16, 0, Bias: true);
+        const int batch = 4, length = 8;
+        var random = new Random(5);
+        long[] inputs = Enumerable.Range(0, batch * length).Select(_ => (long)random.Next(11)).ToArray();
+        long[] targets = Enumerable.Range(0, batch * length).Select(_ => (long)random.Next(11)).ToArray();
+
+        (double Loss, float[][] Gradients)? Step(bool fused)
+        {
+            using var model = new GptModel(config, seed: 6) { ComputeType = bfloat16 ? ScalarType.BFloat16 : ScalarType.Float32 };
+            model.train();
+            using var parallel = GptDataParallel.TryCreate(model, batch, evenIfDisabled: true, shareCasts: true);
+            if (parallel is null) return null;   // one libtorch thread: no halves
+            parallel.FusePhases = fused;
+            double loss = 0;
+            for (int step = 0; step < 2; step++) loss = parallel.ForwardBackward(inputs, targets, batch, length, 0.5);   // gradients added twice
+            return (loss, model.parameters().Select(p => p.grad!.data<float>().ToArray()).ToArray());
+        }
+
+        if (Step(fused: false) is not var (wantLoss, want) || Step(fused: true) is not var (loss, actual)) return;
+        Assert.Equal(wantLoss, loss);
+        for (int i = 0; i < want.Length; i++)
+            for (int j = 0; j < want[i].Length; j++)
+                Assert.True(BitConverter.SingleToInt32Bits(actual[i][j]) == BitConverter.SingleToInt32Bits(want[i][j]), $"parameter {i}[{j}]: {actual[i][j]} vs {want[i][j]}");
+    }
+
+    [Theory]
+    [InlineData(0)]   // the model's half, on the first worker
+    [InlineData(1)]   // the replica's half, on the second
+    public async Task AHalfThatFailsIsReportedWithoutHoldingTheOtherWorker(int failingHalf)
+    {
+        TorchRuntime.EnsureInitialized();
+        var config = new GptConfig(11, 8, 2, 2, 16, 0, Bias: false);
+        const int batch = 4, length = 8;
+        var random = new Random(7);
+        long[] inputs = Enumerable.Range(0, batch * length).Select(_ => (long)random.Next(11)).ToArray();
+        long[] targets = Enumerable.Range(0, batch * length).Select(_ => (long)random.Next(11)).ToArray();
+        long[] failing = targets.ToArray();
+        failing[failingHalf * batch / 2 * length] = 99;   // a target out of the vocabulary in that half's first row
+
+        using var model = new GptModel(config, seed: 8) { ComputeType = ScalarType.BFloat16 };
+        model.train();
+        // Disposed only after both steps returned: a worker held at a barrier would hold the disposal (it joins the threads).
+        var parallel = GptDataParallel.TryCreate(model, batch, evenIfDisabled: true, shareCasts: true);
+        if (parallel is null) return;
+        // The other worker waits at the barrier after its half: it must be let go, and the error must reach the caller.
+        var error = await Record.ExceptionAsync(() => Task.Run(() => parallel.ForwardBackward(inputs, failing, batch, length, 1.0)).WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.NotNull(error);
+        Assert.False(error is TimeoutException, "the failed step did not return within 60 s");
+        // The next step runs on the same workers, with barriers of its own.
+        double loss = await Task.Run(() => parallel.ForwardBackward(inputs, targets, batch, length, 1.0)).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(double.IsFinite(loss));
+        parallel.Dispose();
+    }
+
     [Fact]
     public void AFailedBFloat16StepLeavesNoGradientForTheNext()
     {
