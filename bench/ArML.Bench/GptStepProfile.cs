@@ -98,7 +98,9 @@ internal static class GptStepProfile
                 var (twoBlocks, oneBlocks) = (Blocks(together), Blocks(alone));
                 double ratio = Measurements.Median(oneBlocks.Zip(twoBlocks, (one, two) => one / two));
                 Console.WriteLine($"{precision,-9} batch {batch}, 20-step blocks taking turns: split on two threads {Measurements.Median(together):F2} ms, one thread " +
-                                  $"{Measurements.Median(alone):F2} ms a step; two threads over one: median of {Math.Min(oneBlocks.Length, twoBlocks.Length)} neighbouring blocks' ratios {ratio:F3}");
+                                  $"{Measurements.Median(alone):F2} ms a step; two threads over one: median of {Math.Min(oneBlocks.Length, twoBlocks.Length)} neighbouring blocks' ratios {ratio:F3}; " +
+                                  // Tokens per second (the trainer's pairs) follow the mean step, which a stall on either worker raises.
+                                  $"mean steps {together.Average():F2} and {alone.Average():F2} ms, ratio of means {alone.Average() / together.Average():F3}");
                 torch.set_num_threads(2);
                 continue;
             }
