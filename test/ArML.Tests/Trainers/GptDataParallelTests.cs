@@ -15,9 +15,7 @@ public class GptDataParallelTests
         TorchRuntime.EnsureInitialized();
         var config = new GptConfig(11, 8, 2, 2, 16, 0, Bias: true);
         const int batch = 5, length = 8;   // odd: halves of 3 and 2 rows, weighted by their rows
-        var random = new Random(4);
-        long[] inputs = Enumerable.Range(0, batch * length).Select(_ => (long)random.Next(11)).ToArray();
-        long[] targets = Enumerable.Range(0, batch * length).Select(_ => (long)random.Next(11)).ToArray();
+        var (inputs, targets) = RandomBatch(seed: 4, batch * length);
 
         using var model = new GptModel(config, seed: 3);
         model.train();
@@ -52,9 +50,7 @@ public class GptDataParallelTests
         TorchRuntime.EnsureInitialized();
         var config = new GptConfig(11, 8, 2, 2, 16, 0, Bias: true, TiedHead: tiedHead);
         const int batch = 5, length = 8;
-        var random = new Random(6);
-        long[] inputs = Enumerable.Range(0, batch * length).Select(_ => (long)random.Next(11)).ToArray();
-        long[] targets = Enumerable.Range(0, batch * length).Select(_ => (long)random.Next(11)).ToArray();
+        var (inputs, targets) = RandomBatch(seed: 6, batch * length);
 
         (double Loss, Dictionary<string, float[]> Grads)? Step(bool share)
         {
@@ -90,9 +86,7 @@ public class GptDataParallelTests
         TorchRuntime.EnsureInitialized();
         var config = new GptConfig(11, 8, 2, 2, 16, 0, Bias: true);
         const int batch = 4, length = 8;
-        var random = new Random(5);
-        long[] inputs = Enumerable.Range(0, batch * length).Select(_ => (long)random.Next(11)).ToArray();
-        long[] targets = Enumerable.Range(0, batch * length).Select(_ => (long)random.Next(11)).ToArray();
+        var (inputs, targets) = RandomBatch(seed: 5, batch * length);
 
         (double Loss, float[][] Gradients)? Step(bool fused)
         {
@@ -121,9 +115,7 @@ public class GptDataParallelTests
         TorchRuntime.EnsureInitialized();
         var config = new GptConfig(11, 8, 2, 2, 16, 0, Bias: false);
         const int batch = 4, length = 8;
-        var random = new Random(7);
-        long[] inputs = Enumerable.Range(0, batch * length).Select(_ => (long)random.Next(11)).ToArray();
-        long[] targets = Enumerable.Range(0, batch * length).Select(_ => (long)random.Next(11)).ToArray();
+        var (inputs, targets) = RandomBatch(seed: 7, batch * length);
         long[] failing = targets.ToArray();
         failing[failingHalf * batch / 2 * length] = 99;   // a target out of the vocabulary in that half's first row
 
@@ -148,9 +140,7 @@ public class GptDataParallelTests
         TorchRuntime.EnsureInitialized();
         var config = new GptConfig(11, 8, 2, 2, 16, 0, Bias: false);
         const int batch = 4, length = 8;
-        var random = new Random(3);
-        long[] inputs = Enumerable.Range(0, batch * length).Select(_ => (long)random.Next(11)).ToArray();
-        long[] targets = Enumerable.Range(0, batch * length).Select(_ => (long)random.Next(11)).ToArray();
+        var (inputs, targets) = RandomBatch(seed: 3, batch * length);
         // A target out of the vocabulary in the second half's rows: the first half's backward pass has run (its casts'
         // leaves hold gradients) when the second half's loss throws.
         long[] failing = targets.ToArray();
@@ -201,5 +191,13 @@ public class GptDataParallelTests
         Assert.Null(GptDataParallel.TryCreate(withDropout, 4, evenIfDisabled: true));
         using var plain = new GptModel(new GptConfig(11, 8, 1, 2, 16, 0, Bias: false), seed: 1);
         Assert.Null(GptDataParallel.TryCreate(plain, 1, evenIfDisabled: true));
+    }
+
+    // Ids and next-ids of a batch drawn from the tests' 11-token vocabulary, row-major.
+    private static (long[] Inputs, long[] Targets) RandomBatch(int seed, int positions)
+    {
+        var random = new Random(seed);
+        long[] inputs = Enumerable.Range(0, positions).Select(_ => (long)random.Next(11)).ToArray();
+        return (inputs, Enumerable.Range(0, positions).Select(_ => (long)random.Next(11)).ToArray());
     }
 }
